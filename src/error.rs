@@ -1,0 +1,80 @@
+//! The one error type the library returns; the CLI maps it to exit codes.
+
+use std::fmt;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input from the user or a file: the message says what and how to fix it.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A file that does not parse or violates its schema, with its location.
+    #[error("{0}")]
+    File(FileError),
+    /// Someone else changed what we were about to overwrite.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{context}: {source}")]
+    Git {
+        context: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::Invalid(message.into())
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Error::NotFound(message.into())
+    }
+}
+
+/// `PATH:LINE: message`, the shape editors and CI annotate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path, line, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+pub trait GitContext<T> {
+    fn context(self, context: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> GitContext<T> for std::result::Result<T, git2::Error> {
+    fn context(self, context: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| Error::Git {
+            context: context(),
+            source,
+        })
+    }
+}
+
+impl<T> GitContext<T> for std::result::Result<T, std::io::Error> {
+    fn context(self, context: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| Error::Io {
+            context: context(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,8 @@
+//! git-incident: incidents, blameless postmortems and their follow-ups as TOML files
+//! on a dedicated branch of the team's repository.
+
+pub mod error;
+pub mod model;
+pub mod store;
+
+pub use error::{Error, FileError, Result};

@@ -1,0 +1,203 @@
+//! `config.toml`: the team's settings, shared by everyone on the branch.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::time::{Zone, parse_duration};
+
+pub const DEFAULT_PREFIX: &str = "INC";
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+/// Team settings for git-incident.
+pub struct Config {
+    #[serde(default)]
+    pub schema_version: Option<u32>,
+    /// Prefix of incident IDs, e.g. INC for INC-42.
+    #[serde(default = "default_prefix")]
+    pub id_prefix: String,
+    /// IANA timezone used to read wall-clock times typed by people, e.g. Asia/Tokyo.
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Language of the guidance written into new postmortems.
+    #[serde(default)]
+    pub language: Language,
+    /// Severity levels, most severe first, as agreed with customer-facing staff.
+    #[serde(default)]
+    pub severity: Vec<Severity>,
+    /// Allow-list of service names (any name is accepted when absent).
+    #[serde(default)]
+    pub services: Option<Vec<String>>,
+    /// Allow-list of team names (any name is accepted when absent).
+    #[serde(default)]
+    pub teams: Option<Vec<String>>,
+}
+
+fn default_prefix() -> String {
+    DEFAULT_PREFIX.to_string()
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Ja,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Severity {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub postmortem: PostmortemPolicy,
+    /// Days after resolution by which the postmortem should be published.
+    #[serde(default)]
+    pub postmortem_due_days: Option<u32>,
+    /// How soon someone should take command, e.g. "15m".
+    #[serde(default)]
+    pub ack_target: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PostmortemPolicy {
+    Required,
+    #[default]
+    Optional,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let sev = |name: &str, description: &str, required: bool, due: u32, ack: &str| Severity {
+            name: name.to_string(),
+            description: description.to_string(),
+            postmortem: if required {
+                PostmortemPolicy::Required
+            } else {
+                PostmortemPolicy::Optional
+            },
+            postmortem_due_days: Some(due),
+            ack_target: Some(ack.to_string()),
+        };
+        Config {
+            schema_version: Some(1),
+            id_prefix: default_prefix(),
+            timezone: None,
+            language: Language::En,
+            severity: vec![
+                sev(
+                    "SEV1",
+                    "Critical: the service is down or data is at risk for many customers",
+                    true,
+                    5,
+                    "5m",
+                ),
+                sev(
+                    "SEV2",
+                    "Major: a core feature is broken or badly degraded for many customers",
+                    true,
+                    7,
+                    "15m",
+                ),
+                sev(
+                    "SEV3",
+                    "Minor: a limited feature or a few customers affected, workaround exists",
+                    false,
+                    14,
+                    "1h",
+                ),
+                sev(
+                    "SEV4",
+                    "Low: cosmetic or internal impact, no customer-visible harm",
+                    false,
+                    30,
+                    "1d",
+                ),
+            ],
+            services: None,
+            teams: None,
+        }
+    }
+}
+
+impl Config {
+    pub fn severity(&self, name: &str) -> Option<&Severity> {
+        self.severity.iter().find(|s| s.name == name)
+    }
+
+    pub fn zone(&self) -> Result<Zone> {
+        Zone::from_config(self.timezone.as_deref())
+    }
+
+    pub fn severity_names(&self) -> String {
+        self.severity
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The name as configured (case-insensitive match), or an error listing the choices.
+    pub fn require_severity(&self, name: &str) -> Result<&Severity> {
+        self.severity
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown severity {name:?}: config.toml defines {}",
+                    self.severity_names()
+                ))
+            })
+    }
+
+    pub fn require_service(&self, name: &str) -> Result<()> {
+        allow_listed("service", name, self.services.as_deref())
+    }
+
+    pub fn require_team(&self, name: &str) -> Result<()> {
+        allow_listed("team", name, self.teams.as_deref())
+    }
+
+    /// Problems a person must fix in config.toml itself.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Err(e) = crate::model::id::validate_prefix(&self.id_prefix) {
+            problems.push(e.to_string());
+        }
+        if let Err(e) = self.zone() {
+            problems.push(e.to_string());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for severity in &self.severity {
+            if !seen.insert(severity.name.as_str()) {
+                problems.push(format!("severity {:?} is defined twice", severity.name));
+            }
+            if let Some(target) = &severity.ack_target
+                && parse_duration(target).is_err()
+            {
+                problems.push(format!(
+                    "severity {}: ack_target {target:?} is not a duration like \"15m\"",
+                    severity.name
+                ));
+            }
+        }
+        if self.severity.is_empty() {
+            problems.push("no [[severity]] levels are defined".to_string());
+        }
+        problems
+    }
+}
+
+fn allow_listed(what: &str, name: &str, allowed: Option<&[String]>) -> Result<()> {
+    match allowed {
+        Some(list) if !list.iter().any(|s| s == name) => Err(Error::invalid(format!(
+            "unknown {what} {name:?}: config.toml allows {}",
+            list.join(", ")
+        ))),
+        _ => Ok(()),
+    }
+}

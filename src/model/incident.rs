@@ -1,0 +1,239 @@
+//! `incident.toml`: one incident, its times and its timeline.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::model::time::Timestamp;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// An incident, as stored in incidents/<YYYY>/<ID>/incident.toml.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Incident {
+    pub schema_version: u32,
+    /// The incident ID, e.g. INC-42; must match its directory.
+    pub id: String,
+    /// Immutable random identity, used to tell apart two incidents created offline with one ID.
+    pub uid: String,
+    pub title: String,
+    /// One of the severities in config.toml.
+    pub severity: String,
+    pub status: Status,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub customer_impact: Option<String>,
+    #[serde(default)]
+    pub services: Vec<String>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// The incident commander.
+    #[serde(default)]
+    pub commander: Option<String>,
+    /// Other roles, e.g. comms = "ana", scribe = "ben".
+    #[serde(default)]
+    pub roles: BTreeMap<String, String>,
+    /// How the incident was found.
+    #[serde(default)]
+    pub detection: Option<Detection>,
+    /// Game days and exercises: kept, but out of every metric.
+    #[serde(default)]
+    pub drill: bool,
+    /// IDs of related incidents.
+    #[serde(default)]
+    pub related: Vec<String>,
+    #[serde(default)]
+    pub changes: Changes,
+    #[serde(default)]
+    pub times: Times,
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// Changes in the code repository that caused or fixed the incident.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Changes {
+    /// Commits, tags or pull request URLs.
+    #[serde(default)]
+    pub caused_by: Vec<String>,
+    #[serde(default)]
+    pub fixed_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Times {
+    /// Impact began.
+    #[serde(default)]
+    pub started: Option<Timestamp>,
+    #[serde(default)]
+    pub detected: Option<Timestamp>,
+    /// A commander took the incident.
+    #[serde(default)]
+    pub acknowledged: Option<Timestamp>,
+    /// Impact ended.
+    #[serde(default)]
+    pub mitigated: Option<Timestamp>,
+    #[serde(default)]
+    pub resolved: Option<Timestamp>,
+    #[serde(default)]
+    pub closed: Option<Timestamp>,
+}
+
+impl Times {
+    pub const NAMES: [&'static str; 6] = [
+        "started",
+        "detected",
+        "acknowledged",
+        "mitigated",
+        "resolved",
+        "closed",
+    ];
+
+    pub fn get(&self, name: &str) -> Option<Timestamp> {
+        match name {
+            "started" => self.started,
+            "detected" => self.detected,
+            "acknowledged" => self.acknowledged,
+            "mitigated" => self.mitigated,
+            "resolved" => self.resolved,
+            "closed" => self.closed,
+            _ => None,
+        }
+    }
+
+    /// Pairs that must be in order: (earlier, later).
+    pub const ORDER: [(&'static str, &'static str); 7] = [
+        ("started", "detected"),
+        ("started", "mitigated"),
+        ("detected", "acknowledged"),
+        ("started", "resolved"),
+        ("mitigated", "resolved"),
+        ("resolved", "closed"),
+        ("detected", "resolved"),
+    ];
+
+    /// The first pair found out of order, as (earlier name, later name).
+    pub fn out_of_order(&self) -> Option<(&'static str, &'static str)> {
+        Self::ORDER
+            .into_iter()
+            .find(|(a, b)| matches!((self.get(a), self.get(b)), (Some(x), Some(y)) if y < x))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    pub at: Timestamp,
+    pub kind: TimelineKind,
+    pub text: String,
+    #[serde(default)]
+    pub author: Option<String>,
+    /// Evidence: dashboards, logs, chat threads.
+    #[serde(default)]
+    pub links: Vec<String>,
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn names() -> String {
+                [$($text),+].join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::Error;
+            fn from_str(s: &str) -> Result<Self, $crate::error::Error> {
+                match s.trim() {
+                    $($text => Ok($name::$variant),)+
+                    other => Err($crate::error::Error::invalid(format!(
+                        "unknown {} {other:?}: expected one of {}",
+                        stringify!($name).to_lowercase(),
+                        $name::names()
+                    ))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+
+string_enum!(
+    /// Incident status, in order; `canceled` stands aside.
+    Status {
+        Investigating = "investigating",
+        Identified = "identified",
+        Mitigated = "mitigated",
+        Resolved = "resolved",
+        Closed = "closed",
+        Canceled = "canceled",
+    }
+);
+
+impl Status {
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Status::Investigating | Status::Identified | Status::Mitigated
+        )
+    }
+
+    /// Whether being in `self` means having reached `state` (reaching a later state counts).
+    pub fn has_reached(self, state: Status) -> bool {
+        self != Status::Canceled && state != Status::Canceled && self >= state
+    }
+
+    /// The `[times]` key stamped when this state is reached.
+    pub fn time_key(self) -> Option<&'static str> {
+        match self {
+            Status::Mitigated => Some("mitigated"),
+            Status::Resolved => Some("resolved"),
+            Status::Closed => Some("closed"),
+            _ => None,
+        }
+    }
+}
+
+string_enum!(
+    /// What kind of fact a timeline entry records.
+    TimelineKind {
+        Alert = "alert",
+        Action = "action",
+        Decision = "decision",
+        Communication = "communication",
+        Status = "status",
+        Note = "note",
+    }
+);
+
+string_enum!(
+    /// How the incident was found.
+    Detection {
+        Alert = "alert",
+        Customer = "customer",
+        Internal = "internal",
+        Other = "other",
+    }
+);

@@ -1,0 +1,14 @@
+//! The domain: serde types for the three files, IDs, times and the JSON Schemas.
+
+pub mod config;
+pub mod id;
+pub mod incident;
+pub mod postmortem;
+pub mod schema;
+pub mod time;
+
+pub use config::{Config, Language, PostmortemPolicy, Severity};
+pub use id::{ActionId, IncidentId};
+pub use incident::{Detection, Incident, Status, TimelineEntry, TimelineKind, Times};
+pub use postmortem::{Action, ActionKind, ActionStatus, Postmortem, PostmortemStatus};
+pub use time::{Day, TimeContext, Timestamp, Zone};

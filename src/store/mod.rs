@@ -1,0 +1,373 @@
+//! The incident branch: reading snapshots of its tree and writing one commit per
+//! change, built in memory and published with compare-and-swap.
+
+pub mod codec;
+pub mod edit;
+pub mod identity;
+pub mod layout;
+mod snapshot;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use git2::{ErrorCode, Oid, Repository};
+
+pub use snapshot::{IncidentEntry, Loaded, Snapshot};
+
+use crate::error::{Error, GitContext, Result};
+use identity::Ident;
+
+/// How many times a writer that lost the race re-applies its change before giving up.
+const MAX_ATTEMPTS: u32 = 200;
+
+pub struct Store {
+    repo: Repository,
+    refname: String,
+}
+
+/// What a write wants to do: the files to put (or delete, with `None`) and the message.
+#[derive(Debug, Default)]
+pub struct Change {
+    pub files: Vec<(String, Option<String>)>,
+    pub subject: String,
+    pub body: Option<String>,
+    pub trailers: Vec<(String, String)>,
+}
+
+impl Change {
+    pub fn new(subject: impl Into<String>) -> Self {
+        Change {
+            subject: subject.into(),
+            ..Change::default()
+        }
+    }
+    pub fn put(mut self, path: impl Into<String>, text: String) -> Self {
+        self.files.push((path.into(), Some(text)));
+        self
+    }
+    pub fn trailer(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.trailers.push((key.to_string(), value.into()));
+        self
+    }
+
+    fn message(&self) -> String {
+        let mut message = self.subject.clone();
+        message.push('\n');
+        if let Some(body) = &self.body {
+            message.push('\n');
+            message.push_str(body.trim_end());
+            message.push('\n');
+        }
+        if !self.trailers.is_empty() {
+            message.push('\n');
+            for (key, value) in &self.trailers {
+                message.push_str(&format!("{key}: {value}\n"));
+            }
+        }
+        message
+    }
+}
+
+/// Who is writing and when: the commit's identities. Times the tool fills in are
+/// `committer.time`, so `GIT_COMMITTER_DATE` governs them as it governs git.
+pub struct WriteContext {
+    pub author: Ident,
+    pub committer: Ident,
+}
+
+/// The result of a write: the new commit, or `None` when the change was a no-op.
+pub struct Written<T> {
+    pub commit: Option<Oid>,
+    pub value: T,
+}
+
+impl Store {
+    /// Opens the repository around the current directory (honouring `GIT_DIR`, as git
+    /// does) and picks the branch: `--ref`, then `git config incident.ref`, then the default.
+    pub fn open(ref_override: Option<&str>) -> Result<Store> {
+        let repo = Repository::open_from_env().map_err(|_| {
+            Error::invalid("not a git repository (or any of the parent directories)")
+        })?;
+        let configured = repo
+            .config()
+            .and_then(|c| c.get_string("incident.ref"))
+            .ok();
+        let refname = match ref_override.map(str::to_string).or(configured) {
+            Some(name) => {
+                let full = layout::full_ref(&name);
+                if !git2::Reference::is_valid_name(&full) {
+                    return Err(Error::invalid(format!("invalid ref name {name:?}")));
+                }
+                full
+            }
+            None => layout::DEFAULT_REF.to_string(),
+        };
+        Ok(Store { repo, refname })
+    }
+
+    pub fn repo(&self) -> &Repository {
+        &self.repo
+    }
+
+    pub fn refname(&self) -> &str {
+        &self.refname
+    }
+
+    /// The short name users know the branch by (`incidents`).
+    pub fn branch_name(&self) -> &str {
+        self.refname
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&self.refname)
+    }
+
+    /// `$GIT_DIR/incident/`, for caches and kept editor text (never the only copy of data).
+    pub fn private_dir(&self) -> PathBuf {
+        self.repo.commondir().join("incident")
+    }
+
+    pub fn tip(&self) -> Result<Option<Oid>> {
+        match self.repo.find_reference(&self.refname) {
+            Ok(reference) => Ok(Some(
+                reference
+                    .peel_to_commit()
+                    .context(|| format!("{} does not point at a commit", self.refname))?
+                    .id(),
+            )),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).context(|| format!("could not read {}", self.refname)),
+        }
+    }
+
+    /// The branch as it is now; fails with a hint when it does not exist yet.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>> {
+        match self.tip()? {
+            Some(commit) => Snapshot::at_commit(&self.repo, commit),
+            None => Err(Error::not_found(format!(
+                "no incident branch {}: run `git incident init` (or `git incident sync` to fetch it)",
+                self.branch_name()
+            ))),
+        }
+    }
+
+    /// Any revision (`origin/incidents`, `pm/INC-7`, a commit id).
+    pub fn snapshot_at(&self, rev: &str) -> Result<Snapshot<'_>> {
+        let commit = self
+            .repo
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_commit())
+            .map_err(|_| Error::not_found(format!("unknown revision {rev:?}")))?;
+        Snapshot::at_commit(&self.repo, commit.id())
+    }
+
+    /// Applies `change` on the branch tip as one commit. When another writer moves the
+    /// tip first, `change` runs again on the new tip, so no writer loses its change.
+    pub fn write<T>(
+        &self,
+        mut change: impl FnMut(&Snapshot<'_>, &WriteContext) -> Result<(Change, T)>,
+    ) -> Result<Written<T>> {
+        self.refuse_checked_out_branch()?;
+        let ctx = WriteContext {
+            author: identity::author(self.repo.path())?,
+            committer: identity::committer(self.repo.path())?,
+        };
+        let (author, committer) = (ctx.author.signature()?, ctx.committer.signature()?);
+        for attempt in 0..MAX_ATTEMPTS {
+            let tip = self.tip()?;
+            let snapshot = match tip {
+                Some(commit) => Snapshot::at_commit(&self.repo, commit)?,
+                None => Snapshot::empty(&self.repo),
+            };
+            let (planned, value) = change(&snapshot, &ctx)?;
+            let mut tree = snapshot.tree_id();
+            for (path, text) in &planned.files {
+                let blob = match text {
+                    Some(text) => Some(
+                        self.repo
+                            .blob(text.as_bytes())
+                            .context(|| format!("could not store {path}"))?,
+                    ),
+                    None => None,
+                };
+                let components: Vec<&str> = path.split('/').collect();
+                tree = update_tree(&self.repo, tree, &components, blob)?;
+            }
+            let tree_id = match tree {
+                Some(id) => id,
+                None => self
+                    .repo
+                    .treebuilder(None)
+                    .and_then(|b| b.write())
+                    .context(|| "could not write an empty tree".into())?,
+            };
+            if tip.is_some() && Some(tree_id) == snapshot.tree_id() {
+                return Ok(Written {
+                    commit: None,
+                    value,
+                });
+            }
+            let tree = self
+                .repo
+                .find_tree(tree_id)
+                .context(|| "could not read the new tree".into())?;
+            let parents = match tip {
+                Some(id) => vec![
+                    self.repo
+                        .find_commit(id)
+                        .context(|| "could not read the tip".into())?,
+                ],
+                None => Vec::new(),
+            };
+            let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            let commit = self
+                .repo
+                .commit(
+                    None,
+                    &author,
+                    &committer,
+                    &planned.message(),
+                    &tree,
+                    &parent_refs,
+                )
+                .context(|| "could not create the commit".into())?;
+            let reflog = format!("incident: {}", planned.subject);
+            let updated = match tip {
+                Some(old) => {
+                    self.repo
+                        .reference_matching(&self.refname, commit, true, old, &reflog)
+                }
+                None => self.repo.reference(&self.refname, commit, false, &reflog),
+            };
+            match updated {
+                Ok(_) => {
+                    return Ok(Written {
+                        commit: Some(commit),
+                        value,
+                    });
+                }
+                Err(e) if lost_race(&e) => {
+                    std::thread::sleep(backoff(attempt));
+                }
+                Err(e) => return Err(e).context(|| format!("could not update {}", self.refname)),
+            }
+        }
+        Err(Error::Conflict(format!(
+            "{} kept moving under us; nothing was written, try again",
+            self.refname
+        )))
+    }
+
+    /// Moving a branch that a worktree has checked out would leave that worktree
+    /// silently out of date; say where it is instead.
+    fn refuse_checked_out_branch(&self) -> Result<()> {
+        let common = Repository::open(self.repo.commondir())
+            .context(|| "could not open the repository".into())?;
+        let head_is_ours = |repo: &Repository| {
+            repo.find_reference("HEAD")
+                .ok()
+                .and_then(|head| {
+                    head.symbolic_target()
+                        .ok()
+                        .flatten()
+                        .map(|t| t == self.refname)
+                })
+                .unwrap_or(false)
+        };
+        if !common.is_bare() && head_is_ours(&common) {
+            return Err(checked_out(self.branch_name(), common.workdir()));
+        }
+        let names = common
+            .worktrees()
+            .context(|| "could not list worktrees".into())?;
+        for name in names.iter().filter_map(|n| n.ok().flatten()) {
+            let Ok(worktree) = common.find_worktree(name) else {
+                continue;
+            };
+            if let Ok(repo) = Repository::open_from_worktree(&worktree)
+                && head_is_ours(&repo)
+            {
+                return Err(checked_out(self.branch_name(), Some(worktree.path())));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn checked_out(branch: &str, path: Option<&Path>) -> Error {
+    let place = path.map(|p| p.display().to_string()).unwrap_or_default();
+    Error::Conflict(format!(
+        "branch '{branch}' is checked out in the worktree at {place}; edit and commit the files there, or switch that worktree to another branch"
+    ))
+}
+
+fn lost_race(e: &git2::Error) -> bool {
+    matches!(
+        e.code(),
+        ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
+    )
+}
+
+/// Jittered, growing waits so that writers that collided spread out.
+fn backoff(attempt: u32) -> Duration {
+    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 8;
+    Duration::from_millis(1 + jitter + u64::from(attempt.min(20)) * 2)
+}
+
+/// Returns `tree` with `path` set to `blob` (or removed), rewriting only the trees along
+/// the path: the cost depends on the path's depth, not on how many incidents exist.
+fn update_tree(
+    repo: &Repository,
+    tree: Option<Oid>,
+    path: &[&str],
+    blob: Option<Oid>,
+) -> Result<Option<Oid>> {
+    let existing = match tree {
+        Some(id) => Some(
+            repo.find_tree(id)
+                .context(|| "could not read a tree".into())?,
+        ),
+        None => None,
+    };
+    let mut builder = repo
+        .treebuilder(existing.as_ref())
+        .context(|| "could not build a tree".into())?;
+    let (name, rest) = path
+        .split_first()
+        .expect("paths have at least one component");
+    if rest.is_empty() {
+        match blob {
+            Some(id) => builder.insert(name, id, 0o100644).map(|_| ()),
+            None => builder.remove(name).or_else(|e| {
+                if e.code() == ErrorCode::NotFound {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }),
+        }
+        .context(|| format!("could not write {name}"))?;
+    } else {
+        let child = existing
+            .as_ref()
+            .and_then(|t| t.get_name(name))
+            .filter(|entry| entry.kind() == Some(git2::ObjectType::Tree))
+            .map(|entry| entry.id());
+        match update_tree(repo, child, rest, blob)? {
+            Some(id) => builder.insert(name, id, 0o040000).map(|_| ()),
+            None => builder.remove(name).or_else(|e| {
+                if e.code() == ErrorCode::NotFound {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }),
+        }
+        .context(|| format!("could not write {name}"))?;
+    }
+    if builder.is_empty() {
+        return Ok(None);
+    }
+    builder
+        .write()
+        .map(Some)
+        .context(|| "could not write a tree".into())
+}

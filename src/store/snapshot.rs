@@ -1,0 +1,242 @@
+//! A read-only view of the branch at one commit.
+
+use git2::{ObjectType, Oid, Repository, Tree};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, FileError, GitContext, Result};
+use crate::model::{Config, Incident, IncidentId, Postmortem};
+use crate::store::{codec, layout};
+
+pub struct Snapshot<'r> {
+    repo: &'r Repository,
+    commit: Option<Oid>,
+    tree: Option<Tree<'r>>,
+}
+
+/// An incident's directory on the branch.
+#[derive(Debug, Clone)]
+pub struct IncidentEntry {
+    pub id: IncidentId,
+    pub year: i32,
+    pub dir: String,
+    pub tree: Oid,
+}
+
+impl IncidentEntry {
+    pub fn incident_path(&self) -> String {
+        format!("{}/{}", self.dir, layout::INCIDENT_FILE)
+    }
+    pub fn postmortem_path(&self) -> String {
+        format!("{}/{}", self.dir, layout::POSTMORTEM_FILE)
+    }
+}
+
+/// A file read from the branch: where it is, its text, and what it says.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub path: String,
+    pub text: String,
+    pub value: T,
+}
+
+impl<'r> Snapshot<'r> {
+    pub fn at_commit(repo: &'r Repository, commit: Oid) -> Result<Self> {
+        let tree = repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .context(|| format!("could not read commit {commit}"))?;
+        Ok(Snapshot {
+            repo,
+            commit: Some(commit),
+            tree: Some(tree),
+        })
+    }
+
+    pub fn empty(repo: &'r Repository) -> Self {
+        Snapshot {
+            repo,
+            commit: None,
+            tree: None,
+        }
+    }
+
+    pub fn repo(&self) -> &'r Repository {
+        self.repo
+    }
+
+    pub fn commit(&self) -> Option<Oid> {
+        self.commit
+    }
+
+    pub fn tree_id(&self) -> Option<Oid> {
+        self.tree.as_ref().map(Tree::id)
+    }
+
+    pub fn exists(&self) -> bool {
+        self.tree.is_some()
+    }
+
+    fn entry_id(&self, path: &str) -> Option<(Oid, Option<ObjectType>)> {
+        let entry = self
+            .tree
+            .as_ref()?
+            .get_path(std::path::Path::new(path))
+            .ok()?;
+        Some((entry.id(), entry.kind()))
+    }
+
+    pub fn blob_id(&self, path: &str) -> Option<Oid> {
+        self.entry_id(path)
+            .filter(|(_, kind)| *kind == Some(ObjectType::Blob))
+            .map(|(id, _)| id)
+    }
+
+    /// The text of the file at `path`, if there is one.
+    pub fn read(&self, path: &str) -> Result<Option<String>> {
+        let Some(id) = self.blob_id(path) else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(id)
+            .context(|| format!("could not read {path}"))?;
+        String::from_utf8(blob.content().to_vec())
+            .map(Some)
+            .map_err(|_| {
+                Error::File(FileError {
+                    path: path.to_string(),
+                    line: None,
+                    message: "error: not valid UTF-8 text".to_string(),
+                })
+            })
+    }
+
+    pub fn load<T: DeserializeOwned>(&self, path: &str) -> Result<Option<Loaded<T>>> {
+        let Some(text) = self.read(path)? else {
+            return Ok(None);
+        };
+        let value = codec::parse(path, &text).map_err(Error::File)?;
+        Ok(Some(Loaded {
+            path: path.to_string(),
+            text,
+            value,
+        }))
+    }
+
+    pub fn config(&self) -> Result<Config> {
+        if !self.exists() {
+            return Err(Error::not_found(
+                "no incident branch yet: run `git incident init`".to_string(),
+            ));
+        }
+        match self.load::<Config>(layout::CONFIG)? {
+            Some(loaded) => {
+                if let Some(problem) = loaded.value.validate().into_iter().next() {
+                    return Err(Error::File(FileError {
+                        path: layout::CONFIG.to_string(),
+                        line: None,
+                        message: format!("error: {problem}"),
+                    }));
+                }
+                Ok(loaded.value)
+            }
+            None => Err(Error::not_found(
+                "config.toml is missing from the incident branch: run `git incident init`",
+            )),
+        }
+    }
+
+    fn subtree(&self, id: Oid) -> Result<Tree<'r>> {
+        self.repo
+            .find_tree(id)
+            .context(|| format!("could not read tree {id}"))
+    }
+
+    /// Every incident directory, in no particular order. Names that are not incident IDs
+    /// are returned in `strays` so that `check` can report them.
+    pub fn incident_entries(&self) -> Result<(Vec<IncidentEntry>, Vec<String>)> {
+        let mut entries = Vec::new();
+        let mut strays = Vec::new();
+        let Some((root, Some(ObjectType::Tree))) = self.entry_id(layout::INCIDENTS_DIR) else {
+            return Ok((entries, strays));
+        };
+        for year_entry in self.subtree(root)?.iter() {
+            let year_name = year_entry.name().unwrap_or("?").to_string();
+            let year = match (year_name.parse::<i32>(), year_entry.kind()) {
+                (Ok(year), Some(ObjectType::Tree)) => year,
+                _ => {
+                    strays.push(format!("{}/{year_name}", layout::INCIDENTS_DIR));
+                    continue;
+                }
+            };
+            for entry in self.subtree(year_entry.id())?.iter() {
+                let name = entry.name().unwrap_or("?");
+                let dir = format!("{}/{year}/{name}", layout::INCIDENTS_DIR);
+                match (name.parse::<IncidentId>(), entry.kind()) {
+                    (Ok(id), Some(ObjectType::Tree)) => entries.push(IncidentEntry {
+                        id,
+                        year,
+                        dir,
+                        tree: entry.id(),
+                    }),
+                    _ => strays.push(dir),
+                }
+            }
+        }
+        Ok((entries, strays))
+    }
+
+    /// The directory of one incident: a lookup per year, not a scan of every incident.
+    pub fn locate(&self, id: &IncidentId) -> Result<Option<IncidentEntry>> {
+        let Some((root, Some(ObjectType::Tree))) = self.entry_id(layout::INCIDENTS_DIR) else {
+            return Ok(None);
+        };
+        let name = id.to_string();
+        for year_entry in self.subtree(root)?.iter() {
+            let Some(year) = year_entry.name().ok().and_then(|n| n.parse::<i32>().ok()) else {
+                continue;
+            };
+            if year_entry.kind() != Some(ObjectType::Tree) {
+                continue;
+            }
+            if let Some(entry) = self.subtree(year_entry.id())?.get_name(&name)
+                && entry.kind() == Some(ObjectType::Tree)
+            {
+                return Ok(Some(IncidentEntry {
+                    id: id.clone(),
+                    year,
+                    dir: format!("{}/{year}/{name}", layout::INCIDENTS_DIR),
+                    tree: entry.id(),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn require(&self, id: &IncidentId) -> Result<IncidentEntry> {
+        self.locate(id)?
+            .ok_or_else(|| Error::not_found(format!("no incident {id}: see `git incident list`")))
+    }
+
+    /// The next free number: IDs are never reused, so one past the highest ever seen.
+    pub fn next_number(&self, prefix: &str) -> Result<u32> {
+        let (entries, _) = self.incident_entries()?;
+        Ok(entries
+            .iter()
+            .filter(|e| e.id.prefix == prefix)
+            .map(|e| e.id.number)
+            .max()
+            .unwrap_or(0)
+            + 1)
+    }
+
+    pub fn incident(&self, entry: &IncidentEntry) -> Result<Loaded<Incident>> {
+        let path = entry.incident_path();
+        self.load(&path)?
+            .ok_or_else(|| Error::not_found(format!("{path} is missing")))
+    }
+
+    pub fn postmortem(&self, entry: &IncidentEntry) -> Result<Option<Loaded<Postmortem>>> {
+        self.load(&entry.postmortem_path())
+    }
+}
