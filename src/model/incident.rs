@@ -149,11 +149,12 @@ macro_rules! string_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
             pub fn names() -> String {
-                [$($text),+].join(", ")
+                Self::NAMES.join(", ")
             }
         }
 

@@ -1,2 +1,4 @@
-#[test]
-fn t() {}
+//! Integration tests: one binary (linking several is slow), one module per area.
+
+mod common;
+mod incident;

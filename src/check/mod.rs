@@ -1,0 +1,242 @@
+//! The rules `check` enforces, as findings that point at a file and line.
+//! Writes run the same rules and refuse to create errors.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::error::{FileError, Result};
+use crate::model::{Config, Incident, Status};
+use crate::store::codec::{Located, Step, parse};
+use crate::store::{IncidentEntry, Snapshot};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub path: String,
+    pub line: Option<usize>,
+    pub level: Level,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {level}: {}", self.path, line, self.message),
+            None => write!(f, "{}: {level}: {}", self.path, self.message),
+        }
+    }
+}
+
+impl From<FileError> for Finding {
+    fn from(e: FileError) -> Self {
+        let message = e
+            .message
+            .strip_prefix("error: ")
+            .unwrap_or(&e.message)
+            .to_string();
+        Finding {
+            path: e.path,
+            line: e.line,
+            level: Level::Error,
+            message,
+        }
+    }
+}
+
+/// Collects findings for one file, resolving key paths to lines.
+pub struct FileFindings<'a> {
+    path: &'a str,
+    located: Located<'a>,
+    pub findings: Vec<Finding>,
+}
+
+impl<'a> FileFindings<'a> {
+    pub fn new(path: &'a str, text: &'a str) -> Self {
+        FileFindings {
+            path,
+            located: Located::new(text),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, level: Level, at: &[Step<'_>], message: impl Into<String>) {
+        self.findings.push(Finding {
+            path: self.path.to_string(),
+            line: self.located.line(at).or(Some(1)),
+            level,
+            message: message.into(),
+        });
+    }
+
+    pub fn error(&mut self, at: &[Step<'_>], message: impl Into<String>) {
+        self.push(Level::Error, at, message);
+    }
+
+    pub fn warning(&mut self, at: &[Step<'_>], message: impl Into<String>) {
+        self.push(Level::Warning, at, message);
+    }
+}
+
+/// Findings for one incident file; the parsed incident when it parses.
+pub fn check_incident(
+    config: &Config,
+    entry: &IncidentEntry,
+    text: &str,
+) -> (Option<Incident>, Vec<Finding>) {
+    let path = entry.incident_path();
+    let incident: Incident = match parse(&path, text) {
+        Ok(incident) => incident,
+        Err(e) => return (None, vec![e.into()]),
+    };
+    let mut out = FileFindings::new(&path, text);
+    if incident.id != entry.id.to_string() {
+        out.error(
+            &[Step::Key("id")],
+            format!(
+                "id {:?} does not match its directory {}",
+                incident.id, entry.id
+            ),
+        );
+    }
+    if config.severity(&incident.severity).is_none() {
+        out.error(
+            &[Step::Key("severity")],
+            format!(
+                "unknown severity {:?}: config.toml defines {}",
+                incident.severity,
+                config.severity_names()
+            ),
+        );
+    }
+    for (list, allowed, what) in [
+        (&incident.services, &config.services, "service"),
+        (&incident.teams, &config.teams, "team"),
+    ] {
+        if let Some(allowed) = allowed {
+            for (i, name) in list.iter().enumerate() {
+                if !allowed.contains(name) {
+                    let key = if what == "service" {
+                        "services"
+                    } else {
+                        "teams"
+                    };
+                    out.error(
+                        &[Step::Key(key), Step::Index(i)],
+                        format!(
+                            "unknown {what} {name:?}: config.toml allows {}",
+                            allowed.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if let Some((earlier, later)) = incident.times.out_of_order() {
+        let (a, b) = (incident.times.get(earlier), incident.times.get(later));
+        out.error(
+            &[Step::Key("times"), Step::Key(later)],
+            format!(
+                "times out of order: {later} ({}) is before {earlier} ({})",
+                b.map(|t| t.to_string()).unwrap_or_default(),
+                a.map(|t| t.to_string()).unwrap_or_default()
+            ),
+        );
+    }
+    for status in [Status::Mitigated, Status::Resolved, Status::Closed] {
+        let key = status.time_key().expect("these states have times");
+        if incident.times.get(key).is_some()
+            && !incident.status.has_reached(status)
+            && incident.status != Status::Canceled
+        {
+            out.warning(
+                &[Step::Key("times"), Step::Key(key)],
+                format!("times.{key} is set but status is {}", incident.status),
+            );
+        }
+    }
+    (Some(incident), out.findings)
+}
+
+/// Every finding on the branch, or only for the files in `only` (paths) when given.
+pub fn check_snapshot(
+    snapshot: &Snapshot<'_>,
+    only: Option<&dyn Fn(&str) -> bool>,
+) -> Result<Vec<Finding>> {
+    let wanted = |path: &str| only.is_none_or(|f| f(path));
+    let mut findings = Vec::new();
+    let config = match snapshot.config() {
+        Ok(config) => config,
+        Err(crate::Error::File(e)) => {
+            findings.push(e.into());
+            return Ok(findings);
+        }
+        Err(e) => return Err(e),
+    };
+    let (entries, strays) = snapshot.incident_entries()?;
+    for stray in strays.iter().filter(|s| wanted(s)) {
+        findings.push(Finding {
+            path: stray.clone(),
+            line: None,
+            level: Level::Error,
+            message: "not an incident directory: expected incidents/<YYYY>/<PREFIX-N>".into(),
+        });
+    }
+    let mut seen_uids: HashMap<String, String> = HashMap::new();
+    let mut seen_ids: HashMap<String, String> = HashMap::new();
+    for entry in &entries {
+        let path = entry.incident_path();
+        let text = match snapshot.read(&path) {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                if wanted(&path) {
+                    findings.push(Finding {
+                        path,
+                        line: None,
+                        level: Level::Error,
+                        message: "missing incident.toml".into(),
+                    });
+                }
+                continue;
+            }
+            Err(crate::Error::File(e)) => {
+                findings.push(e.into());
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let (incident, mut file_findings) = check_incident(&config, entry, &text);
+        if let Some(incident) = &incident {
+            if let Some(other) = seen_ids.insert(entry.id.to_string(), path.clone()) {
+                file_findings.push(Finding {
+                    path: path.clone(),
+                    line: Located::new(&text).line(&[Step::Key("id")]),
+                    level: Level::Error,
+                    message: format!("duplicate incident ID {}: also {other}", entry.id),
+                });
+            }
+            if let Some(other) = seen_uids.insert(incident.uid.clone(), path.clone()) {
+                file_findings.push(Finding {
+                    path: path.clone(),
+                    line: Located::new(&text).line(&[Step::Key("uid")]),
+                    level: Level::Error,
+                    message: format!("duplicate uid {}: also {other}", incident.uid),
+                });
+            }
+        }
+        if wanted(&path) {
+            findings.extend(file_findings);
+        }
+    }
+    findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    Ok(findings)
+}

@@ -1,0 +1,122 @@
+use std::process::Command;
+
+use clap::Args;
+
+use super::{CmdResult, Ui};
+use crate::error::{Error, GitContext};
+use crate::model::IncidentId;
+use crate::ops::edit::{EditedFile, commit, validate};
+
+/// Edit an incident (or its postmortem) in git's editor
+#[derive(Args, Debug)]
+#[command(
+    after_help = "The editor is git's: GIT_EDITOR, core.editor, VISUAL, EDITOR. A result that does not parse or\n\
+breaks a rule is refused with its errors and nothing is committed; your text is kept and the next\n\
+`git incident edit` on the same file starts from it."
+)]
+pub struct EditArgs {
+    id: String,
+    /// Edit postmortem.toml instead of incident.toml
+    #[arg(long)]
+    postmortem: bool,
+}
+
+pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
+    let store = ui.store()?;
+    let snapshot = store.snapshot()?;
+    let config = snapshot.config()?;
+    let id = IncidentId::parse_with_prefix(&args.id, &config.id_prefix)?;
+    let entry = snapshot.require(&id)?;
+    let file = if args.postmortem {
+        EditedFile::Postmortem
+    } else {
+        EditedFile::Incident
+    };
+    let path = file.path(&entry);
+    let original = snapshot.read(&path)?.ok_or_else(|| {
+        Error::not_found(format!(
+            "{id} has no postmortem yet: run `git incident postmortem new {id}`"
+        ))
+    })?;
+    let drafts = store.private_dir().join("edit");
+    std::fs::create_dir_all(&drafts).context(|| format!("cannot create {}", drafts.display()))?;
+    let draft = drafts.join(format!(
+        "{id}-{}",
+        path.rsplit('/').next().unwrap_or("file.toml")
+    ));
+    let start = if draft.exists() {
+        eprintln!("resuming your earlier edit kept in {}", draft.display());
+        std::fs::read_to_string(&draft).context(|| format!("cannot read {}", draft.display()))?
+    } else {
+        original.clone()
+    };
+    std::fs::write(&draft, &start).context(|| format!("cannot write {}", draft.display()))?;
+    run_editor(&draft)?;
+    let edited =
+        std::fs::read_to_string(&draft).context(|| format!("cannot read {}", draft.display()))?;
+    if edited == original {
+        let _ = std::fs::remove_file(&draft);
+        eprintln!("nothing changed");
+        return Ok(0);
+    }
+    let errors = validate(&config, &entry, file, &edited);
+    if !errors.is_empty() {
+        for error in &errors {
+            eprintln!("{error}");
+        }
+        return Err(Error::invalid(format!(
+            "not committed: fix the errors above. Your text is kept in {}; run `git incident edit {id}{}` to continue",
+            draft.display(),
+            if args.postmortem { " --postmortem" } else { "" }
+        )));
+    }
+    match commit(&store, &entry, file, &original, &edited) {
+        Ok(written) => {
+            let _ = std::fs::remove_file(&draft);
+            if ui.json {
+                ui.print_json(&serde_json::json!({ "id": id.to_string(), "changed": written.value, "commit": written.commit.map(|c| c.to_string()) }))?;
+            } else {
+                eprintln!(
+                    "{id}: updated {}",
+                    if written.value.is_empty() {
+                        "layout".to_string()
+                    } else {
+                        written.value.join(", ")
+                    }
+                );
+            }
+            Ok(0)
+        }
+        Err(e) => Err(Error::invalid(format!(
+            "{e}\nnothing was committed; your text is kept in {}",
+            draft.display()
+        ))),
+    }
+}
+
+fn run_editor(file: &std::path::Path) -> Result<(), Error> {
+    let output = Command::new("git")
+        .args(["var", "GIT_EDITOR"])
+        .output()
+        .context(|| "cannot run git".into())?;
+    let editor = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    if !output.status.success() || editor.is_empty() {
+        return Err(Error::invalid(
+            "no editor configured: set GIT_EDITOR, core.editor, VISUAL or EDITOR",
+        ));
+    }
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$@\""))
+        .arg(&editor)
+        .arg(file)
+        .status()
+        .context(|| format!("cannot run the editor {editor:?}"))?;
+    if !status.success() {
+        return Err(Error::invalid(format!(
+            "the editor exited with {status}; nothing was committed (your text is in {})",
+            file.display()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,185 @@
+use clap::{Args, Subcommand};
+
+use super::{CmdResult, Ui};
+use crate::model::{Status, TimeContext, TimelineKind};
+use crate::ops::incident::{self as ops, NewIncident};
+use crate::render::incident::timeline_table;
+use crate::store::edit::Assignment;
+
+/// Open a new incident and print its ID
+#[derive(Args, Debug)]
+pub struct NewArgs {
+    /// What is broken, as customers would notice it
+    title: String,
+    /// One of the severities in config.toml, e.g. SEV2
+    #[arg(long, short)]
+    severity: String,
+    /// Affected service (repeatable)
+    #[arg(long = "service", value_name = "S")]
+    services: Vec<String>,
+    /// Responding team (repeatable)
+    #[arg(long = "team", value_name = "T")]
+    teams: Vec<String>,
+    /// Incident commander (also marks the incident acknowledged)
+    #[arg(long, value_name = "WHO")]
+    commander: Option<String>,
+    /// When impact began (default: unknown, taken as detected)
+    #[arg(long, value_name = "TIME")]
+    started: Option<String>,
+    /// When it was noticed (default: now)
+    #[arg(long, value_name = "TIME")]
+    detected: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    summary: Option<String>,
+    /// A game day or exercise: kept, but out of every metric
+    #[arg(long)]
+    drill: bool,
+}
+
+pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
+    let store = ui.store()?;
+    let id = ops::create(
+        &store,
+        &NewIncident {
+            title: args.title,
+            severity: args.severity,
+            services: args.services,
+            teams: args.teams,
+            commander: args.commander,
+            started: args.started,
+            detected: args.detected,
+            summary: args.summary,
+            drill: args.drill,
+        },
+    )?;
+    if ui.json {
+        ui.print_json(&serde_json::json!({ "id": id.to_string() }))?;
+    } else {
+        ui.print(&format!("{id}\n"))?;
+    }
+    Ok(0)
+}
+
+/// Take command of an incident (you, or --commander)
+#[derive(Args, Debug)]
+pub struct AckArgs {
+    id: String,
+    #[arg(long, value_name = "WHO")]
+    commander: Option<String>,
+    /// When command was taken (default: now)
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+}
+
+pub fn ack(ui: &Ui, args: AckArgs) -> CmdResult {
+    let written = ops::ack(
+        &ui.store()?,
+        &args.id,
+        args.commander.as_deref(),
+        args.at.as_deref(),
+    )?;
+    eprintln!("{} is the commander", written.value);
+    Ok(0)
+}
+
+/// Move an incident to a new status
+#[derive(Args, Debug)]
+#[command(
+    after_help = "States, in order: investigating, identified, mitigated, resolved, closed; and canceled.\n\
+Reaching a state stamps its time in [times] (mitigated, resolved, closed) unless already set."
+)]
+pub struct StatusArgs {
+    id: String,
+    state: Status,
+    /// When it happened (default: now)
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// A note for the timeline
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+}
+
+pub fn status(ui: &Ui, args: StatusArgs) -> CmdResult {
+    let written = ops::set_status(
+        &ui.store()?,
+        &args.id,
+        args.state,
+        args.at.as_deref(),
+        args.note.as_deref(),
+    )?;
+    eprintln!("{} -> {}", written.value, args.state);
+    Ok(0)
+}
+
+/// Set fields of an incident: KEY=VALUE, KEY+=VALUE (append to a list), KEY= (clear)
+#[derive(Args, Debug)]
+#[command(after_help = concat!("Settable: ", "title, severity, summary, customer_impact, commander, services, teams, labels, related, \
+detection, drill, times.<started|detected|acknowledged|mitigated|resolved|closed>, changes.caused_by, changes.fixed_by, roles.<name>"))]
+pub struct SetArgs {
+    id: String,
+    #[arg(required = true, value_name = "KEY=VALUE", value_parser = parse_assignment)]
+    assignments: Vec<Assignment>,
+}
+
+pub fn parse_assignment(input: &str) -> Result<Assignment, String> {
+    Assignment::parse(input).map_err(|e| e.to_string())
+}
+
+pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
+    let written = ops::set_fields(&ui.store()?, &args.id, &args.assignments)?;
+    if written.commit.is_none() {
+        eprintln!("nothing changed");
+    }
+    Ok(0)
+}
+
+/// Print an incident's timeline, or add an entry to it
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    id: String,
+    #[command(subcommand)]
+    action: Option<TimelineAction>,
+}
+
+#[derive(Subcommand, Debug)]
+enum TimelineAction {
+    /// Add a fact to the timeline, with evidence links
+    Add {
+        text: String,
+        /// When it happened (default: now)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        #[arg(long, default_value = "note")]
+        kind: TimelineKind,
+        /// Evidence: a dashboard, log search or chat thread (repeatable)
+        #[arg(long = "link", value_name = "URL")]
+        links: Vec<String>,
+    },
+}
+
+pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
+    let store = ui.store()?;
+    match args.action {
+        Some(TimelineAction::Add {
+            text,
+            at,
+            kind,
+            links,
+        }) => {
+            ops::add_timeline(&store, &args.id, &text, at.as_deref(), kind, &links)?;
+            Ok(0)
+        }
+        None => {
+            let snapshot = store.snapshot()?;
+            let config = snapshot.config()?;
+            let (_, loaded) = ops::load(&snapshot, &config, &args.id)?;
+            if ui.json {
+                ui.print_json(&loaded.value.timeline)?;
+            } else {
+                let zone = TimeContext::wall_clock(config.zone()?).zone;
+                ui.page(&timeline_table(&loaded.value, zone, ui.palette))?;
+            }
+            Ok(0)
+        }
+    }
+}

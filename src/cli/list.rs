@@ -1,0 +1,91 @@
+use clap::{Args, ValueEnum};
+
+use super::{CmdResult, Ui};
+use crate::model::TimeContext;
+use crate::ops::incident::load;
+use crate::ops::list::{Filter, load_all, sort_newest_first};
+use crate::render::incident::{list_table, markdown, show as show_text};
+
+/// List incidents, newest first
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// A status, or `open` for investigating, identified and mitigated
+    #[arg(long, value_name = "S|open")]
+    status: Option<String>,
+    #[arg(long, value_name = "S")]
+    severity: Option<String>,
+    #[arg(long, value_name = "S")]
+    service: Option<String>,
+    /// Detected at or after this time
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Detected before this time
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+}
+
+pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
+    let store = ui.store()?;
+    let snapshot = store.snapshot()?;
+    let config = snapshot.config()?;
+    let time = TimeContext::wall_clock(config.zone()?);
+    let filter = Filter {
+        status: args.status,
+        severity: args.severity,
+        service: args.service,
+        since: args.since.as_deref().map(|s| time.parse(s)).transpose()?,
+        until: args.until.as_deref().map(|s| time.parse(s)).transpose()?,
+    };
+    filter.validate()?;
+    let (mut listed, broken) = load_all(&snapshot)?;
+    for error in &broken {
+        ui.warn(&error.to_string());
+    }
+    listed.retain(|l| filter.matches(&l.incident));
+    sort_newest_first(&mut listed);
+    if ui.json {
+        let incidents: Vec<_> = listed.iter().map(|l| &l.incident).collect();
+        ui.print_json(&incidents)?;
+    } else if listed.is_empty() {
+        eprintln!("no incidents");
+    } else {
+        ui.page(&list_table(
+            listed.iter().map(|l| &l.incident),
+            &config,
+            time.zone,
+            ui.palette,
+        ))?;
+    }
+    Ok(if broken.is_empty() { 0 } else { 1 })
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Md,
+}
+
+/// Show one incident in full
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    id: String,
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    format: ShowFormat,
+}
+
+pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
+    let store = ui.store()?;
+    let snapshot = store.snapshot()?;
+    let config = snapshot.config()?;
+    let zone = config.zone()?;
+    let (_, loaded) = load(&snapshot, &config, &args.id)?;
+    if ui.json {
+        ui.print_json(&loaded.value)?;
+        return Ok(0);
+    }
+    match args.format {
+        ShowFormat::Text => ui.page(&show_text(&loaded.value, zone, ui.palette))?,
+        ShowFormat::Md => ui.print(&markdown(&loaded.value, zone))?,
+    }
+    Ok(0)
+}

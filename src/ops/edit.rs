@@ -1,0 +1,92 @@
+//! `edit`: a whole file in the user's editor. The result must pass the same rules as
+//! any write; a refused text is kept so no typing is lost.
+
+use std::collections::BTreeSet;
+
+use crate::check::{Finding, Level, check_incident};
+use crate::error::{Error, Result};
+use crate::model::{Config, Postmortem};
+use crate::store::codec::parse;
+use crate::store::{Change, IncidentEntry, Store, Written};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditedFile {
+    Incident,
+    Postmortem,
+}
+
+impl EditedFile {
+    pub fn path(self, entry: &IncidentEntry) -> String {
+        match self {
+            EditedFile::Incident => entry.incident_path(),
+            EditedFile::Postmortem => entry.postmortem_path(),
+        }
+    }
+}
+
+/// The errors that would make `text` refused.
+pub fn validate(
+    config: &Config,
+    entry: &IncidentEntry,
+    file: EditedFile,
+    text: &str,
+) -> Vec<Finding> {
+    let findings = match file {
+        EditedFile::Incident => check_incident(config, entry, text).1,
+        EditedFile::Postmortem => match parse::<Postmortem>(&entry.postmortem_path(), text) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![e.into()],
+        },
+    };
+    findings
+        .into_iter()
+        .filter(|f| f.level == Level::Error)
+        .collect()
+}
+
+/// Top-level keys whose values differ, for the commit subject.
+pub fn changed_keys(before: &str, after: &str) -> Vec<String> {
+    let parse = |text: &str| text.parse::<toml::Table>().unwrap_or_default();
+    let (a, b) = (parse(before), parse(after));
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect()
+}
+
+/// Commits `edited` in place of `original`, refusing if someone changed the file meanwhile.
+pub fn commit(
+    store: &Store,
+    entry: &IncidentEntry,
+    file: EditedFile,
+    original: &str,
+    edited: &str,
+) -> Result<Written<Vec<String>>> {
+    let path = file.path(entry);
+    store.write(|snapshot, _| {
+        let current = snapshot.read(&path)?.unwrap_or_default();
+        if current != original {
+            return Err(Error::Conflict(format!(
+                "{path} changed on the branch while you were editing"
+            )));
+        }
+        let config = snapshot.config()?;
+        let errors = validate(&config, entry, file, edited);
+        if !errors.is_empty() {
+            let lines: Vec<String> = errors.iter().map(Finding::to_string).collect();
+            return Err(Error::invalid(lines.join("\n")));
+        }
+        let keys = changed_keys(original, edited);
+        let name = path.rsplit('/').next().unwrap_or(&path);
+        let subject = if keys.is_empty() {
+            format!("{}: edit {name}", entry.id)
+        } else {
+            format!("{}: edit {name} ({})", entry.id, keys.join(", "))
+        };
+        let change = Change::new(subject)
+            .put(path.clone(), edited.to_string())
+            .trailer("Incident", entry.id.to_string());
+        Ok((change, keys))
+    })
+}

@@ -1,0 +1,6 @@
+//! What each command does, over the store and the model; the CLI only parses and prints.
+
+pub mod edit;
+pub mod incident;
+pub mod init;
+pub mod list;

@@ -1,0 +1,294 @@
+//! Incidents for people: the list table, the full view, and Markdown.
+
+use crate::model::time::format_duration;
+use crate::model::{Config, Incident, Timestamp, Zone};
+use crate::render::{Palette, Table};
+
+/// `2026-11-23 10:02` in the team's zone; the offset is left out for readability.
+pub fn short_time(t: Timestamp, zone: Zone) -> String {
+    zone.convert(t.0).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn full_time(t: Timestamp, zone: Zone) -> String {
+    zone.convert(t.0)
+        .format("%Y-%m-%d %H:%M:%S %:z")
+        .to_string()
+}
+
+fn severity_rank(config: &Config, name: &str) -> usize {
+    config
+        .severity
+        .iter()
+        .position(|s| s.name == name)
+        .unwrap_or(usize::MAX)
+}
+
+pub fn list_table<'a>(
+    incidents: impl IntoIterator<Item = &'a Incident>,
+    config: &Config,
+    zone: Zone,
+    palette: Palette,
+) -> String {
+    let mut table = Table::new([
+        "ID",
+        "SEV",
+        "STATUS",
+        "DETECTED",
+        "COMMANDER",
+        "SERVICES",
+        "TITLE",
+    ]);
+    for incident in incidents {
+        table.row([
+            palette.id(&incident.id),
+            palette.severity(
+                &incident.severity,
+                severity_rank(config, &incident.severity),
+            ),
+            palette.status(incident.status.as_str()),
+            incident
+                .times
+                .detected
+                .map(|t| short_time(t, zone))
+                .unwrap_or_default(),
+            incident.commander.clone().unwrap_or_else(|| "-".into()),
+            incident.services.join(","),
+            if incident.drill {
+                format!("{} {}", palette.dim("[drill]"), incident.title)
+            } else {
+                incident.title.clone()
+            },
+        ]);
+    }
+    table.render(|h| palette.bold(h))
+}
+
+/// The durations the metrics use, for the incident at hand (explicit times only).
+pub fn durations(incident: &Incident) -> Vec<(&'static str, &'static str, &'static str, i64)> {
+    let t = &incident.times;
+    let started = t.started.or(t.detected);
+    [
+        ("time to detect", "started", "detected", started, t.detected),
+        (
+            "time to acknowledge",
+            "detected",
+            "acknowledged",
+            t.detected,
+            t.acknowledged,
+        ),
+        (
+            "time to mitigate",
+            "started",
+            "mitigated",
+            started,
+            t.mitigated,
+        ),
+        (
+            "time to resolve",
+            "started",
+            "resolved",
+            started,
+            t.resolved,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, from, to, a, b)| Some((name, from, to, a?.seconds_until(b?))))
+    .collect()
+}
+
+pub fn show(incident: &Incident, zone: Zone, palette: Palette) -> String {
+    let mut out = format!(
+        "{}  {}\n",
+        palette.id(&incident.id),
+        palette.bold(&incident.title)
+    );
+    let mut fields: Vec<(&str, String)> = vec![
+        ("severity", incident.severity.clone()),
+        ("status", palette.status(incident.status.as_str())),
+    ];
+    let optional = [
+        ("commander", incident.commander.clone()),
+        (
+            "services",
+            Some(incident.services.join(", ")).filter(|s| !s.is_empty()),
+        ),
+        (
+            "teams",
+            Some(incident.teams.join(", ")).filter(|s| !s.is_empty()),
+        ),
+        (
+            "labels",
+            Some(incident.labels.join(", ")).filter(|s| !s.is_empty()),
+        ),
+        ("detection", incident.detection.map(|d| d.to_string())),
+        (
+            "drill",
+            incident
+                .drill
+                .then(|| "yes (excluded from metrics)".to_string()),
+        ),
+        (
+            "related",
+            Some(incident.related.join(", ")).filter(|s| !s.is_empty()),
+        ),
+        (
+            "caused by",
+            Some(incident.changes.caused_by.join(", ")).filter(|s| !s.is_empty()),
+        ),
+        (
+            "fixed by",
+            Some(incident.changes.fixed_by.join(", ")).filter(|s| !s.is_empty()),
+        ),
+    ];
+    fields.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v?))));
+    for (role, who) in &incident.roles {
+        fields.push((role.as_str(), who.clone()));
+    }
+    let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (key, value) in &fields {
+        out.push_str(&format!(
+            "{}  {value}\n",
+            palette.dim(&format!("{key:<width$}"))
+        ));
+    }
+    for (label, text) in [
+        ("Summary", &incident.summary),
+        ("Customer impact", &incident.customer_impact),
+    ] {
+        if let Some(text) = text {
+            out.push_str(&format!("\n{}\n{}\n", palette.bold(label), indent(text)));
+        }
+    }
+    let times: Vec<(&str, Timestamp)> = crate::model::Times::NAMES
+        .iter()
+        .filter_map(|name| Some((*name, incident.times.get(name)?)))
+        .collect();
+    if !times.is_empty() {
+        out.push_str(&format!("\n{}\n", palette.bold("Times")));
+        for (name, t) in times {
+            out.push_str(&format!(
+                "  {}  {}\n",
+                palette.dim(&format!("{name:<12}")),
+                full_time(t, zone)
+            ));
+        }
+        for (name, from, to, seconds) in durations(incident) {
+            out.push_str(&format!(
+                "  {}  {}  {}\n",
+                palette.dim(&format!("{name:<20}")),
+                format_duration(seconds),
+                palette.dim(&format!("({from} -> {to})"))
+            ));
+        }
+    }
+    if !incident.timeline.is_empty() {
+        out.push_str(&format!("\n{}\n", palette.bold("Timeline")));
+        out.push_str(&indent(&timeline_table(incident, zone, palette)));
+    }
+    out
+}
+
+pub fn timeline_table(incident: &Incident, zone: Zone, palette: Palette) -> String {
+    let mut table = Table::new(["AT", "KIND", "WHO", "TEXT"]);
+    for entry in &incident.timeline {
+        let mut text = entry.text.clone();
+        for link in &entry.links {
+            text.push_str(&format!(" {}", palette.dim(&format!("<{link}>"))));
+        }
+        table.row([
+            short_time(entry.at, zone),
+            entry.kind.to_string(),
+            entry.author.clone().unwrap_or_default(),
+            text,
+        ]);
+    }
+    table.render(|h| palette.bold(h))
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect()
+}
+
+pub fn markdown(incident: &Incident, zone: Zone) -> String {
+    let mut out = format!("# {}: {}\n\n", incident.id, incident.title);
+    let mut facts = Table::new(["Field", "Value"]);
+    facts.row(["Severity".to_string(), incident.severity.clone()]);
+    facts.row(["Status".to_string(), incident.status.to_string()]);
+    if let Some(commander) = &incident.commander {
+        facts.row(["Commander".to_string(), commander.clone()]);
+    }
+    for (label, list) in [
+        ("Services", &incident.services),
+        ("Teams", &incident.teams),
+        ("Labels", &incident.labels),
+    ] {
+        if !list.is_empty() {
+            facts.row([label.to_string(), list.join(", ")]);
+        }
+    }
+    for name in crate::model::Times::NAMES {
+        if let Some(t) = incident.times.get(name) {
+            facts.row([capitalize(name), full_time(t, zone)]);
+        }
+    }
+    for (name, from, to, seconds) in durations(incident) {
+        facts.row([
+            capitalize(name),
+            format!("{} ({from} → {to})", format_duration(seconds)),
+        ]);
+    }
+    if incident.drill {
+        facts.row(["Drill".to_string(), "yes".to_string()]);
+    }
+    out.push_str(&facts.markdown());
+    for (label, text) in [
+        ("Summary", &incident.summary),
+        ("Customer impact", &incident.customer_impact),
+    ] {
+        if let Some(text) = text {
+            out.push_str(&format!("\n## {label}\n\n{}\n", text.trim()));
+        }
+    }
+    if !incident.timeline.is_empty() {
+        out.push_str("\n## Timeline\n\n");
+        out.push_str(&timeline_markdown(incident, zone));
+    }
+    out
+}
+
+pub fn timeline_markdown(incident: &Incident, zone: Zone) -> String {
+    let mut table = Table::new(["Time", "Kind", "Who", "What", "Evidence"]);
+    for entry in &incident.timeline {
+        let links = entry
+            .links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("[{}]({l})", i + 1))
+            .collect::<Vec<_>>()
+            .join(" ");
+        table.row([
+            short_time(entry.at, zone),
+            entry.kind.to_string(),
+            entry.author.clone().unwrap_or_default(),
+            entry.text.clone(),
+            links,
+        ]);
+    }
+    table.markdown()
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

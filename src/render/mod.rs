@@ -1,0 +1,10 @@
+//! Turning results into text for people (tables, Markdown) and for scripts (JSON, CSV),
+//! and getting it to the terminal the way git does (colour, pager).
+
+pub mod incident;
+pub mod pager;
+pub mod style;
+pub mod table;
+
+pub use style::Palette;
+pub use table::Table;

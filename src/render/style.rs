@@ -1,0 +1,107 @@
+//! Colour only on a terminal, never with `NO_COLOR`, as git and ripgrep decide it.
+
+use std::io::IsTerminal;
+
+use anstyle::{AnsiColor, Style};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Palette {
+    pub enabled: bool,
+}
+
+impl Palette {
+    /// `--color`, then `NO_COLOR` / `CLICOLOR_FORCE` / `CLICOLOR`, then git's `color.ui`,
+    /// then whether stdout is a terminal.
+    pub fn detect(choice: ColorChoice, git_color_ui: Option<String>) -> Palette {
+        let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let enabled = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                if env("NO_COLOR").is_some() {
+                    false
+                } else if env("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                    true
+                } else if env("CLICOLOR").is_some_and(|v| v == "0") {
+                    false
+                } else {
+                    match git_color_ui.as_deref() {
+                        Some("never") | Some("false") => false,
+                        Some("always") => true,
+                        _ => {
+                            std::io::stdout().is_terminal()
+                                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                        }
+                    }
+                }
+            }
+        };
+        Palette { enabled }
+    }
+
+    pub fn plain() -> Palette {
+        Palette { enabled: false }
+    }
+
+    pub fn paint(&self, style: Style, text: &str) -> String {
+        if self.enabled && !text.is_empty() {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn bold(&self, text: &str) -> String {
+        self.paint(Style::new().bold(), text)
+    }
+
+    pub fn dim(&self, text: &str) -> String {
+        self.paint(Style::new().dimmed(), text)
+    }
+
+    pub fn id(&self, text: &str) -> String {
+        self.paint(AnsiColor::Yellow.on_default(), text)
+    }
+
+    pub fn error(&self, text: &str) -> String {
+        self.paint(AnsiColor::Red.on_default().bold(), text)
+    }
+
+    pub fn warning(&self, text: &str) -> String {
+        self.paint(AnsiColor::Yellow.on_default().bold(), text)
+    }
+
+    pub fn good(&self, text: &str) -> String {
+        self.paint(AnsiColor::Green.on_default(), text)
+    }
+
+    /// Open states stand out; finished ones recede.
+    pub fn status(&self, status: &str) -> String {
+        let style = match status {
+            "investigating" => AnsiColor::Red.on_default().bold(),
+            "identified" => AnsiColor::Red.on_default(),
+            "mitigated" => AnsiColor::Yellow.on_default(),
+            "resolved" | "closed" | "done" | "published" => AnsiColor::Green.on_default(),
+            "canceled" | "wont_do" => Style::new().dimmed(),
+            _ => Style::new(),
+        };
+        self.paint(style, status)
+    }
+
+    pub fn severity(&self, severity: &str, rank: usize) -> String {
+        let style = match rank {
+            0 => AnsiColor::Red.on_default().bold(),
+            1 => AnsiColor::Red.on_default(),
+            2 => AnsiColor::Yellow.on_default(),
+            _ => Style::new(),
+        };
+        self.paint(style, severity)
+    }
+}
