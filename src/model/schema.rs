@@ -21,3 +21,29 @@ fn render<T: schemars::JsonSchema>() -> String {
     json.push('\n');
     json
 }
+
+#[cfg(test)]
+mod tests {
+    /// The committed schema/ files are what the types generate; regenerate with
+    /// `UPDATE_SCHEMAS=1 cargo test schema`.
+    #[test]
+    fn committed_schemas_match_the_types() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+        for (name, json) in super::all() {
+            let path = dir.join(name);
+            if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &json).unwrap();
+            }
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(committed == json, "schema/{name} is out of date: run `UPDATE_SCHEMAS=1 cargo test schema`");
+        }
+    }
+
+    #[test]
+    fn schemas_are_draft_07() {
+        for (name, json) in super::all() {
+            assert!(json.contains("http://json-schema.org/draft-07/schema#"), "{name}");
+        }
+    }
+}

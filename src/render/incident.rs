@@ -1,7 +1,7 @@
 //! Incidents for people: the list table, the full view, and Markdown.
 
 use crate::model::time::format_duration;
-use crate::model::{Config, Incident, Timestamp, Zone};
+use crate::model::{Config, Incident, TimelineEntry, Timestamp, Zone};
 use crate::render::{Palette, Table};
 
 /// `2026-11-23 10:02` in the team's zone; the offset is left out for readability.
@@ -156,7 +156,7 @@ pub fn show(incident: &Incident, zone: Zone, palette: Palette) -> String {
         ("Customer impact", &incident.customer_impact),
     ] {
         if let Some(text) = text {
-            out.push_str(&format!("\n{}\n{}\n", palette.bold(label), indent(text)));
+            out.push_str(&format!("\n{}\n{}", palette.bold(label), indent(text)));
         }
     }
     let times: Vec<(&str, Timestamp)> = crate::model::Times::NAMES
@@ -188,9 +188,16 @@ pub fn show(incident: &Incident, zone: Zone, palette: Palette) -> String {
     out
 }
 
+/// Entries in time order; entries are appended as they are recorded, often late.
+fn chronological(incident: &Incident) -> Vec<&TimelineEntry> {
+    let mut entries: Vec<&TimelineEntry> = incident.timeline.iter().collect();
+    entries.sort_by_key(|entry| entry.at);
+    entries
+}
+
 pub fn timeline_table(incident: &Incident, zone: Zone, palette: Palette) -> String {
     let mut table = Table::new(["AT", "KIND", "WHO", "TEXT"]);
-    for entry in &incident.timeline {
+    for entry in chronological(incident) {
         let mut text = entry.text.clone();
         for link in &entry.links {
             text.push_str(&format!(" {}", palette.dim(&format!("<{link}>"))));
@@ -266,7 +273,7 @@ pub fn markdown(incident: &Incident, zone: Zone) -> String {
 
 pub fn timeline_markdown(incident: &Incident, zone: Zone) -> String {
     let mut table = Table::new(["Time", "Kind", "Who", "What", "Evidence"]);
-    for entry in &incident.timeline {
+    for entry in chronological(incident) {
         let links = entry
             .links
             .iter()
