@@ -7,13 +7,22 @@
 use std::process::Command;
 
 fn git(dir: &std::path::Path, args: &[&str]) {
-    let status = Command::new("git").arg("-C").arg(dir).args(args).status().expect("git is installed");
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .status()
+        .expect("git is installed");
     assert!(status.success(), "git {args:?} failed");
 }
 
 /// Runs one `git incident` command; stops the demo if it fails.
 fn incident(dir: &std::path::Path, args: &[&str]) {
-    let mut argv = vec!["git-incident".into(), "-C".into(), dir.as_os_str().to_owned()];
+    let mut argv = vec![
+        "git-incident".into(),
+        "-C".into(),
+        dir.as_os_str().to_owned(),
+    ];
     argv.extend(args.iter().map(Into::into));
     let code = git_incident::cli::run(argv);
     assert_eq!(code, 0, "git incident {args:?} exited with {code}");
@@ -27,27 +36,176 @@ fn main() {
     // A demo identity local to this throwaway repository.
     git(dir, &["config", "user.name", "Aiko Tanaka"]);
     git(dir, &["config", "user.email", "aiko@example.com"]);
-    git(dir, &["commit", "-q", "--allow-empty", "-m", "Initial commit"]);
+    git(
+        dir,
+        &["commit", "-q", "--allow-empty", "-m", "Initial commit"],
+    );
 
     println!("$ git incident init --timezone Asia/Tokyo");
     incident(dir, &["init", "--timezone", "Asia/Tokyo"]);
     let script: &[&[&str]] = &[
-        &["new", "Checkout API returns 500 for card payments", "--severity", "SEV2", "--service", "checkout", "--service", "payments", "--team", "web", "--started", "2026-11-20 14:02", "--detected", "2026-11-20 14:09"],
-        &["ack", "INC-1", "--commander", "aiko", "--at", "2026-11-20 14:12"],
-        &["timeline", "INC-1", "add", "PagerDuty alert: checkout 5xx rate above 5%", "--kind", "alert", "--at", "2026-11-20 14:09", "--link", "https://grafana.example/d/checkout?from=1763614800000"],
-        &["timeline", "INC-1", "add", "Deploy 4412 (payment client retry change) went out at 14:00", "--kind", "note", "--at", "2026-11-20 14:15", "--link", "https://ci.example/deploys/4412"],
-        &["status", "INC-1", "identified", "--at", "2026-11-20 14:18", "--note", "Errors began with deploy 4412"],
-        &["timeline", "INC-1", "add", "Decided to roll back rather than fix forward", "--kind", "decision", "--at", "2026-11-20 14:19"],
-        &["timeline", "INC-1", "add", "Rolled back deploy 4412", "--kind", "action", "--at", "2026-11-20 14:21", "--link", "https://ci.example/deploys/4413"],
-        &["timeline", "INC-1", "add", "Status page updated: card payments failing", "--kind", "communication", "--at", "2026-11-20 14:22", "--link", "https://status.example/incidents/88"],
+        &[
+            "new",
+            "Checkout API returns 500 for card payments",
+            "--severity",
+            "SEV2",
+            "--service",
+            "checkout",
+            "--service",
+            "payments",
+            "--team",
+            "web",
+            "--started",
+            "2026-11-20 14:02",
+            "--detected",
+            "2026-11-20 14:09",
+        ],
+        &[
+            "ack",
+            "INC-1",
+            "--commander",
+            "aiko",
+            "--at",
+            "2026-11-20 14:12",
+        ],
+        &[
+            "timeline",
+            "INC-1",
+            "add",
+            "PagerDuty alert: checkout 5xx rate above 5%",
+            "--kind",
+            "alert",
+            "--at",
+            "2026-11-20 14:09",
+            "--link",
+            "https://grafana.example/d/checkout?from=1763614800000",
+        ],
+        &[
+            "timeline",
+            "INC-1",
+            "add",
+            "Deploy 4412 (payment client retry change) went out at 14:00",
+            "--kind",
+            "note",
+            "--at",
+            "2026-11-20 14:15",
+            "--link",
+            "https://ci.example/deploys/4412",
+        ],
+        &[
+            "status",
+            "INC-1",
+            "identified",
+            "--at",
+            "2026-11-20 14:18",
+            "--note",
+            "Errors began with deploy 4412",
+        ],
+        &[
+            "timeline",
+            "INC-1",
+            "add",
+            "Decided to roll back rather than fix forward",
+            "--kind",
+            "decision",
+            "--at",
+            "2026-11-20 14:19",
+        ],
+        &[
+            "timeline",
+            "INC-1",
+            "add",
+            "Rolled back deploy 4412",
+            "--kind",
+            "action",
+            "--at",
+            "2026-11-20 14:21",
+            "--link",
+            "https://ci.example/deploys/4413",
+        ],
+        &[
+            "timeline",
+            "INC-1",
+            "add",
+            "Status page updated: card payments failing",
+            "--kind",
+            "communication",
+            "--at",
+            "2026-11-20 14:22",
+            "--link",
+            "https://status.example/incidents/88",
+        ],
         &["status", "INC-1", "mitigated", "--at", "2026-11-20 14:24"],
-        &["set", "INC-1", "customer_impact=Card payments failed for 15 minutes; about 1,200 checkouts affected", "detection=alert", "changes.caused_by=https://git.example/shop/pull/4412"],
-        &["status", "INC-1", "resolved", "--at", "2026-11-20 16:40", "--note", "Duplicate charges refunded"],
-        &["new", "決済確認メールが送信されない", "--severity", "SEV3", "--service", "notifications", "--detected", "2026-11-22 09:30", "--commander", "kenji"],
-        &["timeline", "INC-2", "add", "メール送信キューが 3,000 件滞留", "--kind", "alert", "--at", "2026-11-22 09:30", "--link", "https://grafana.example/d/mailq"],
-        &["status", "INC-2", "mitigated", "--at", "2026-11-22 10:05", "--note", "ワーカーを再起動"],
-        &["new", "Search latency above 2s", "--severity", "SEV3", "--service", "search", "--detected", "2026-11-23 11:00"],
-        &["new", "Game day: primary database failover", "--severity", "SEV2", "--service", "db", "--drill", "--detected", "2026-11-18 15:00"],
+        &[
+            "set",
+            "INC-1",
+            "customer_impact=Card payments failed for 15 minutes; about 1,200 checkouts affected",
+            "detection=alert",
+            "changes.caused_by=https://git.example/shop/pull/4412",
+        ],
+        &[
+            "status",
+            "INC-1",
+            "resolved",
+            "--at",
+            "2026-11-20 16:40",
+            "--note",
+            "Duplicate charges refunded",
+        ],
+        &[
+            "new",
+            "決済確認メールが送信されない",
+            "--severity",
+            "SEV3",
+            "--service",
+            "notifications",
+            "--detected",
+            "2026-11-22 09:30",
+            "--commander",
+            "kenji",
+        ],
+        &[
+            "timeline",
+            "INC-2",
+            "add",
+            "メール送信キューが 3,000 件滞留",
+            "--kind",
+            "alert",
+            "--at",
+            "2026-11-22 09:30",
+            "--link",
+            "https://grafana.example/d/mailq",
+        ],
+        &[
+            "status",
+            "INC-2",
+            "mitigated",
+            "--at",
+            "2026-11-22 10:05",
+            "--note",
+            "ワーカーを再起動",
+        ],
+        &[
+            "new",
+            "Search latency above 2s",
+            "--severity",
+            "SEV3",
+            "--service",
+            "search",
+            "--detected",
+            "2026-11-23 11:00",
+        ],
+        &[
+            "new",
+            "Game day: primary database failover",
+            "--severity",
+            "SEV2",
+            "--service",
+            "db",
+            "--drill",
+            "--detected",
+            "2026-11-18 15:00",
+        ],
         &["status", "INC-4", "resolved", "--at", "2026-11-18 15:40"],
     ];
     for args in script {

@@ -36,14 +36,20 @@ mod tests {
                 std::fs::write(&path, &json).unwrap();
             }
             let committed = std::fs::read_to_string(&path).unwrap_or_default();
-            assert!(committed == json, "schema/{name} is out of date: run `UPDATE_SCHEMAS=1 cargo test schema`");
+            assert!(
+                committed == json,
+                "schema/{name} is out of date: run `UPDATE_SCHEMAS=1 cargo test schema`"
+            );
         }
     }
 
     #[test]
     fn schemas_are_draft_07() {
         for (name, json) in super::all() {
-            assert!(json.contains("http://json-schema.org/draft-07/schema#"), "{name}");
+            assert!(
+                json.contains("http://json-schema.org/draft-07/schema#"),
+                "{name}"
+            );
         }
     }
 }

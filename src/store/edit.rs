@@ -237,8 +237,20 @@ pub fn apply(
             .zip(new.iter())
             .all(|(a, b)| a.as_str() == b.as_str())
     {
+        // A new element copies the whitespace before the last one, so a hand-written
+        // one-per-line list stays one per line.
+        let prefix = old
+            .iter()
+            .last()
+            .and_then(|v| v.decor().prefix())
+            .and_then(|p| p.as_str())
+            .map(str::to_string);
         for item in new.iter().skip(old.len()) {
-            old.push_formatted(item.clone());
+            let mut item = item.clone();
+            if let Some(prefix) = &prefix {
+                item.decor_mut().set_prefix(prefix.as_str());
+            }
+            old.push_formatted(item);
         }
         return Ok(());
     }

@@ -1,4 +1,4 @@
-use crate::common::TestRepo;
+use crate::common::{TestRepo, incident_path};
 
 #[test]
 fn walkthrough_records_an_incident_one_commit_per_change() {
@@ -81,4 +81,735 @@ fn walkthrough_records_an_incident_one_commit_per_change() {
         list.contains("INC-1") && list.contains("resolved"),
         "{list}"
     );
+}
+
+#[test]
+fn commits_follow_gits_identity_rules_and_fill_times_with_the_committer_date() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Queue backlog", "--severity", "SEV3"]);
+    let output = repo
+        .cmd(&["ack", "INC-1"])
+        .env("GIT_AUTHOR_NAME", "Ana Author")
+        .env("GIT_AUTHOR_EMAIL", "ana@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-11-23T11:00:00+09:00")
+        .env("GIT_COMMITTER_NAME", "Carl Committer")
+        .env("GIT_COMMITTER_DATE", "2026-11-23T11:30:00+09:00")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log = repo.git(&[
+        "log",
+        "-1",
+        "--format=%an|%ae|%aI|%cn|%cI|%(trailers:key=Incident,valueonly)",
+        "incidents",
+    ]);
+    assert_eq!(
+        log.trim(),
+        "Ana Author|ana@example.com|2026-11-23T11:00:00+09:00|Carl Committer|2026-11-23T11:30:00+09:00|INC-1"
+    );
+    let incident = repo.json(&["show", "INC-1"]);
+    assert_eq!(incident["commander"], "Ana Author");
+    assert_eq!(
+        incident["times"]["acknowledged"], "2026-11-23T11:30:00+09:00",
+        "filled-in times are the committer time"
+    );
+    assert_eq!(repo.git(&["rev-list", "--count", "incidents"]).trim(), "3");
+}
+
+#[test]
+fn parallel_writers_on_one_incident_lose_nothing() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Everything is on fire", "--severity", "SEV1"]);
+    let writers: Vec<_> = (0..10)
+        .map(|i| {
+            repo.cmd(&[
+                "timeline",
+                "INC-1",
+                "add",
+                &format!("entry {i}"),
+                "--kind",
+                "action",
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .chain((0..4).map(|i| {
+            repo.cmd(&["new", &format!("parallel {i}"), "--severity", "SEV3"])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        }))
+        .collect();
+    for writer in writers {
+        let output = writer.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let incident = repo.json(&["show", "INC-1"]);
+    let mut texts: Vec<String> = incident["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect();
+    texts.sort();
+    let mut expected: Vec<String> = (0..10).map(|i| format!("entry {i}")).collect();
+    expected.sort();
+    assert_eq!(texts, expected);
+    let ids: Vec<String> = repo
+        .json(&["list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 5, "every new incident got its own ID: {ids:?}");
+    // init + first new + 10 timeline writes + 4 new incidents, each one commit.
+    assert_eq!(repo.git(&["rev-list", "--count", "incidents"]).trim(), "16");
+    repo.ok(&["check"]);
+}
+
+/// Checks the branch out in a linked worktree, runs `edit` there, commits, and removes it.
+fn hand_commit(repo: &TestRepo, message: &str, edit: impl FnOnce(&std::path::Path)) {
+    let wt = repo.home.path().join("wt");
+    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "incidents"]);
+    edit(&wt);
+    repo.git(&["-C", wt.to_str().unwrap(), "commit", "-qam", message]);
+    repo.git(&["worktree", "remove", wt.to_str().unwrap()]);
+}
+
+#[test]
+fn hand_edited_comments_and_layout_survive_a_tool_edit() {
+    let repo = TestRepo::initialized();
+    repo.ok(&[
+        "new",
+        "Checkout API returns 500",
+        "--severity",
+        "SEV2",
+        "--service",
+        "checkout",
+    ]);
+    hand_commit(&repo, "Add notes", |wt| {
+        let path = wt.join(incident_path(1));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text
+            .replace("title = ", "# Keep the title customer-facing.\ntitle = ")
+            .replace(
+                "services = [\"checkout\"]",
+                "services = [\n    \"checkout\", # the public API\n]",
+            )
+            .replace("[times]", "[times] # all times in JST");
+        std::fs::write(&path, text).unwrap();
+    });
+    let before = repo.file(&incident_path(1));
+    repo.ok(&["set", "INC-1", "title=Checkout API returns 500 errors"]);
+    repo.ok(&["set", "INC-1", "services+=payments"]);
+    let after = repo.file(&incident_path(1));
+    for kept in [
+        "# Keep the title customer-facing.\n",
+        "    \"checkout\",\n    \"payments\", # the public API\n]",
+        "[times] # all times in JST",
+    ] {
+        assert!(after.contains(kept), "lost {kept:?}:\n{after}");
+    }
+    assert!(after.contains("title = \"Checkout API returns 500 errors\""));
+    assert!(after.contains("\"payments\""));
+    // The title change is a one-line diff.
+    let diff = repo.git(&["diff", "--unified=0", "incidents~2", "incidents~1"]);
+    let changed: Vec<&str> = diff
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "-title = \"Checkout API returns 500\"",
+            "+title = \"Checkout API returns 500 errors\""
+        ],
+        "{before}"
+    );
+}
+
+#[test]
+fn refuses_to_move_a_branch_checked_out_in_a_worktree() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Disk full", "--severity", "SEV3"]);
+    let wt = repo.home.path().join("incidents-wt");
+    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "incidents"]);
+    let tip = repo.tip();
+    let stderr = repo.fails(1, &["status", "INC-1", "mitigated"]);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains("incidents-wt"),
+        "names the worktree: {stderr}"
+    );
+    assert_eq!(repo.tip(), tip);
+}
+
+#[test]
+fn a_broken_file_is_named_with_its_line_and_the_rest_still_list() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Fine incident", "--severity", "SEV3"]);
+    repo.ok(&["new", "Will be broken", "--severity", "SEV3"]);
+    hand_commit(&repo, "Break it", |wt| {
+        let path = wt.join(incident_path(2));
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("status = \"investigating\"", "status = investigating");
+        std::fs::write(&path, text).unwrap();
+    });
+    let line = repo
+        .file(&incident_path(2))
+        .lines()
+        .position(|l| l.starts_with("status"))
+        .unwrap()
+        + 1;
+    let output = repo.run(&["list"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{}:{line}: error: ", incident_path(2))),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Fine incident"));
+    let check = repo.run(&["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&check.stdout)
+            .contains(&format!("{}:{line}: error: ", incident_path(2)))
+    );
+    // Writing to the broken incident is refused with the same location; nothing is lost.
+    let tip = repo.tip();
+    let stderr = repo.fails(1, &["status", "INC-2", "mitigated"]);
+    assert!(
+        stderr.contains(&format!("{}:{line}", incident_path(2))),
+        "{stderr}"
+    );
+    assert_eq!(repo.tip(), tip);
+}
+
+#[test]
+fn check_reports_rule_violations_with_lines() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Ok", "--severity", "SEV3"]);
+    repo.ok(&["check"]);
+    hand_commit(&repo, "Bad values", |wt| {
+        let path = wt.join(incident_path(1));
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("severity = \"SEV3\"", "severity = \"SEV9\"")
+            .replace("id = \"INC-1\"", "id = \"INC-7\"")
+            .replace("[times]", "[times]\nresolved = 2020-01-01T00:00:00Z");
+        std::fs::write(&path, text).unwrap();
+    });
+    let output = repo.run(&["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let file = repo.file(&incident_path(1));
+    let line_of = |prefix: &str| file.lines().position(|l| l.starts_with(prefix)).unwrap() + 1;
+    let p = incident_path(1);
+    assert!(
+        stdout.contains(&format!(
+            "{p}:{}: error: unknown severity \"SEV9\"",
+            line_of("severity")
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{p}:{}: error: id \"INC-7\" does not match its directory INC-1",
+            line_of("id =")
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{p}:{}: error: times out of order",
+            line_of("resolved")
+        )),
+        "{stdout}"
+    );
+    let findings = repo.run(&["--json", "check"]);
+    let json: serde_json::Value = serde_json::from_slice(&findings.stdout).unwrap();
+    assert_eq!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["level"] == "error")
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_error_and_changes_nothing() {
+    let repo = TestRepo::new();
+    let stderr = repo.fails(1, &["new", "Too early", "--severity", "SEV1"]);
+    assert!(
+        stderr.contains("git incident init"),
+        "hints at init: {stderr}"
+    );
+    repo.ok(&["init"]);
+    repo.fails(1, &["init"]);
+    repo.ok(&["new", "Real incident", "--severity", "SEV2"]);
+    let tip = repo.tip();
+    let cases: &[(i32, &[&str], &str)] = &[
+        (
+            1,
+            &["new", "x", "--severity", "SEV9"],
+            "unknown severity \"SEV9\"",
+        ),
+        (
+            1,
+            &["new", " ", "--severity", "SEV1"],
+            "title cannot be empty",
+        ),
+        (
+            1,
+            &[
+                "new",
+                "x",
+                "--severity",
+                "SEV1",
+                "--started",
+                "yesterday-ish",
+            ],
+            "invalid time",
+        ),
+        (1, &["show", "../x"], "invalid incident ID"),
+        (1, &["show", "INC-1/../../x"], "invalid incident ID"),
+        (1, &["show", "INC-99"], "no incident INC-99"),
+        (1, &["ack", "INC-99"], "no incident INC-99"),
+        (2, &["status", "INC-1", "bogus"], "bogus"),
+        (
+            1,
+            &["status", "INC-1", "investigating"],
+            "already investigating",
+        ),
+        (
+            1,
+            &["status", "INC-1", "mitigated", "--at", "25:99"],
+            "invalid time",
+        ),
+        (
+            2,
+            &["timeline", "INC-1", "add", "x", "--kind", "gossip"],
+            "gossip",
+        ),
+        (1, &["timeline", "INC-1", "add", ""], "cannot be empty"),
+        (1, &["set", "INC-1", "nope=1"], "cannot set \"nope\""),
+        (1, &["set", "INC-1", "uid=x"], "cannot set \"uid\""),
+        (2, &["set", "INC-1", "title"], "KEY=VALUE"),
+        (1, &["set", "INC-1", "title="], "title cannot be empty"),
+        (1, &["set", "INC-1", "severity=SEV0"], "unknown severity"),
+        (
+            1,
+            &["set", "INC-1", "detection=pager"],
+            "expected one of alert, customer, internal, other",
+        ),
+        (1, &["set", "INC-1", "drill=maybe"], "true or false"),
+        (
+            1,
+            &["set", "INC-1", "times.resolved=garbage"],
+            "invalid time",
+        ),
+        (
+            1,
+            &["set", "INC-1", "times.started=2026-12-01"],
+            "times out of order",
+        ),
+        (1, &["set", "INC-1", "title+=x"], "not a list"),
+        (
+            1,
+            &["set", "INC-1", "related=../../etc"],
+            "invalid incident ID",
+        ),
+        (2, &["frobnicate"], "unrecognized subcommand"),
+        (1, &["--ref", "bad..name", "list"], "invalid ref name"),
+    ];
+    for (code, args, message) in cases {
+        let stderr = repo.fails(*code, args);
+        assert!(
+            stderr.contains(message),
+            "{args:?}: expected {message:?} in {stderr}"
+        );
+        if *code == 1 {
+            assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        }
+        assert_eq!(repo.tip(), tip, "{args:?} changed the branch");
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let stderr = repo.fails(1, &["-C", outside.path().to_str().unwrap(), "list"]);
+    assert!(stderr.contains("not a git repository"), "{stderr}");
+}
+
+#[test]
+fn japanese_titles_round_trip_and_align() {
+    let repo = TestRepo::initialized();
+    repo.ok(&[
+        "new",
+        "決済APIが500エラーを返す",
+        "--severity",
+        "SEV1",
+        "--summary",
+        "カード決済が失敗した。\n二行目。",
+    ]);
+    repo.ok(&[
+        "new",
+        "Search is slow 🐢",
+        "--severity",
+        "SEV3",
+        "--service",
+        "search",
+    ]);
+    repo.ok(&[
+        "new",
+        "ascii only",
+        "--severity",
+        "SEV4",
+        "--commander",
+        "山田",
+    ]);
+    let incident = repo.json(&["show", "INC-1"]);
+    assert_eq!(incident["title"], "決済APIが500エラーを返す");
+    assert_eq!(incident["summary"], "カード決済が失敗した。\n二行目。");
+    assert!(
+        repo.file(&incident_path(1))
+            .contains("title = \"決済APIが500エラーを返す\""),
+        "stored as readable UTF-8"
+    );
+    let list = repo.ok(&["list"]);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 4, "{list}");
+    // Every column starts at the same display column on every row.
+    let starts = |line: &str| -> Vec<usize> {
+        let mut columns = Vec::new();
+        let mut width = 0;
+        let mut previous_space = 0;
+        for c in line.chars() {
+            if c == ' ' {
+                previous_space += 1;
+            } else {
+                if previous_space >= 2 || (width == 0 && columns.is_empty()) {
+                    columns.push(width);
+                }
+                previous_space = 0;
+            }
+            width += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        }
+        columns
+    };
+    let header = starts(lines[0]);
+    let title_column = *header.last().unwrap();
+    for line in &lines[1..] {
+        let title = ["決済", "Search", "ascii"]
+            .iter()
+            .find_map(|t| line.find(t))
+            .unwrap();
+        assert_eq!(
+            unicode_width::UnicodeWidthStr::width(&line[..title]),
+            title_column,
+            "{list}"
+        );
+    }
+}
+
+#[test]
+fn edit_commits_a_valid_result_and_keeps_a_refused_one() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Login fails", "--severity", "SEV2"]);
+    let good = repo.script(
+        "good-editor",
+        "sed -i 's/^title = .*/title = \"Login fails for SSO users\"/' \"$1\"",
+    );
+    let output = repo
+        .cmd(&["edit", "INC-1"])
+        .env("GIT_EDITOR", &good)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s", "incidents"]).trim(),
+        "INC-1: edit incident.toml (title)"
+    );
+    assert_eq!(
+        repo.json(&["show", "INC-1"])["title"],
+        "Login fails for SSO users"
+    );
+
+    let tip = repo.tip();
+    let broken = repo.script(
+        "broken-editor",
+        "sed -i 's/^severity = .*/severity = SEV2 oops/' \"$1\"",
+    );
+    let output = repo
+        .cmd(&["edit", "INC-1"])
+        .env("GIT_EDITOR", &broken)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = repo
+        .file(&incident_path(1))
+        .lines()
+        .position(|l| l.starts_with("severity"))
+        .unwrap()
+        + 1;
+    assert!(
+        stderr.contains(&format!("{}:{line}: error", incident_path(1))),
+        "{stderr}"
+    );
+    assert!(stderr.contains("kept in"), "{stderr}");
+    assert_eq!(repo.tip(), tip, "nothing committed");
+    // The next edit starts from the kept text, so the typing is not lost.
+    let fix = repo.script(
+        "fix-editor",
+        "grep -q 'SEV2 oops' \"$1\" && sed -i 's/^severity = .*/severity = \"SEV1\"/' \"$1\"",
+    );
+    let output = repo
+        .cmd(&["edit", "INC-1"])
+        .env("GIT_EDITOR", &fix)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(repo.json(&["show", "INC-1"])["severity"], "SEV1");
+    // An editor that changes nothing commits nothing.
+    let tip = repo.tip();
+    repo.cmd(&["edit", "INC-1"])
+        .env("GIT_EDITOR", "true")
+        .output()
+        .unwrap();
+    assert_eq!(repo.tip(), tip);
+}
+
+#[test]
+fn list_filters_and_json_newest_first() {
+    let repo = TestRepo::initialized();
+    repo.ok(&[
+        "new",
+        "Old",
+        "--severity",
+        "SEV3",
+        "--service",
+        "api",
+        "--detected",
+        "2026-11-01 09:00",
+    ]);
+    repo.ok(&[
+        "new",
+        "Newer",
+        "--severity",
+        "SEV1",
+        "--detected",
+        "2026-11-20 09:00",
+    ]);
+    repo.ok(&[
+        "new",
+        "Middle",
+        "--severity",
+        "SEV3",
+        "--service",
+        "api",
+        "--detected",
+        "2026-11-10 09:00",
+    ]);
+    repo.ok(&["status", "INC-3", "resolved"]);
+    let ids = |args: &[&str]| -> Vec<String> {
+        repo.json(args)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&["list"]), ["INC-2", "INC-3", "INC-1"]);
+    assert_eq!(ids(&["list", "--status", "open"]), ["INC-2", "INC-1"]);
+    assert_eq!(ids(&["list", "--status", "resolved"]), ["INC-3"]);
+    assert_eq!(ids(&["list", "--severity", "sev3"]), ["INC-3", "INC-1"]);
+    assert_eq!(
+        ids(&["list", "--service", "api", "--since", "2026-11-05"]),
+        ["INC-3"]
+    );
+    assert_eq!(ids(&["list", "--until", "2026-11-05"]), ["INC-1"]);
+    assert!(
+        repo.fails(1, &["list", "--status", "sleeping"])
+            .contains("unknown status")
+    );
+}
+
+#[test]
+fn wall_clock_times_use_the_configured_timezone() {
+    let repo = TestRepo::new();
+    repo.ok(&["init", "--timezone", "America/New_York"]);
+    repo.ok(&[
+        "new",
+        "x",
+        "--severity",
+        "SEV3",
+        "--started",
+        "2026-11-22 09:00",
+        "--detected",
+        "2026-11-22T15:00:00Z",
+    ]);
+    let incident = repo.json(&["show", "INC-1"]);
+    assert_eq!(incident["times"]["started"], "2026-11-22T09:00:00-05:00");
+    assert_eq!(incident["times"]["detected"], "2026-11-22T15:00:00+00:00");
+    assert!(
+        repo.fails(1, &["init", "--timezone", "Mars/Olympus"])
+            .contains("unknown timezone")
+    );
+}
+
+#[test]
+fn markdown_and_reopening() {
+    let repo = TestRepo::initialized();
+    repo.ok(&[
+        "new",
+        "Pipes | in title",
+        "--severity",
+        "SEV2",
+        "--started",
+        "2026-11-23 09:40",
+    ]);
+    repo.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Paged the DB team",
+        "--kind",
+        "communication",
+        "--at",
+        "09:55",
+        "--link",
+        "https://chat.example/t/1",
+    ]);
+    repo.tick(600);
+    repo.ok(&["status", "INC-1", "resolved"]);
+    let incident = repo.json(&["show", "INC-1"]);
+    assert_eq!(
+        incident["times"]["mitigated"], incident["times"]["resolved"],
+        "resolving also mitigates"
+    );
+    let md = repo.ok(&["show", "INC-1", "--format", "md"]);
+    assert!(md.starts_with("# INC-1: Pipes | in title\n"), "{md}");
+    assert!(md.contains("| Time to resolve"), "{md}");
+    assert!(md.contains("30m 00s (started → resolved)"), "{md}");
+    assert!(md.contains("## Timeline"));
+    assert!(md.contains("[1](https://chat.example/t/1)"));
+    repo.ok(&["status", "INC-1", "investigating", "--note", "It came back"]);
+    let incident = repo.json(&["show", "INC-1"]);
+    assert!(
+        incident["times"]["resolved"].is_null() && incident["times"]["mitigated"].is_null(),
+        "reopening clears later times"
+    );
+    assert!(
+        incident["timeline"].as_array().unwrap().last().unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("It came back")
+    );
+}
+
+#[test]
+fn ref_and_directory_flags() {
+    let repo = TestRepo::new();
+    repo.ok(&["--ref", "ops/incidents", "init", "--prefix", "OPS"]);
+    assert_eq!(
+        repo.ok(&["--ref", "ops/incidents", "new", "x", "--severity", "SEV3"])
+            .trim(),
+        "OPS-1"
+    );
+    repo.git(&["config", "incident.ref", "ops/incidents"]);
+    assert_eq!(repo.json(&["show", "1"])["id"], "OPS-1");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = repo
+        .cmd(&["-C", repo.path().to_str().unwrap(), "--json", "list"])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        repo.git(&["branch", "--list", "incidents"]).is_empty(),
+        "the default branch was not created"
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "x", "--severity", "SEV1"]);
+    assert!(
+        !repo.ok(&["list"]).contains('\x1b'),
+        "no colour into a pipe"
+    );
+    assert!(repo.ok(&["list", "--color", "always"]).contains('\x1b'));
+    let forced = repo
+        .cmd(&["list"])
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&forced.stdout).contains('\x1b'));
+    let no_color = repo
+        .cmd(&["list"])
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&no_color.stdout).contains('\x1b'),
+        "NO_COLOR wins"
+    );
+}
+
+#[test]
+fn man_pages_and_completions() {
+    let repo = TestRepo::new();
+    let page = repo.ok(&["man"]);
+    assert!(
+        page.contains(".TH git-incident 1"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    let dir = repo.home.path().join("share/man/man1");
+    repo.ok(&["man", "--install", "--dir", dir.to_str().unwrap()]);
+    for name in [
+        "git-incident.1",
+        "git-incident-new.1",
+        "git-incident-status.1",
+    ] {
+        assert!(dir.join(name).exists(), "{name}");
+    }
+    let bash = repo.ok(&["completions", "bash"]);
+    assert!(
+        bash.contains("_git_incident()") && bash.contains("_git-incident"),
+        "bash shim for git's completion"
+    );
+    assert!(
+        repo.ok(&["completions", "zsh"])
+            .contains("#compdef git-incident")
+    );
+    assert!(
+        repo.ok(&["completions", "fish"])
+            .contains("complete -c git-incident")
+    );
+    repo.fails(2, &["completions", "tcsh"]);
 }
