@@ -239,18 +239,25 @@ pub fn apply(
     {
         // A new element copies the whitespace before the last one, so a hand-written
         // one-per-line list stays one per line.
-        let prefix = old
+        let multi_line = old
             .iter()
             .last()
             .and_then(|v| v.decor().prefix())
             .and_then(|p| p.as_str())
+            .filter(|p| p.contains('\n'))
             .map(str::to_string);
         for item in new.iter().skip(old.len()) {
             let mut item = item.clone();
-            if let Some(prefix) = &prefix {
-                item.decor_mut().set_prefix(prefix.as_str());
+            match &multi_line {
+                Some(prefix) => {
+                    item.decor_mut().set_prefix(prefix.as_str());
+                    old.push_formatted(item);
+                }
+                None => {
+                    item.decor_mut().clear();
+                    old.push(item);
+                }
             }
-            old.push_formatted(item);
         }
         return Ok(());
     }
@@ -302,6 +309,28 @@ mod tests {
         assert!(
             out.find("[changes]").unwrap() < out.find("[[timeline]]").unwrap(),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn appending_follows_the_list_layout() {
+        let time = TimeContext::wall_clock(crate::model::Zone::Local);
+        let mut doc = parse_mut("f", "a = []\nb = [\n  \"x\",\n]\n").unwrap();
+        for (key, value) in [("a", "1"), ("a", "2"), ("b", "y")] {
+            let assignment = Assignment::parse(&format!("{key}+={value}")).unwrap();
+            apply(
+                doc.as_table_mut(),
+                key,
+                FieldType::List,
+                &assignment,
+                false,
+                &time,
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            doc.to_string(),
+            "a = [\"1\", \"2\"]\nb = [\n  \"x\",\n  \"y\",\n]\n"
         );
     }
 

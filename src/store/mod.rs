@@ -6,6 +6,7 @@ pub mod edit;
 pub mod identity;
 pub mod layout;
 mod snapshot;
+pub(crate) mod tree;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -85,6 +86,7 @@ impl Store {
     /// Opens the repository around the current directory (honouring `GIT_DIR`, as git
     /// does) and picks the branch: `--ref`, then `git config incident.ref`, then the default.
     pub fn open(ref_override: Option<&str>) -> Result<Store> {
+        tune_libgit2();
         let repo = Repository::open_from_env().map_err(|_| {
             Error::invalid("not a git repository (or any of the parent directories)")
         })?;
@@ -292,6 +294,22 @@ impl Store {
     }
 }
 
+/// A year directory can hold thousands of entries. By default libgit2 re-hashes every
+/// object it reads and caches no tree over 4 KiB, so one write would inflate and hash
+/// the same large tree several times. git itself verifies hashes in fsck, not on read.
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        // SAFETY: runs once, before this process uses libgit2 for anything else.
+        unsafe {
+            git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 64 << 20)
+                .expect("setting a cache limit only fails for invalid object types");
+            git2::opts::set_cache_max_size(512 << 20).expect("a positive cache size is valid");
+        }
+    });
+}
+
 fn checked_out(branch: &str, path: Option<&Path>) -> Error {
     let place = path.map(|p| p.display().to_string()).unwrap_or_default();
     Error::Conflict(format!(
@@ -313,61 +331,38 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// Returns `tree` with `path` set to `blob` (or removed), rewriting only the trees along
-/// the path: the cost depends on the path's depth, not on how many incidents exist.
+/// the path: the cost depends on the path's depth and on one directory's size, not on the
+/// whole branch.
 fn update_tree(
     repo: &Repository,
     tree: Option<Oid>,
     path: &[&str],
     blob: Option<Oid>,
 ) -> Result<Option<Oid>> {
-    let existing = match tree {
-        Some(id) => Some(
-            repo.find_tree(id)
-                .context(|| "could not read a tree".into())?,
-        ),
-        None => None,
+    let raw = match tree {
+        Some(id) => {
+            let odb = repo
+                .odb()
+                .context(|| "could not open the object database".into())?;
+            odb.read(id)
+                .context(|| format!("could not read tree {id}"))?
+                .data()
+                .to_vec()
+        }
+        None => Vec::new(),
     };
-    let mut builder = repo
-        .treebuilder(existing.as_ref())
-        .context(|| "could not build a tree".into())?;
     let (name, rest) = path
         .split_first()
         .expect("paths have at least one component");
-    if rest.is_empty() {
-        match blob {
-            Some(id) => builder.insert(name, id, 0o100644).map(|_| ()),
-            None => builder.remove(name).or_else(|e| {
-                if e.code() == ErrorCode::NotFound {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }),
-        }
-        .context(|| format!("could not write {name}"))?;
+    let replacement = if rest.is_empty() {
+        blob.map(|id| (tree::FILE_MODE, id))
     } else {
-        let child = existing
-            .as_ref()
-            .and_then(|t| t.get_name(name))
-            .filter(|entry| entry.kind() == Some(git2::ObjectType::Tree))
-            .map(|entry| entry.id());
-        match update_tree(repo, child, rest, blob)? {
-            Some(id) => builder.insert(name, id, 0o040000).map(|_| ()),
-            None => builder.remove(name).or_else(|e| {
-                if e.code() == ErrorCode::NotFound {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }),
-        }
-        .context(|| format!("could not write {name}"))?;
-    }
-    if builder.is_empty() {
+        let child = tree::find_subtree(&raw, name)?;
+        update_tree(repo, child, rest, blob)?.map(|id| (tree::TREE_MODE, id))
+    };
+    let new = tree::splice(&raw, name, replacement)?;
+    if new.is_empty() {
         return Ok(None);
     }
-    builder
-        .write()
-        .map(Some)
-        .context(|| "could not write a tree".into())
+    tree::write_object(repo, "tree", &new).map(Some)
 }

@@ -186,12 +186,17 @@ impl<'r> Snapshot<'r> {
         Ok((entries, strays))
     }
 
-    /// The directory of one incident: a lookup per year, not a scan of every incident.
+    /// The directory of one incident: a scan of each year's raw tree, not a parse of it
+    /// (a year can hold thousands of incidents, and a write reads the same raw tree again).
     pub fn locate(&self, id: &IncidentId) -> Result<Option<IncidentEntry>> {
         let Some((root, Some(ObjectType::Tree))) = self.entry_id(layout::INCIDENTS_DIR) else {
             return Ok(None);
         };
         let name = id.to_string();
+        let odb = self
+            .repo
+            .odb()
+            .context(|| "could not open the object database".into())?;
         for year_entry in self.subtree(root)?.iter() {
             let Some(year) = year_entry.name().ok().and_then(|n| n.parse::<i32>().ok()) else {
                 continue;
@@ -199,18 +204,44 @@ impl<'r> Snapshot<'r> {
             if year_entry.kind() != Some(ObjectType::Tree) {
                 continue;
             }
-            if let Some(entry) = self.subtree(year_entry.id())?.get_name(&name)
-                && entry.kind() == Some(ObjectType::Tree)
-            {
+            let raw = odb
+                .read(year_entry.id())
+                .context(|| format!("could not read {}/{year}", layout::INCIDENTS_DIR))?;
+            if let Some(tree) = super::tree::find_subtree(raw.data(), &name)? {
                 return Ok(Some(IncidentEntry {
                     id: id.clone(),
                     year,
                     dir: format!("{}/{year}/{name}", layout::INCIDENTS_DIR),
-                    tree: entry.id(),
+                    tree,
                 }));
             }
         }
         Ok(None)
+    }
+
+    /// A file inside an incident's directory, read from the directory's own tree.
+    pub fn read_in(&self, entry: &IncidentEntry, file: &str) -> Result<Option<String>> {
+        let path = format!("{}/{file}", entry.dir);
+        let tree = self.subtree(entry.tree)?;
+        let Some(found) = tree
+            .get_name(file)
+            .filter(|e| e.kind() == Some(ObjectType::Blob))
+        else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(found.id())
+            .context(|| format!("could not read {path}"))?;
+        String::from_utf8(blob.content().to_vec())
+            .map(Some)
+            .map_err(|_| {
+                Error::File(FileError {
+                    path,
+                    line: None,
+                    message: "error: not valid UTF-8 text".to_string(),
+                })
+            })
     }
 
     pub fn require(&self, id: &IncidentId) -> Result<IncidentEntry> {
@@ -230,13 +261,25 @@ impl<'r> Snapshot<'r> {
             + 1)
     }
 
+    fn load_in<T: DeserializeOwned>(
+        &self,
+        entry: &IncidentEntry,
+        file: &str,
+    ) -> Result<Option<Loaded<T>>> {
+        let Some(text) = self.read_in(entry, file)? else {
+            return Ok(None);
+        };
+        let path = format!("{}/{file}", entry.dir);
+        let value = codec::parse(&path, &text).map_err(Error::File)?;
+        Ok(Some(Loaded { path, text, value }))
+    }
+
     pub fn incident(&self, entry: &IncidentEntry) -> Result<Loaded<Incident>> {
-        let path = entry.incident_path();
-        self.load(&path)?
-            .ok_or_else(|| Error::not_found(format!("{path} is missing")))
+        self.load_in(entry, layout::INCIDENT_FILE)?
+            .ok_or_else(|| Error::not_found(format!("{} is missing", entry.incident_path())))
     }
 
     pub fn postmortem(&self, entry: &IncidentEntry) -> Result<Option<Loaded<Postmortem>>> {
-        self.load(&entry.postmortem_path())
+        self.load_in(entry, layout::POSTMORTEM_FILE)
     }
 }
