@@ -151,8 +151,6 @@ pub fn run(args: Vec<OsString>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let palette = Palette::detect(cli.color, None);
-            let _ = palette;
             eprintln!("error: {e}");
             1
         }
