@@ -417,3 +417,131 @@ pub fn action_table(listed: &[Listed], palette: Palette) -> String {
     }
     table.render(|h| palette.bold(h))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INCIDENT: &str = r#"
+schema_version = 1
+id = "INC-7"
+uid = "4f1c"
+title = "Checkout charged some cards twice"
+severity = "SEV2"
+status = "resolved"
+commander = "ana"
+[times]
+started = 2026-11-20T09:50:00+09:00
+detected = 2026-11-20T10:00:00+09:00
+acknowledged = 2026-11-20T10:04:00+09:00
+mitigated = 2026-11-20T10:40:00+09:00
+resolved = 2026-11-20T11:30:00+09:00
+[[timeline]]
+at = 2026-11-20T10:20:00+09:00
+kind = "action"
+text = "Disabled automatic retries | behind flag"
+author = "ben"
+links = ["https://grafana.example/d/pay"]
+[[timeline]]
+at = 2026-11-20T10:00:00+09:00
+kind = "alert"
+text = "Duplicate-charge alert fired"
+author = "ana"
+links = ["https://alerts.example/1", "https://chat.example/t/9"]
+"#;
+
+    const POSTMORTEM: &str = r#"
+schema_version = 1
+incident = "INC-7"
+status = "published"
+owner = "ana"
+participants = ["ana", "ben"]
+published_at = 2026-11-25T18:00:00+09:00
+summary = "For 50 minutes, retried payment requests charged 212 cards twice."
+impact = "212 customers were charged twice; all were refunded the same day."
+trigger = "A deploy lowered the payment client's timeout from 10s to 2s."
+response = """
+Retries were disabled behind a flag, which stopped new duplicates.
+Refunds were scripted from the payment log."""
+root_cause.whys = [
+    "Why were cards charged twice? The client retried charges that had succeeded.",
+    "Why did it retry? The shorter timeout expired before the provider answered.",
+    "Why did a retry charge again? The charge endpoint had no idempotency key.",
+]
+root_cause.statement = "Charge requests were not idempotent, so any retry could charge again."
+contributing_factors = ["The timeout change was reviewed as a config tweak."]
+mental_models = ["Responders believed retries were safe because the client library claimed so."]
+went_well = ["The duplicate-charge alert fired within 10 minutes."]
+where_lucky = ["It happened on a quiet morning."]
+kpt.keep = ["Paging the payments on-call first"]
+kpt.try = ["A game day on retry storms"]
+lessons = ["A retry is only safe when the operation is idempotent."]
+links = ["https://wiki.example/payments"]
+
+[[action]]
+id = "INC-7.A1"
+title = "Idempotency keys on /charge"
+kind = "prevent"
+owner = "carol"
+due = 2026-12-01
+status = "in_progress"
+link = "https://tracker.example/123"
+
+[[action]]
+id = "INC-7.A2"
+title = "Alert on duplicate charges per merchant"
+kind = "detect"
+owner = "dave"
+due = 2026-11-30
+status = "done"
+done_at = 2026-11-28T15:00:00+09:00
+"#;
+
+    fn fixture(language: Language) -> (Config, Incident, Postmortem) {
+        let config = Config {
+            language,
+            ..Config::default()
+        };
+        (
+            config,
+            toml::from_str(INCIDENT).expect("fixture incident"),
+            toml::from_str(POSTMORTEM).expect("fixture postmortem"),
+        )
+    }
+
+    fn tokyo() -> Zone {
+        Zone::Named(chrono_tz::Asia::Tokyo)
+    }
+
+    #[test]
+    fn markdown_document() {
+        let (config, incident, pm) = fixture(Language::En);
+        insta::assert_snapshot!(markdown(&config, &incident, &pm, tokyo()));
+    }
+
+    #[test]
+    fn markdown_document_in_japanese() {
+        let (config, incident, pm) = fixture(Language::Ja);
+        insta::assert_snapshot!(markdown(&config, &incident, &pm, tokyo()));
+    }
+
+    #[test]
+    fn empty_sections_are_left_out() {
+        let (config, incident, _) = fixture(Language::En);
+        let draft: Postmortem = toml::from_str(
+            "schema_version = 1\nincident = \"INC-7\"\nstatus = \"draft\"\nsummary = \"\"\nroot_cause.whys = []\n",
+        )
+        .expect("draft");
+        let md = markdown(&config, &incident, &draft, tokyo());
+        for absent in ["## Summary", "## Root cause", "## Action items", "## Lessons"] {
+            assert!(!md.contains(absent), "{absent} in {md}");
+        }
+        assert!(md.contains("## Timeline"), "{md}");
+    }
+
+    #[test]
+    fn terminal_view() {
+        let (config, incident, pm) = fixture(Language::En);
+        insta::assert_snapshot!(show(&config, &incident, &pm, tokyo(), Palette::plain()));
+    }
+}
