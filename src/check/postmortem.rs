@@ -103,12 +103,28 @@ fn check_actions(pm: &Postmortem, entry: &IncidentEntry, out: &mut FileFindings<
 
 /// What publishing requires.
 fn check_complete(pm: &Postmortem, out: &mut FileFindings<'_>) {
+    // An empty key is pointed at; an absent one at `status`, which asks for it.
+    let at = |value: &Option<String>, key: Vec<Step<'static>>| match value {
+        Some(_) => key,
+        None => vec![Step::Key("status")],
+    };
     let required = [
-        (blank(&pm.owner), vec![Step::Key("owner")], "an owner"),
-        (blank(&pm.summary), vec![Step::Key("summary")], "a summary"),
+        (
+            blank(&pm.owner),
+            at(&pm.owner, vec![Step::Key("owner")]),
+            "an owner",
+        ),
+        (
+            blank(&pm.summary),
+            at(&pm.summary, vec![Step::Key("summary")]),
+            "a summary",
+        ),
         (
             blank(&pm.root_cause.statement),
-            vec![Step::Key("root_cause"), Step::Key("statement")],
+            at(
+                &pm.root_cause.statement,
+                vec![Step::Key("root_cause"), Step::Key("statement")],
+            ),
             "a root cause statement (root_cause.statement)",
         ),
         (

@@ -2,7 +2,7 @@ use clap::{Args, Subcommand};
 
 use super::incident::parse_assignment;
 use super::{CmdResult, Ui};
-use crate::model::{ActionKind, TimeContext};
+use crate::model::TimeContext;
 use crate::ops::action::{self as ops, Filter, NewAction};
 use crate::render::postmortem::action_table;
 use crate::store::edit::Assignment;
@@ -111,7 +111,7 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
             };
             let filter = Filter {
                 owner,
-                kind: kind.map(|k| k.parse::<ActionKind>()).transpose()?,
+                kind: kind.as_deref().map(ops::parse_kind).transpose()?,
                 open,
                 overdue,
             };

@@ -248,7 +248,12 @@ pub fn set_status(
     id: &str,
     status: &str,
 ) -> Result<Written<(PostmortemStatus, PostmortemStatus)>> {
-    let status: PostmortemStatus = status.parse()?;
+    let status: PostmortemStatus = status.parse().map_err(|_| {
+        Error::invalid(format!(
+            "unknown postmortem status {status:?}: expected one of {}",
+            PostmortemStatus::names()
+        ))
+    })?;
     update(store, id, false, |pm| {
         let old = pm.current.status;
         if old == status {

@@ -533,7 +533,12 @@ done_at = 2026-11-28T15:00:00+09:00
         )
         .expect("draft");
         let md = markdown(&config, &incident, &draft, tokyo());
-        for absent in ["## Summary", "## Root cause", "## Action items", "## Lessons"] {
+        for absent in [
+            "## Summary",
+            "## Root cause",
+            "## Action items",
+            "## Lessons",
+        ] {
             assert!(!md.contains(absent), "{absent} in {md}");
         }
         assert!(md.contains("## Timeline"), "{md}");
