@@ -192,7 +192,11 @@ pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result
             let field = postmortem_field(&assignment.key).expect("checked above");
             let fresh = seen.insert(assignment.key.clone());
             let (table, key) = match assignment.key.split_once('.') {
-                None => (pm.doc.as_table_mut(), assignment.key.as_str()),
+                None => {
+                    let root = pm.doc.as_table_mut();
+                    make_room(root, &assignment.key);
+                    (root, assignment.key.as_str())
+                }
                 Some((table, key)) => (edit::table_mut(&mut pm.doc, table)?, key),
             };
             let was_empty = table
@@ -241,6 +245,95 @@ fn one_item_per_line(table: &mut toml_edit::Table, key: &str, was_empty: bool) {
     array.set_trailing("\n");
 }
 
+/// Top-level keys in the order of the contract, which the template follows.
+const ORDER: [&str; 20] = [
+    "schema_version",
+    "incident",
+    "status",
+    "owner",
+    "participants",
+    "published_at",
+    "summary",
+    "impact",
+    "trigger",
+    "detection",
+    "response",
+    "root_cause",
+    "contributing_factors",
+    "mental_models",
+    "went_well",
+    "went_wrong",
+    "where_lucky",
+    "kpt",
+    "lessons",
+    "links",
+];
+
+/// Puts a missing top-level key where the contract order says (instead of at the end),
+/// and when the comments there hold a placeholder like `# owner = ""`, the new key
+/// takes its place under its guidance.
+fn make_room(table: &mut toml_edit::Table, key: &str) {
+    if table.contains_key(key) {
+        return;
+    }
+    let Some(index) = ORDER.iter().position(|k| *k == key) else {
+        return;
+    };
+    let Some(anchor) = ORDER[..index].iter().rev().find(|k| table.contains_key(k)) else {
+        return;
+    };
+    insert_after(table, anchor, key, edit::string(""));
+    let keys: Vec<String> = table.iter().map(|(k, _)| k.to_string()).collect();
+    let Some(next) = keys
+        .iter()
+        .position(|k| k == key)
+        .and_then(|i| keys.get(i + 1))
+    else {
+        return;
+    };
+    let Some(prefix) = table
+        .key(next)
+        .and_then(|k| k.leaf_decor().prefix())
+        .and_then(|p| p.as_str())
+        .map(str::to_string)
+    else {
+        return;
+    };
+    let lines: Vec<&str> = prefix.split_inclusive('\n').collect();
+    let placeholder = format!("# {key} = ");
+    let Some(at) = lines
+        .iter()
+        .position(|line| line.trim_start().starts_with(&placeholder))
+    else {
+        return;
+    };
+    let (guidance, rest) = (lines[..at].concat(), lines[at + 1..].concat());
+    if let Some(mut k) = table.key_mut(key) {
+        k.leaf_decor_mut().set_prefix(guidance);
+    }
+    if let Some(mut k) = table.key_mut(next) {
+        k.leaf_decor_mut().set_prefix(rest);
+    }
+}
+
+/// Inserts a new key right after `anchor`, where a reader looks for it, rather than at
+/// the end of the table. The keys moved keep their comments, so the diff is one line.
+fn insert_after(table: &mut toml_edit::Table, anchor: &str, key: &str, value: Value) {
+    let keys: Vec<String> = table.iter().map(|(k, _)| k.to_string()).collect();
+    let Some(position) = keys.iter().position(|k| k == anchor) else {
+        edit::set_value(table, key, Some(value));
+        return;
+    };
+    let moved: Vec<(toml_edit::Key, Item)> = keys[position + 1..]
+        .iter()
+        .filter_map(|k| table.remove_entry(k))
+        .collect();
+    edit::set_value(table, key, Some(value));
+    for (k, item) in moved {
+        table.insert_formatted(&k, item);
+    }
+}
+
 /// Moves the postmortem to `status`. Publishing stamps `published_at` with the commit
 /// time and is refused, with every error `check` finds, while the postmortem is incomplete.
 pub fn set_status(
@@ -264,9 +357,16 @@ pub fn set_status(
         }
         let root = pm.doc.as_table_mut();
         edit::set_value(root, "status", Some(edit::string(status.as_str())));
-        let published_at =
-            (status == PostmortemStatus::Published).then(|| Value::from(pm.time.now().to_toml()));
-        edit::set_value(root, "published_at", published_at);
+        if status == PostmortemStatus::Published {
+            let now = Value::from(pm.time.now().to_toml());
+            if root.contains_key("published_at") {
+                edit::set_value(root, "published_at", Some(now));
+            } else {
+                insert_after(root, "status", "published_at", now);
+            }
+        } else {
+            edit::set_value(root, "published_at", None);
+        }
         if status == PostmortemStatus::Published {
             let problems = errors(&pm.entry, &pm.doc.to_string());
             if !problems.is_empty() {

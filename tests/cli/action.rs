@@ -1,7 +1,7 @@
 //! Action items: add, list across incidents, done, set; bad input writes nothing.
 
 use crate::common::TestRepo;
-use crate::postmortem::{PM, resolved_incident};
+use crate::postmortem::{PM, hand_edit, resolved_incident};
 
 fn subjects(repo: &TestRepo, n: usize) -> Vec<String> {
     repo.git(&["log", "--format=%s", "incidents"])
@@ -118,6 +118,20 @@ fn edits_are_minimal_and_keep_comments() {
     assert_eq!(
         after.lines().filter(|l| l.starts_with('#')).count(),
         text.lines().filter(|l| l.starts_with('#')).count()
+    );
+    // Comments written by hand survive too.
+    hand_edit(&repo, PM, |text| {
+        text.replace(
+            "kind = \"detect\"\nowner = \"dave\"",
+            "# agreed in the weekly review\nkind = \"detect\"\nowner = \"dave\" # until January",
+        )
+    });
+    repo.ok(&["action", "set", "INC-1.A2", "owner=erin", "due=2026-12-24"]);
+    repo.ok(&["action", "done", "INC-1.A2"]);
+    let text = repo.file(PM);
+    assert!(
+        text.contains("# agreed in the weekly review\nkind = \"detect\"\nowner = \"erin\" # until January\ndue = 2026-12-24\n"),
+        "{text}"
     );
 }
 

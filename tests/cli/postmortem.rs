@@ -106,6 +106,10 @@ fn the_template_speaks_japanese_when_the_team_does() {
     repo.ok(&["init", "--language", "ja"]);
     repo.ok(&["new", "決済APIが500を返す", "--severity", "SEV1"]);
     repo.ok(&["postmortem", "new", "1"]);
+    assert_eq!(
+        repo.json(&["postmortem", "show", "INC-1"])["owner"],
+        serde_json::Value::Null
+    );
     let text = repo.file(PM);
     for expected in [
         "ポストモーテム: INC-1: 決済APIが500を返す",
@@ -122,8 +126,16 @@ fn the_template_speaks_japanese_when_the_team_does() {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
     assert!(!text.contains("Mental models"), "{text}");
-    let pm = repo.json(&["postmortem", "show", "INC-1"]);
-    assert_eq!(pm["owner"], serde_json::Value::Null);
+    // Setting the owner fills the commented placeholder, under its guidance.
+    repo.ok(&["postmortem", "set", "INC-1", "owner=佐藤"]);
+    let numstat = repo.git(&["diff", "--numstat", "incidents~1", "incidents"]);
+    assert!(numstat.starts_with("1\t1\t"), "{numstat}");
+    assert!(
+        repo.file(PM)
+            .contains("原因を作った人ではありません)。\nowner = \"佐藤\"\n# 対応に関わった全員"),
+        "{}",
+        repo.file(PM)
+    );
     let md = repo.ok(&["postmortem", "show", "INC-1", "--format", "md"]);
     assert!(
         md.starts_with("# ポストモーテム: INC-1 決済APIが500を返す"),
@@ -185,6 +197,20 @@ fn set_takes_dotted_keys_and_lists_and_keeps_comments() {
         text.contains("# Summary: what happened, the impact and how it ended")
             && text.contains("# Root cause, by 5 Whys"),
         "{text}"
+    );
+    // Hand-written comments survive `set`.
+    hand_edit(&repo, PM, |text| {
+        text.replace(
+            "\ntrigger = \"\"",
+            "\n# ask the deploy team\ntrigger = \"\" # draft",
+        )
+    });
+    repo.ok(&["postmortem", "set", "INC-1", "trigger=A timeout change"]);
+    assert!(
+        repo.file(PM)
+            .contains("# ask the deploy team\ntrigger = \"A timeout change\" # draft\n"),
+        "{}",
+        repo.file(PM)
     );
     // Clearing a text keeps its key and the guidance above it.
     repo.ok(&["postmortem", "set", "INC-1", "summary="]);
@@ -281,6 +307,15 @@ fn publishing_runs_the_rules_and_stamps_the_commit_time() {
     let pm = repo.json(&["postmortem", "show", "INC-1"]);
     assert_eq!(pm["status"], "published");
     assert_eq!(pm["published_at"], "2026-11-23T11:12:00+09:00");
+    // Next to the status, as a one-line addition.
+    assert!(
+        repo.file(PM)
+            .contains("status = \"published\"\npublished_at = 2026-11-23T11:12:00+09:00\n"),
+        "{}",
+        repo.file(PM)
+    );
+    let numstat = repo.git(&["diff", "--numstat", "incidents~1", "incidents"]);
+    assert!(numstat.starts_with("2\t1\t"), "{numstat}");
     // Back to draft: no longer published.
     repo.ok(&["postmortem", "status", "INC-1", "draft"]);
     assert_eq!(
