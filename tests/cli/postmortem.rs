@@ -113,14 +113,14 @@ fn the_template_speaks_japanese_when_the_team_does() {
     let text = repo.file(PM);
     for expected in [
         "ポストモーテム: INC-1: 決済APIが500を返す",
-        "ブレームレス(非難しない)",
+        "ブレームレス（非難しない）",
         "なぜその時はそれが妥当に見えたのか",
         "なぜなぜ分析",
         "メンタルモデル",
-        "KPT(Keep / Problem / Try)",
-        "再発防止(prevent)",
-        "検知・影響の抑制(detect / mitigate)",
-        "解決から 5 日以内に公開(SEV1)",
+        "KPT（Keep / Problem / Try）",
+        "再発防止（prevent）",
+        "検知・影響の抑制（detect / mitigate）",
+        "解決から 5 日以内に公開（SEV1）",
         "# owner = \"\"",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
@@ -132,7 +132,7 @@ fn the_template_speaks_japanese_when_the_team_does() {
     assert!(numstat.starts_with("1\t1\t"), "{numstat}");
     assert!(
         repo.file(PM)
-            .contains("原因を作った人ではありません)。\nowner = \"佐藤\"\n# 対応に関わった全員"),
+            .contains("原因を作った人ではありません）。\nowner = \"佐藤\"\n# 対応に関わった全員"),
         "{}",
         repo.file(PM)
     );
