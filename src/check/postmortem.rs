@@ -147,9 +147,14 @@ fn check_practices(pm: &Postmortem, out: &mut FileFindings<'_>) {
             .iter()
             .any(|k| matches!(k, ActionKind::Detect | ActionKind::Mitigate))
     {
+        let what = if kinds.iter().all(|k| *k == ActionKind::Prevent) {
+            "every action item is `prevent`"
+        } else {
+            "no action item is `detect` or `mitigate`"
+        };
         out.warning(
             &[Step::Key("action"), Step::Index(0), Step::Key("kind")],
-            "every action item is `prevent`: add a `detect` or `mitigate` item so the next occurrence is noticed sooner and contained faster",
+            format!("{what}: add a `detect` or `mitigate` item so the next occurrence is noticed sooner and contained faster"),
         );
     }
     let whys = pm.root_cause.whys.len();
@@ -359,6 +364,11 @@ status = "open"
             &with("kind = \"detect\"", "kind = \"mitigate\""),
             "warning"
         ));
+        let f = with("kind = \"detect\"", "kind = \"process\"");
+        assert!(
+            has(&f, ":13: warning: no action item is `detect` or `mitigate`"),
+            "{f:?}"
+        );
     }
 
     #[test]
