@@ -289,3 +289,62 @@ fn bad_input_exits_1_and_writes_nothing() {
         assert_eq!(repo.tip(), tip, "{args:?} wrote something");
     }
 }
+
+#[test]
+fn concurrent_adds_get_distinct_ids() {
+    let repo = resolved_incident();
+    repo.ok(&["postmortem", "new", "INC-1"]);
+    let children: Vec<_> = (0..5)
+        .map(|i| {
+            let title = format!("Item {i}");
+            repo.cmd(&["action", "add", "INC-1", &title, "--kind", "detect"])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let mut ids: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().expect("wait");
+            assert!(output.status.success(), "{output:?}");
+            String::from_utf8(output.stdout)
+                .expect("utf-8")
+                .trim()
+                .to_string()
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["INC-1.A1", "INC-1.A2", "INC-1.A3", "INC-1.A4", "INC-1.A5"]
+    );
+    let pm = repo.json(&["postmortem", "show", "INC-1"]);
+    assert_eq!(pm["action"].as_array().expect("actions").len(), 5);
+}
+
+#[test]
+fn list_names_a_broken_postmortem_and_lists_the_rest() {
+    let repo = with_actions();
+    repo.ok(&["new", "Search is slow", "--severity", "SEV3"]);
+    repo.ok(&[
+        "action",
+        "add",
+        "INC-2",
+        "Add an index",
+        "--kind",
+        "prevent",
+    ]);
+    hand_edit(&repo, PM, |text| {
+        text.replace("kind = \"detect\"", "kind = 7")
+    });
+    let output = repo.run(&["action", "list"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout.contains("INC-2.A1") && !stdout.contains("INC-1.A1"),
+        "{stdout}"
+    );
+    assert!(stderr.contains(&format!("{PM}:")), "{stderr}");
+}
