@@ -178,7 +178,7 @@ pub fn check_incident(
                     &[Step::Key("timeline"), Step::Index(i)],
                     format!(
                         "timeline entry {:?} has no evidence links: on a {} incident link the dashboard, log or chat message it comes from",
-                        crate::ops::incident::short(&entry.text, 40),
+                        first_words(&entry.text),
                         incident.severity
                     ),
                 );
@@ -186,6 +186,16 @@ pub fn check_incident(
         }
     }
     (Some(incident), out.findings)
+}
+
+/// Enough of a timeline text to recognise the entry in a one-line finding.
+fn first_words(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    if line.chars().count() <= 40 && !text.contains('\n') {
+        line.to_string()
+    } else {
+        format!("{}…", line.chars().take(39).collect::<String>())
+    }
 }
 
 /// Every finding on the branch, or only for the files in `only` (paths) when given.
