@@ -1,11 +1,13 @@
 //! The rules `check` enforces, as findings that point at a file and line.
 //! Writes run the same rules and refuse to create errors.
 
+pub mod postmortem;
+
 use std::collections::HashMap;
 use std::fmt;
 
 use crate::error::{FileError, Result};
-use crate::model::{Config, Incident, Status};
+use crate::model::{Config, Incident, PostmortemPolicy, Status, TimelineKind};
 use crate::store::codec::{Located, Step, parse};
 use crate::store::{IncidentEntry, Snapshot};
 
@@ -164,7 +166,36 @@ pub fn check_incident(
             );
         }
     }
+    // Evidence matters most where a postmortem will be written. `status` entries are
+    // the tool's own record of a state change: the commit is their evidence.
+    if config
+        .severity(&incident.severity)
+        .is_some_and(|s| s.postmortem == PostmortemPolicy::Required)
+    {
+        for (i, entry) in incident.timeline.iter().enumerate() {
+            if entry.links.is_empty() && entry.kind != TimelineKind::Status {
+                out.warning(
+                    &[Step::Key("timeline"), Step::Index(i)],
+                    format!(
+                        "timeline entry {:?} has no evidence links: on a {} incident link the dashboard, log or chat message it comes from",
+                        first_words(&entry.text),
+                        incident.severity
+                    ),
+                );
+            }
+        }
+    }
     (Some(incident), out.findings)
+}
+
+/// Enough of a timeline text to recognise the entry in a one-line finding.
+fn first_words(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    if line.chars().count() <= 40 && !text.contains('\n') {
+        line.to_string()
+    } else {
+        format!("{}…", line.chars().take(39).collect::<String>())
+    }
 }
 
 /// Every finding on the branch, or only for the files in `only` (paths) when given.
@@ -194,6 +225,15 @@ pub fn check_snapshot(
     let mut seen_uids: HashMap<String, String> = HashMap::new();
     let mut seen_ids: HashMap<String, String> = HashMap::new();
     for entry in &entries {
+        let postmortem_path = entry.postmortem_path();
+        if wanted(&postmortem_path) {
+            match snapshot.read(&postmortem_path) {
+                Ok(Some(text)) => findings.extend(postmortem::check_postmortem(entry, &text).1),
+                Ok(None) => {}
+                Err(crate::Error::File(e)) => findings.push(e.into()),
+                Err(e) => return Err(e),
+            }
+        }
         let path = entry.incident_path();
         let text = match snapshot.read(&path) {
             Ok(Some(text)) => text,
@@ -239,4 +279,41 @@ pub fn check_snapshot(
     }
     findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::IncidentId;
+
+    fn findings(severity: &str, links: &str, kind: &str) -> Vec<String> {
+        let id = IncidentId::new("INC", 1);
+        let entry = IncidentEntry {
+            dir: crate::store::layout::incident_dir(2026, &id),
+            id,
+            year: 2026,
+            tree: git2::Oid::ZERO_SHA1,
+        };
+        let text = format!(
+            "schema_version = 1\nid = \"INC-1\"\nuid = \"u\"\ntitle = \"t\"\nseverity = \"{severity}\"\nstatus = \"investigating\"\n\n[[timeline]]\nat = 2026-11-23T10:00:00+09:00\nkind = \"{kind}\"\ntext = \"Rolled back\"\n{links}"
+        );
+        check_incident(&Config::default(), &entry, &text)
+            .1
+            .iter()
+            .map(|f| f.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn timeline_entries_need_evidence_on_severe_incidents() {
+        assert_eq!(
+            findings("SEV2", "", "action"),
+            [
+                "incidents/2026/INC-1/incident.toml:8: warning: timeline entry \"Rolled back\" has no evidence links: on a SEV2 incident link the dashboard, log or chat message it comes from"
+            ]
+        );
+        assert!(findings("SEV1", "links = [\"https://grafana/x\"]\n", "action").is_empty());
+        assert!(findings("SEV3", "", "action").is_empty());
+        assert!(findings("SEV1", "", "status").is_empty());
+    }
 }

@@ -1,11 +1,13 @@
 //! The command line: clap types and a thin dispatch over `ops` and `render`.
 
+mod action;
 mod check;
 mod edit;
 mod incident;
 mod init;
 mod list;
 mod meta;
+mod postmortem;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -60,6 +62,8 @@ pub enum Command {
     Set(incident::SetArgs),
     Timeline(incident::TimelineArgs),
     Edit(edit::EditArgs),
+    Postmortem(postmortem::PostmortemArgs),
+    Action(action::ActionArgs),
     Check(check::CheckArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
@@ -144,6 +148,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Set(args) => incident::set(&ui, args),
         Command::Timeline(args) => incident::timeline(&ui, args),
         Command::Edit(args) => edit::run(&ui, args),
+        Command::Postmortem(args) => postmortem::run(&ui, args),
+        Command::Action(args) => action::run(&ui, args),
         Command::Check(args) => check::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),

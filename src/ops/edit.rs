@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::check::postmortem::check_postmortem;
 use crate::check::{Finding, Level, check_incident};
 use crate::error::{Error, Result};
-use crate::model::{Config, Postmortem};
-use crate::store::codec::parse;
+use crate::model::Config;
 use crate::store::{Change, IncidentEntry, Store, Written};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,10 +33,7 @@ pub fn validate(
 ) -> Vec<Finding> {
     let findings = match file {
         EditedFile::Incident => check_incident(config, entry, text).1,
-        EditedFile::Postmortem => match parse::<Postmortem>(&entry.postmortem_path(), text) {
-            Ok(_) => Vec::new(),
-            Err(e) => vec![e.into()],
-        },
+        EditedFile::Postmortem => check_postmortem(entry, text).1,
     };
     findings
         .into_iter()

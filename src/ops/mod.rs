@@ -1,6 +1,9 @@
 //! What each command does, over the store and the model; the CLI only parses and prints.
 
+pub mod action;
 pub mod edit;
 pub mod incident;
 pub mod init;
 pub mod list;
+pub mod postmortem;
+pub mod template;

@@ -3,6 +3,7 @@
 
 pub mod incident;
 pub mod pager;
+pub mod postmortem;
 pub mod style;
 pub mod table;
 

@@ -1,0 +1,270 @@
+//! Action items: the follow-ups of a postmortem, each `<incident>.A<n>`, listed and
+//! tracked across every incident until done.
+
+use chrono::NaiveDate;
+use toml_edit::{Item, Table, Value};
+
+use crate::error::{Error, FileError, Result};
+use crate::model::{Action, ActionId, ActionKind, ActionStatus, Day, IncidentId, Postmortem};
+use crate::ops::incident::short;
+use crate::ops::postmortem::{PostmortemEdit, update};
+use crate::store::edit::{self, Assignment, FieldType};
+use crate::store::{Snapshot, Store, Written};
+
+pub struct NewAction {
+    pub title: String,
+    pub kind: String,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    pub link: Option<String>,
+}
+
+/// Numbers are never reused: the next one is one past the highest in the file, done and
+/// wont_do items included. (An item deleted by hand frees its number; the history is
+/// not searched for it.)
+fn next_number(pm: &Postmortem, incident: &IncidentId) -> u32 {
+    pm.action
+        .iter()
+        .filter_map(|a| ActionId::parse_with_prefix(&a.id, &incident.prefix).ok())
+        .filter(|id| &id.incident == incident)
+        .map(|id| id.number)
+        .max()
+        .unwrap_or(0)
+        + 1
+}
+
+pub fn parse_kind(kind: &str) -> Result<ActionKind> {
+    kind.parse().map_err(|_| {
+        Error::invalid(format!(
+            "unknown action kind {kind:?}: expected one of {}",
+            ActionKind::names()
+        ))
+    })
+}
+
+fn text(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Adds an action item; an incident without a postmortem gets one from the template
+/// in the same commit.
+pub fn add(store: &Store, incident: &str, new: &NewAction) -> Result<Written<ActionId>> {
+    let title = new.title.trim();
+    if title.is_empty() {
+        return Err(Error::invalid("the action title cannot be empty"));
+    }
+    let kind = parse_kind(&new.kind)?;
+    let due = text(new.due.as_deref()).map(Day::parse).transpose()?;
+    update(store, incident, true, |pm| {
+        let id = ActionId {
+            incident: pm.entry.id.clone(),
+            number: next_number(&pm.current, &pm.entry.id),
+        };
+        let mut table = Table::new();
+        table.insert("id", Item::Value(edit::string(&id.to_string())));
+        table.insert("title", Item::Value(edit::string(title)));
+        table.insert("kind", Item::Value(edit::string(kind.as_str())));
+        if let Some(owner) = text(new.owner.as_deref()) {
+            table.insert("owner", Item::Value(edit::string(owner)));
+        }
+        if let Some(due) = due {
+            table.insert("due", Item::Value(Value::from(due.to_toml())));
+        }
+        table.insert(
+            "status",
+            Item::Value(edit::string(ActionStatus::Open.as_str())),
+        );
+        if let Some(link) = text(new.link.as_deref()) {
+            table.insert("link", Item::Value(edit::string(link)));
+        }
+        // The template ends with guidance on action items: keep it above the first one.
+        let first = pm.doc.get("action").is_none();
+        let prefix = if first {
+            let trailing = pm.doc.trailing().as_str().unwrap_or_default().to_string();
+            pm.doc.set_trailing("");
+            if trailing.trim().is_empty() {
+                "\n".to_string()
+            } else {
+                trailing
+            }
+        } else {
+            "\n".to_string()
+        };
+        table.decor_mut().set_prefix(prefix);
+        edit::push_array_table(&mut pm.doc, "action", table)?;
+        Ok((format!("action + {id} {:?}", short(title, 60)), id))
+    })
+}
+
+/// The incident part of an action ID, for locating its postmortem.
+fn incident_part(action: &str) -> Result<&str> {
+    action
+        .trim()
+        .rsplit_once('.')
+        .map(|(incident, _)| incident)
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "invalid action ID {action:?}: expected INCIDENT.A<n>, like INC-42.A3"
+            ))
+        })
+}
+
+/// The `[[action]]` table of `id` in the document being edited.
+fn find<'e>(pm: &'e mut PostmortemEdit<'_>, input: &str) -> Result<(ActionId, &'e mut Table)> {
+    let id = ActionId::parse_with_prefix(input, &pm.config.id_prefix)?;
+    let name = id.to_string();
+    let index = pm
+        .current
+        .action
+        .iter()
+        .position(|a| a.id == name)
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "no action item {name}: see `git incident action list`"
+            ))
+        })?;
+    let table = pm
+        .doc
+        .get_mut("action")
+        .and_then(Item::as_array_of_tables_mut)
+        .and_then(|array| array.get_mut(index))
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "action items of {} are not written as [[action]] tables; fix it by hand",
+                id.incident
+            ))
+        })?;
+    Ok((id, table))
+}
+
+/// Marks an item done at the commit's time.
+pub fn done(store: &Store, action: &str) -> Result<Written<ActionId>> {
+    update(store, incident_part(action)?, false, |pm| {
+        let now = pm.time.now();
+        let (id, table) = find(pm, action)?;
+        if table.get("status").and_then(Item::as_str) == Some(ActionStatus::Done.as_str()) {
+            return Err(Error::invalid(format!("{id} is already done")));
+        }
+        edit::set_value(table, "status", Some(edit::string("done")));
+        edit::set_value(table, "done_at", Some(Value::from(now.to_toml())));
+        Ok((format!("{id} done"), id))
+    })
+}
+
+fn action_field(key: &str) -> Option<FieldType> {
+    Some(match key {
+        "title" => FieldType::RequiredText,
+        "owner" | "link" | "notes" => FieldType::Text,
+        "kind" => FieldType::Choice(ActionKind::NAMES),
+        "status" => FieldType::Choice(ActionStatus::NAMES),
+        "due" => FieldType::Date,
+        _ => return None,
+    })
+}
+
+pub const SETTABLE: &str = "title, kind, owner, due, status, link, notes";
+
+pub fn set_fields(store: &Store, action: &str, assignments: &[Assignment]) -> Result<Written<()>> {
+    if assignments.is_empty() {
+        return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
+    }
+    if let Some(bad) = assignments.iter().find(|a| action_field(&a.key).is_none()) {
+        return Err(Error::invalid(format!(
+            "cannot set {:?}: settable fields of an action item are {SETTABLE}",
+            bad.key
+        )));
+    }
+    update(store, incident_part(action)?, false, |pm| {
+        let time = pm.time;
+        let (id, table) = find(pm, action)?;
+        for assignment in assignments {
+            let field = action_field(&assignment.key).expect("checked above");
+            edit::apply(table, &assignment.key, field, assignment, true, &time)?;
+        }
+        // done_at follows the status: stamped when it becomes done, cleared when reopened.
+        let status = table.get("status").and_then(Item::as_str);
+        if status == Some(ActionStatus::Done.as_str()) {
+            if table.get("done_at").is_none() {
+                edit::set_value(table, "done_at", Some(Value::from(time.now().to_toml())));
+            }
+        } else {
+            edit::set_value(table, "done_at", None);
+        }
+        let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
+        keys.dedup();
+        Ok((format!("{id} set {}", keys.join(", ")), ()))
+    })
+}
+
+/// One action item with the incident it belongs to.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listed {
+    pub incident: String,
+    #[serde(flatten)]
+    pub action: Action,
+    /// Open or in progress, with its due date before the as-of day.
+    pub overdue: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub owner: Option<String>,
+    pub kind: Option<ActionKind>,
+    pub open: bool,
+    pub overdue: bool,
+}
+
+pub fn is_overdue(action: &Action, as_of: NaiveDate) -> bool {
+    action.status.is_open() && action.due.is_some_and(|due| due.0 < as_of)
+}
+
+impl Filter {
+    pub fn matches(&self, listed: &Listed) -> bool {
+        let action = &listed.action;
+        self.owner.as_ref().is_none_or(|owner| {
+            action
+                .owner
+                .as_ref()
+                .is_some_and(|o| o.eq_ignore_ascii_case(owner.trim()))
+        }) && self.kind.is_none_or(|kind| action.kind == kind)
+            && (!self.open || action.status.is_open())
+            && (!self.overdue || listed.overdue)
+    }
+}
+
+/// Every action item on the branch, in incident then item order, and the errors of
+/// postmortems that do not parse (each names its file and line).
+pub fn list_all(
+    snapshot: &Snapshot<'_>,
+    as_of: NaiveDate,
+) -> Result<(Vec<Listed>, Vec<FileError>)> {
+    let (mut entries, _) = snapshot.incident_entries()?;
+    entries.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut listed = Vec::new();
+    let mut broken = Vec::new();
+    for entry in entries {
+        let postmortem = match snapshot.postmortem(&entry) {
+            Ok(Some(loaded)) => loaded.value,
+            Ok(None) => continue,
+            Err(Error::File(e)) => {
+                broken.push(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let mut actions = postmortem.action;
+        actions.sort_by_key(|a| {
+            ActionId::parse_with_prefix(&a.id, &entry.id.prefix)
+                .map(|id| id.number)
+                .unwrap_or(u32::MAX)
+        });
+        for action in actions {
+            listed.push(Listed {
+                incident: entry.id.to_string(),
+                overdue: is_overdue(&action, as_of),
+                action,
+            });
+        }
+    }
+    Ok((listed, broken))
+}
