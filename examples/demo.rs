@@ -1,5 +1,5 @@
-//! Builds a realistic incident branch in a temporary repository and prints `list` and
-//! `show`, running the same entry point as the `git-incident` binary.
+//! Builds a realistic incident branch in a temporary repository and prints `list`,
+//! `show`, a postmortem and its action items, running the same entry point as the `git-incident` binary.
 //!
 //!     cargo run --example demo            # prints the demo, removes the repository
 //!     cargo run --example demo -- --keep  # keeps it and prints its path to explore
@@ -207,6 +207,59 @@ fn main() {
             "2026-11-18 15:00",
         ],
         &["status", "INC-4", "resolved", "--at", "2026-11-18 15:40"],
+        &["postmortem", "new", "INC-1", "--owner", "aiko"],
+        &[
+            "postmortem",
+            "set",
+            "INC-1",
+            "summary=For 15 minutes card payments failed after deploy 4412; retries charged some cards twice.",
+            "impact=About 1,200 checkouts failed; 37 customers were charged twice and refunded the same day.",
+            "trigger=Deploy 4412 changed the payment client's retry policy.",
+        ],
+        &[
+            "postmortem",
+            "set",
+            "INC-1",
+            "root_cause.whys=Why did payments fail? The payment client retried timed-out calls in a tight loop.",
+            "root_cause.whys=Why did retries charge twice? /charge had no idempotency key, so a retry was a new charge.",
+            "root_cause.whys=Why was that not caught? Tests mock the gateway and never time out.",
+            "root_cause.statement=Charges were not idempotent and nothing in testing exercised gateway timeouts.",
+        ],
+        &[
+            "postmortem",
+            "set",
+            "INC-1",
+            "went_well=The 5xx alert fired within 7 minutes",
+            "went_wrong=The retry change was reviewed without a payments owner",
+            "kpt.try=Run a game day on gateway timeouts each quarter",
+        ],
+        &[
+            "action",
+            "add",
+            "INC-1",
+            "Idempotency keys on /charge",
+            "--kind",
+            "prevent",
+            "--owner",
+            "carol",
+            "--due",
+            "2026-12-01",
+            "--link",
+            "https://tracker.example/PAY-311",
+        ],
+        &[
+            "action",
+            "add",
+            "INC-1",
+            "Alert on duplicate charges per card",
+            "--kind",
+            "detect",
+            "--owner",
+            "dave",
+            "--due",
+            "2026-11-30",
+        ],
+        &["action", "done", "INC-1.A2"],
     ];
     for args in script {
         incident(dir, args);
@@ -215,6 +268,10 @@ fn main() {
     incident(dir, &["list"]);
     println!("\n$ git incident show INC-1");
     incident(dir, &["show", "INC-1"]);
+    println!("\n$ git incident postmortem show INC-1 --format md");
+    incident(dir, &["postmortem", "show", "INC-1", "--format", "md"]);
+    println!("\n$ git incident action list");
+    incident(dir, &["action", "list"]);
     println!("\n$ git log --oneline incidents");
     git(dir, &["log", "--oneline", "incidents"]);
     if keep {
