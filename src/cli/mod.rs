@@ -6,6 +6,8 @@ mod incident;
 mod init;
 mod list;
 mod meta;
+mod review;
+mod sync;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -61,6 +63,9 @@ pub enum Command {
     Timeline(incident::TimelineArgs),
     Edit(edit::EditArgs),
     Check(check::CheckArgs),
+    Sync(sync::SyncArgs),
+    Branch(sync::BranchArgs),
+    Review(review::ReviewArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
 }
@@ -145,6 +150,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Timeline(args) => incident::timeline(&ui, args),
         Command::Edit(args) => edit::run(&ui, args),
         Command::Check(args) => check::run(&ui, args),
+        Command::Sync(args) => sync::run(&ui, args),
+        Command::Branch(args) => sync::branch(&ui, args),
+        Command::Review(args) => review::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),
     };

@@ -4,3 +4,5 @@ pub mod edit;
 pub mod incident;
 pub mod init;
 pub mod list;
+pub mod review;
+pub mod sync;

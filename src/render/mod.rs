@@ -3,6 +3,7 @@
 
 pub mod incident;
 pub mod pager;
+pub mod review;
 pub mod style;
 pub mod table;
 
