@@ -251,7 +251,9 @@ fn merge_set(
     let ours: Vec<_> = mine.iter().map(key).collect();
     for (value, k) in theirs.iter().zip(&their_keys) {
         if !base.contains(k) && !ours.contains(k) {
-            mine.push(value.clone().decorated("", ""));
+            let mut value = value.clone();
+            value.decor_mut().clear();
+            mine.push(value);
         }
     }
 }

@@ -2,4 +2,5 @@
 
 mod common;
 mod incident;
+mod review;
 mod sync;

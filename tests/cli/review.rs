@@ -1,0 +1,163 @@
+//! The pull-request workflow: a review branch, `review BASE..HEAD` (terminal, Markdown,
+//! JSON) and `check REV --base BASE` judging only what the branch changed.
+
+use crate::common::{TestRepo, incident_path};
+use crate::sync::commit_by_hand;
+
+const POSTMORTEM: &str = "#:schema ../../../schema/postmortem.schema.json\nschema_version = 1\nincident = \"INC-1\"\nstatus = \"draft\"\n\n\
+[[action]]\nid = \"INC-1.A1\"\ntitle = \"Alert on 500s\"\nkind = \"detect\"\nstatus = \"open\"\n";
+
+/// INC-1 with a postmortem and INC-2 on the branch, and a review branch pm/INC-1
+/// where INC-1 moved on and its postmortem gained an action item.
+fn reviewed_repo() -> TestRepo {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout API returns 500", "--severity", "SEV2"]);
+    repo.ok(&["new", "Search is slow", "--severity", "SEV3"]);
+    commit_by_hand(
+        &repo,
+        "incidents",
+        "incidents/2026/INC-1/postmortem.toml",
+        POSTMORTEM,
+    );
+    let out = repo.ok(&["branch", "pm/INC-1"]);
+    assert!(out.contains("git incident --ref pm/INC-1"), "{out}");
+    assert!(
+        out.contains("git incident review origin/incidents..pm/INC-1 --format md"),
+        "{out}"
+    );
+    repo.tick(60);
+    repo.ok(&[
+        "--ref",
+        "pm/INC-1",
+        "status",
+        "INC-1",
+        "mitigated",
+        "--at",
+        "2026-11-23 10:30",
+    ]);
+    repo.ok(&[
+        "--ref",
+        "pm/INC-1",
+        "set",
+        "INC-1",
+        "summary=Bad deploy",
+        "labels=db",
+    ]);
+    let postmortem = POSTMORTEM.replace(
+        "status = \"open\"\n",
+        "status = \"open\"\nowner = \"ana\"\n",
+    ) + "\n[[action]]\nid = \"INC-1.A2\"\ntitle = \"Canary deploys\"\nkind = \"prevent\"\nowner = \"ben\"\ndue = 2026-12-15\nstatus = \"open\"\n";
+    commit_by_hand(
+        &repo,
+        "pm/INC-1",
+        "incidents/2026/INC-1/postmortem.toml",
+        &postmortem,
+    );
+    // Meanwhile the incident branch moves on; the review shows only the branch's work.
+    repo.tick(60);
+    repo.ok(&["set", "INC-2", "summary=Index rebuild"]);
+    repo
+}
+
+#[test]
+fn review_shows_field_changes_timeline_and_actions_in_markdown() {
+    let repo = reviewed_repo();
+    let md = repo.ok(&["review", "incidents..pm/INC-1", "--format", "md"]);
+    assert!(md.starts_with("## Incident review\n"), "{md}");
+    assert!(
+        md.contains("1 incident(s), 2 file(s) changed` · ✅ check passed"),
+        "{md}"
+    );
+    assert!(
+        md.contains("### INC-1: Checkout API returns 500\n\nSEV2 · mitigated · postmortem draft"),
+        "{md}"
+    );
+    assert!(!md.contains("INC-2"), "{md}");
+    for row in [
+        "| `status`          | investigating | mitigated                 |",
+        "| `summary`         |               | Bad deploy                |",
+        "| `labels`          |               | + db                      |",
+        "| + | 2026-11-23 10:30 | status | Status investigating -> mitigated |          |",
+        "| new | INC-1.A2 | Canary deploys | prevent | ben   | 2026-12-15 | open   |",
+        "| INC-1.A1 | Alert on 500s | `owner` |        | ana   |",
+    ] {
+        assert!(md.contains(row), "missing {row:?} in\n{md}");
+    }
+    assert!(md.contains("**Check**\n\nNo findings."), "{md}");
+}
+
+#[test]
+fn review_json_and_terminal_views() {
+    let repo = reviewed_repo();
+    let review = repo.json(&["review", "incidents..pm/INC-1"]);
+    let incident = &review["incidents"][0];
+    assert_eq!(incident["id"], "INC-1");
+    assert_eq!(review["incidents"].as_array().map(Vec::len), Some(1));
+    let files = incident["files"].as_array().expect("files");
+    assert_eq!(files[0]["path"], incident_path(1));
+    assert_eq!(files[0]["change"], "modified");
+    assert!(files[0]["fields"].as_array().expect("fields").contains(
+        &serde_json::json!({"field": "status", "old": "investigating", "new": "mitigated"})
+    ));
+    assert_eq!(files[0]["timeline"]["added"][0]["kind"], "status");
+    let actions = &files[1]["actions"];
+    assert_eq!(actions["added"][0]["id"], "INC-1.A2");
+    assert_eq!(actions["added"][0]["due"], "2026-12-15");
+    assert_eq!(
+        actions["changed"],
+        serde_json::json!([{"id": "INC-1.A1", "title": "Alert on 500s", "fields": [{"field": "owner", "new": "ana"}]}])
+    );
+    assert_eq!(
+        (review["errors"].as_u64(), review["warnings"].as_u64()),
+        (Some(0), Some(0))
+    );
+
+    let text = repo.ok(&["review", "incidents..pm/INC-1"]);
+    assert!(text.contains("INC-1: Checkout API returns 500"), "{text}");
+    assert!(
+        text.contains("status: investigating -> mitigated"),
+        "{text}"
+    );
+    assert!(
+        text.contains("action + INC-1.A2 Canary deploys [prevent] owner ben due 2026-12-15 open"),
+        "{text}"
+    );
+    // A lone BASE compares with the incident branch; --ref picks which branch that is.
+    let same = repo.json(&["--ref", "pm/INC-1", "review", "incidents"]);
+    assert_eq!(same, review);
+    let stderr = repo.fails(1, &["review", "incidents..nope"]);
+    assert!(stderr.contains("unknown revision \"nope\""), "{stderr}");
+}
+
+#[test]
+fn check_with_base_judges_only_files_the_branch_changed() {
+    let repo = reviewed_repo();
+    // A problem already on the base branch is not this pull request's to fix.
+    let broken = repo
+        .file(&incident_path(2))
+        .replace("severity = \"SEV3\"", "severity = \"SEV9\"");
+    commit_by_hand(&repo, "incidents", &incident_path(2), &broken);
+    repo.git(&["branch", "pm/INC-2", "incidents"]);
+    let stderr = repo.fails(1, &["check", "pm/INC-2"]);
+    assert!(stderr.contains("1 error(s)"), "{stderr}");
+    repo.ok(&["check", "pm/INC-1", "--base", "incidents"]);
+    let findings = repo.json(&["check", "pm/INC-1", "--base", "incidents"]);
+    assert_eq!(findings, serde_json::json!([]));
+
+    // An error the branch introduces fails the gate, naming only that file.
+    let bad = repo
+        .git(&["show", &format!("pm/INC-1:{}", incident_path(1))])
+        .replace("status = \"mitigated\"", "status = \"fixed\"");
+    commit_by_hand(&repo, "pm/INC-1", &incident_path(1), &bad);
+    let output = repo.run(&["check", "pm/INC-1", "--base", "incidents"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with(&format!("{}:", incident_path(1))),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let md = repo.ok(&["review", "incidents..pm/INC-1", "--format", "md"]);
+    assert!(md.contains("❌ check: 1 error(s)"), "{md}");
+    assert!(md.contains(&format!("- ❌ `{}:", incident_path(1))), "{md}");
+}
