@@ -161,3 +161,88 @@ fn check_with_base_judges_only_files_the_branch_changed() {
     assert!(md.contains("❌ check: 1 error(s)"), "{md}");
     assert!(md.contains(&format!("- ❌ `{}:", incident_path(1))), "{md}");
 }
+
+/// Runs a shell command line in `repo` with the same isolation as the harness and the
+/// built binary on PATH, so `git incident …` resolves as it does for users.
+fn shell(repo: &TestRepo, line: &str, env: &[(&str, &str)]) -> std::process::Output {
+    let template = repo.git_cmd(&[]);
+    let mut command = std::process::Command::new("sh");
+    command.env_clear();
+    for (key, value) in template.get_envs() {
+        if let Some(value) = value {
+            command.env(key, value);
+        }
+    }
+    let binary = assert_cmd::cargo::cargo_bin("git-incident");
+    let bin_dir = binary.parent().expect("binary has a directory");
+    let path = std::env::var("PATH").unwrap_or_default();
+    command
+        .current_dir(repo.path())
+        .env("PATH", format!("{}:{path}", bin_dir.display()))
+        .envs(env.iter().copied())
+        .args(["-c", line]);
+    command.output().expect("sh runs")
+}
+
+/// The `git incident` lines of a CI example, as its shell would run them.
+fn example_commands(file: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(file);
+    let text = std::fs::read_to_string(path).expect("example exists");
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| {
+            line.find("git incident ")
+                .map(|at| line[at..].trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_ci_examples_gate_and_summarise_a_pull_request_end_to_end() {
+    let team = crate::sync::Team::new();
+    let alice = &team.alice;
+    alice.ok(&["new", "Checkout API returns 500", "--severity", "SEV2"]);
+    alice.ok(&["sync"]);
+    // The postmortem owner works on a review branch and pushes it.
+    let bob = team.clone();
+    bob.ok(&["branch", "pm/INC-1"]);
+    bob.tick(60);
+    bob.ok(&["--ref", "pm/INC-1", "status", "INC-1", "resolved"]);
+    bob.git(&["push", "-q", "origin", "pm/INC-1"]);
+    // CI: a fresh clone checked out at the pull request's head.
+    let ci = crate::sync::clone_only(&team);
+    ci.git(&["checkout", "-q", "--detach", "origin/pm/INC-1"]);
+    let github = example_commands("github-actions.yml");
+    let gitlab = example_commands("gitlab-ci.yml");
+    assert_eq!(github.len(), 2, "{github:?}");
+    assert_eq!(gitlab.len(), 2, "{gitlab:?}");
+    let env = [
+        ("GITHUB_BASE_REF", "incidents"),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "incidents"),
+    ];
+    for line in github.iter().chain(&gitlab) {
+        let output = shell(&ci, line, &env);
+        assert!(
+            output.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let md = std::fs::read_to_string(ci.path().join("review.md")).expect("review.md written");
+    assert!(
+        md.contains("| `status`          | investigating | resolved"),
+        "{md}"
+    );
+    // The gate fails once the branch carries an error.
+    let file = ci.path().join(incident_path(1));
+    let bad = std::fs::read_to_string(&file)
+        .expect("checked out")
+        .replace("severity = \"SEV2\"", "severity = \"SEV7\"");
+    std::fs::write(&file, bad).expect("write");
+    ci.git(&["commit", "-q", "-am", "Break the severity"]);
+    let output = shell(&ci, &github[1], &env);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("unknown severity \"SEV7\""));
+}

@@ -47,6 +47,18 @@ impl Team {
     }
 }
 
+/// A plain `git clone` of the remote, as CI makes one.
+pub fn clone_only(team: &Team) -> TestRepo {
+    let repo = TestRepo::bare_dir();
+    repo.git(&[
+        "clone",
+        "-q",
+        &team.remote.path().display().to_string(),
+        ".",
+    ]);
+    repo
+}
+
 /// Runs `sync` and returns its stderr (the human report).
 fn sync(repo: &TestRepo) -> String {
     let output = repo.run(&["sync"]);
