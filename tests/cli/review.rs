@@ -210,7 +210,12 @@ fn the_ci_examples_gate_and_summarise_a_pull_request_end_to_end() {
     bob.ok(&["branch", "pm/INC-1"]);
     bob.tick(60);
     bob.ok(&["--ref", "pm/INC-1", "status", "INC-1", "resolved"]);
-    bob.git(&["push", "-q", "origin", "pm/INC-1"]);
+    // --ref makes sync publish the review branch instead of the incident branch.
+    let report = bob.json(&["--ref", "pm/INC-1", "sync"]);
+    assert_eq!(
+        (&report["branch"], &report["outcome"]),
+        (&serde_json::json!("pm/INC-1"), &serde_json::json!("pushed"))
+    );
     // CI: a fresh clone checked out at the pull request's head.
     let ci = crate::sync::clone_only(&team);
     ci.git(&["checkout", "-q", "--detach", "origin/pm/INC-1"]);

@@ -132,6 +132,27 @@ fn sync_publishes_creates_the_branch_in_a_clone_and_repeats_as_no_ops() {
     let report = bob.json(&["sync"]);
     assert_eq!(report["outcome"], "up_to_date");
     assert_eq!(report["remote"], "origin");
+
+    // A second remote: named explicitly, or made the branch's remote in git config.
+    let mirror = TestRepo::bare_dir();
+    mirror.git(&["init", "-q", "--bare"]);
+    bob.git(&[
+        "remote",
+        "add",
+        "upstream",
+        &mirror.path().display().to_string(),
+    ]);
+    let stderr = bob.fails(1, &["sync", "nowhere"]);
+    assert!(stderr.contains("no remote named \"nowhere\""), "{stderr}");
+    assert!(sync(&bob).contains("origin/incidents"));
+    let stderr = bob.run(&["sync", "upstream"]).stderr;
+    assert!(String::from_utf8_lossy(&stderr).contains("pushed to upstream/incidents"));
+    bob.git(&["config", "branch.incidents.remote", "upstream"]);
+    assert_eq!(bob.json(&["sync"])["remote"], "upstream");
+    assert_eq!(
+        mirror.git(&["rev-parse", "refs/heads/incidents"]).trim(),
+        remote_before
+    );
 }
 
 #[test]
