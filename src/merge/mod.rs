@@ -268,7 +268,7 @@ impl<'r> Merger<'r> {
                 match merged {
                     Ok(merged) => {
                         for c in merged.conflicts {
-                            self.conflict(path, &c.field, c.ours, c.theirs, Side::Theirs);
+                            self.conflict(path, &c.field, c.ours, c.theirs, c.kept);
                         }
                         for (from, to) in merged.renumbered {
                             self.renumbered.push(Renumbered { from, to });
@@ -521,4 +521,155 @@ fn renumber_related(
         }
     }
     Ok(Some(doc.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Repo {
+        _dir: tempfile::TempDir,
+        repo: Repository,
+    }
+
+    impl Repo {
+        fn new() -> Repo {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let repo = Repository::init_bare(dir.path()).expect("init");
+            Repo { _dir: dir, repo }
+        }
+
+        /// A commit with exactly these files.
+        fn commit(&self, files: &[(&str, &str)], parents: &[Oid]) -> Oid {
+            let mut tree = None;
+            for (path, text) in files {
+                let blob = self.repo.blob(text.as_bytes()).expect("blob");
+                let parts: Vec<&str> = path.split('/').collect();
+                tree = update_tree(&self.repo, tree, &parts, Some(blob)).expect("tree");
+            }
+            let tree = self.repo.find_tree(tree.expect("files")).expect("tree");
+            let sig = git2::Signature::new("t", "t@t", &git2::Time::new(0, 0)).expect("sig");
+            let parents: Vec<git2::Commit<'_>> = parents
+                .iter()
+                .map(|p| self.repo.find_commit(*p).expect("parent"))
+                .collect();
+            let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            self.repo
+                .commit(None, &sig, &sig, "c", &tree, &parents)
+                .expect("commit")
+        }
+
+        fn read(&self, tree: Oid, path: &str) -> Option<String> {
+            let tree = self.repo.find_tree(tree).expect("tree");
+            let entry = tree.get_path(std::path::Path::new(path)).ok()?;
+            let blob = self.repo.find_blob(entry.id()).expect("blob");
+            Some(String::from_utf8(blob.content().to_vec()).expect("utf-8"))
+        }
+    }
+
+    fn incident(id: &str, uid: &str, extra: &str) -> String {
+        format!("id = \"{id}\"\nuid = \"{uid}\"\ntitle = \"t\"\n{extra}")
+    }
+
+    const ONE: &str = "incidents/2026/INC-1/incident.toml";
+
+    #[test]
+    fn offline_collision_renumbers_ours_with_its_postmortem_and_local_references() {
+        let r = Repo::new();
+        let config = ("config.toml", "id_prefix = \"INC\"\n");
+        let one = incident("INC-1", "a", "");
+        let base = r.commit(&[config, (ONE, &one)], &[]);
+        let one_related = incident("INC-1", "a", "related = [\"INC-2\"]\n");
+        let ours_two = incident("INC-2", "b", "");
+        let pm = "incident = \"INC-2\"\n\n[[action]]\nid = \"INC-2.A1\"\ntitle = \"x\"\n";
+        let ours = r.commit(
+            &[
+                config,
+                (ONE, &one_related),
+                ("incidents/2026/INC-2/incident.toml", &ours_two),
+                ("incidents/2026/INC-2/postmortem.toml", pm),
+            ],
+            &[base],
+        );
+        let their_two = incident("INC-2", "c", "");
+        let theirs = r.commit(
+            &[
+                config,
+                (ONE, &one),
+                ("incidents/2026/INC-2/incident.toml", &their_two),
+            ],
+            &[base],
+        );
+        let merged = merge_commits(&r.repo, ours, theirs).expect("merge");
+        assert_eq!(
+            merged.renumbered,
+            [Renumbered {
+                from: "INC-2".into(),
+                to: "INC-3".into()
+            }]
+        );
+        assert!(merged.conflicts.is_empty(), "{:?}", merged.conflicts);
+        let read = |path: &str| r.read(merged.tree, path).unwrap_or_default();
+        assert!(read("incidents/2026/INC-2/incident.toml").contains("uid = \"c\""));
+        assert!(read("incidents/2026/INC-3/incident.toml").contains("id = \"INC-3\"\nuid = \"b\""));
+        let pm = read("incidents/2026/INC-3/postmortem.toml");
+        assert!(
+            pm.contains("incident = \"INC-3\"") && pm.contains("id = \"INC-3.A1\""),
+            "{pm}"
+        );
+        assert!(
+            r.read(merged.tree, "incidents/2026/INC-2/postmortem.toml")
+                .is_none()
+        );
+        assert!(read(ONE).contains("related = [\"INC-3\"]"), "{}", read(ONE));
+    }
+
+    #[test]
+    fn deleted_against_changed_keeps_the_change_and_schemas_prefer_ours() {
+        let r = Repo::new();
+        let base = r.commit(
+            &[
+                ("schema/a.json", "{}"),
+                (ONE, &incident("INC-1", "a", "")),
+                ("notes.md", "x"),
+            ],
+            &[],
+        );
+        let ours = r.commit(
+            &[("schema/a.json", "{\"ours\": 1}"), ("notes.md", "ours")],
+            &[base],
+        );
+        let theirs = r.commit(
+            &[
+                ("schema/a.json", "{\"theirs\": 1}"),
+                (ONE, &incident("INC-1", "a", "summary = \"s\"\n")),
+                ("notes.md", "theirs"),
+            ],
+            &[base],
+        );
+        let merged = merge_commits(&r.repo, ours, theirs).expect("merge");
+        assert_eq!(
+            r.read(merged.tree, "schema/a.json").as_deref(),
+            Some("{\"ours\": 1}")
+        );
+        assert!(
+            r.read(merged.tree, ONE)
+                .is_some_and(|t| t.contains("summary"))
+        );
+        assert_eq!(r.read(merged.tree, "notes.md").as_deref(), Some("theirs"));
+        let kept: Vec<(&str, Side)> = merged
+            .conflicts
+            .iter()
+            .map(|c| (c.path.as_str(), c.kept))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (ONE, Side::Theirs),
+                ("notes.md", Side::Theirs),
+                ("schema/a.json", Side::Ours)
+            ]
+        );
+        assert_eq!(merged.conflicts[0].incident.as_deref(), Some("INC-1"));
+    }
 }

@@ -6,17 +6,20 @@ use std::collections::{HashMap, HashSet};
 
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
 
+use super::Side;
 use crate::error::Result;
 use crate::model::Timestamp;
 use crate::store::edit;
 
-/// Both sides changed one field to different values; theirs was kept.
+/// Both sides changed one field differently: theirs is kept, except that an entry
+/// one side changed is never dropped because the other removed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldConflict {
     /// Dotted path, with array entries named by identity: `action[INC-3.A1].owner`.
     pub field: String,
     pub ours: String,
     pub theirs: String,
+    pub kept: Side,
 }
 
 #[derive(Debug, Default)]
@@ -174,6 +177,7 @@ fn merge_table(
                     field,
                     ours: show(o.as_ref()),
                     theirs: show(t.as_ref()),
+                    kept: Side::Theirs,
                 });
                 take(out, &key, their_item);
             }
@@ -311,6 +315,7 @@ fn merge_entries(
                         field: format!("{path}[{}]", label(name, &plain_table(table))),
                         ours: "changed".into(),
                         theirs: "removed".into(),
+                        kept: Side::Ours,
                     });
                     result.push(table.clone());
                 }
@@ -330,6 +335,7 @@ fn merge_entries(
                     field: format!("{path}[{}]", label(name, &plain_table(their))),
                     ours: "removed".into(),
                     theirs: "changed".into(),
+                    kept: Side::Theirs,
                 });
                 result.push(their.clone());
             }
@@ -503,7 +509,8 @@ text = "Pager fired"
             [FieldConflict {
                 field: "title".into(),
                 ours: "Ours".into(),
-                theirs: "Theirs".into()
+                theirs: "Theirs".into(),
+                kept: Side::Theirs
             }]
         );
     }

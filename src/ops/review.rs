@@ -277,6 +277,10 @@ fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
         _ => &[],
     };
     diff_tables("", &old, &new, special, &mut review.fields);
+    if kind == ChangeKind::Added {
+        // Every file starts with it; listing it on a new file is noise.
+        review.fields.retain(|f| f.field != "schema_version");
+    }
     let entries = |table: &toml::Table, key: &str| -> Vec<toml::Value> {
         table
             .get(key)
