@@ -8,5 +8,6 @@ pub mod store;
 
 pub use error::{Error, FileError, Result};
 pub mod check;
+pub mod merge;
 pub mod ops;
 pub mod render;

@@ -2,12 +2,16 @@ use clap::Args;
 
 use super::{CmdResult, Ui};
 use crate::check::{Level, check_snapshot};
+use crate::ops::review::changed_since;
 
 /// Validate every file on the branch: schema and rules; exit 1 on errors
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Revision to check (default: the incident branch)
     rev: Option<String>,
+    /// Judge only files changed since the revision forked from BASE (for pull requests)
+    #[arg(long, value_name = "BASE")]
+    base: Option<String>,
 }
 
 pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
@@ -16,7 +20,14 @@ pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
         Some(rev) => store.snapshot_at(rev)?,
         None => store.snapshot()?,
     };
-    let findings = check_snapshot(&snapshot, None)?;
+    let findings = match &args.base {
+        Some(base) => {
+            let head = args.rev.as_deref().unwrap_or(store.refname());
+            let range = changed_since(&store, base, head)?;
+            check_snapshot(&snapshot, Some(&|path: &str| range.touches(path)))?
+        }
+        None => check_snapshot(&snapshot, None)?,
+    };
     let errors = findings.iter().filter(|f| f.level == Level::Error).count();
     if ui.json {
         ui.print_json(&findings)?;

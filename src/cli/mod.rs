@@ -8,6 +8,8 @@ mod init;
 mod list;
 mod meta;
 mod postmortem;
+mod review;
+mod sync;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -65,6 +67,9 @@ pub enum Command {
     Postmortem(postmortem::PostmortemArgs),
     Action(action::ActionArgs),
     Check(check::CheckArgs),
+    Sync(sync::SyncArgs),
+    Branch(sync::BranchArgs),
+    Review(review::ReviewArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
 }
@@ -151,6 +156,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Postmortem(args) => postmortem::run(&ui, args),
         Command::Action(args) => action::run(&ui, args),
         Command::Check(args) => check::run(&ui, args),
+        Command::Sync(args) => sync::run(&ui, args),
+        Command::Branch(args) => sync::branch(&ui, args),
+        Command::Review(args) => review::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),
     };

@@ -6,4 +6,6 @@ pub mod incident;
 pub mod init;
 pub mod list;
 pub mod postmortem;
+pub mod review;
+pub mod sync;
 pub mod template;

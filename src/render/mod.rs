@@ -4,6 +4,7 @@
 pub mod incident;
 pub mod pager;
 pub mod postmortem;
+pub mod review;
 pub mod style;
 pub mod table;
 

@@ -1,10 +1,12 @@
 //! The incident branch: reading snapshots of its tree and writing one commit per
 //! change, built in memory and published with compare-and-swap.
 
+pub mod changes;
 pub mod codec;
 pub mod edit;
 pub mod identity;
 pub mod layout;
+pub mod remote;
 mod snapshot;
 pub(crate) mod tree;
 
@@ -258,6 +260,43 @@ impl Store {
         )))
     }
 
+    /// A commit of `tree` with the user's identity and the given parents (a merge has
+    /// two); the branch does not move until [`Store::advance`].
+    pub fn commit_tree(&self, tree: Oid, parents: &[Oid], message: &str) -> Result<Oid> {
+        let author = identity::author(self.repo.path())?.signature()?;
+        let committer = identity::committer(self.repo.path())?.signature()?;
+        let tree = self
+            .repo
+            .find_tree(tree)
+            .context(|| format!("could not read tree {tree}"))?;
+        let parents = parents
+            .iter()
+            .map(|id| self.repo.find_commit(*id))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .context(|| "could not read a parent commit".into())?;
+        let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        self.repo
+            .commit(None, &author, &committer, message, &tree, &parent_refs)
+            .context(|| "could not create the commit".into())
+    }
+
+    /// Compare-and-swap: points the branch at `commit` if it is still at `expected`
+    /// (`None`: the branch must not exist yet). `false` when someone moved it first.
+    pub fn advance(&self, expected: Option<Oid>, commit: Oid, reflog: &str) -> Result<bool> {
+        self.refuse_checked_out_branch()?;
+        let updated = match expected {
+            Some(old) => self
+                .repo
+                .reference_matching(&self.refname, commit, true, old, reflog),
+            None => self.repo.reference(&self.refname, commit, false, reflog),
+        };
+        match updated {
+            Ok(_) => Ok(true),
+            Err(e) if lost_race(&e) => Ok(false),
+            Err(e) => Err(e).context(|| format!("could not update {}", self.refname)),
+        }
+    }
+
     /// Moving a branch that a worktree has checked out would leave that worktree
     /// silently out of date; say where it is instead.
     fn refuse_checked_out_branch(&self) -> Result<()> {
@@ -333,7 +372,7 @@ fn backoff(attempt: u32) -> Duration {
 /// Returns `tree` with `path` set to `blob` (or removed), rewriting only the trees along
 /// the path: the cost depends on the path's depth and on one directory's size, not on the
 /// whole branch.
-fn update_tree(
+pub(crate) fn update_tree(
     repo: &Repository,
     tree: Option<Oid>,
     path: &[&str],

@@ -4,3 +4,5 @@ mod action;
 mod common;
 mod incident;
 mod postmortem;
+mod review;
+mod sync;

@@ -1,0 +1,339 @@
+//! A review of changes to the branch: Markdown for a pull-request comment, and a
+//! compact view for the terminal.
+
+use crate::check::{Finding, Level};
+use crate::model::{Action, TimelineEntry, Zone};
+use crate::ops::review::{ChangeKind, FieldChange, FileReview, IncidentReview, Review};
+use crate::render::incident::short_time;
+use crate::render::{Palette, Table};
+
+fn short(oid: &str) -> &str {
+    oid.get(..7).unwrap_or(oid)
+}
+
+fn change_word(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Added => "added",
+        ChangeKind::Modified => "modified",
+        ChangeKind::Deleted => "deleted",
+    }
+}
+
+fn file_label(path: &str) -> &str {
+    match path.rsplit('/').next() {
+        Some("incident.toml") => "Incident",
+        Some("postmortem.toml") => "Postmortem",
+        _ => path,
+    }
+}
+
+fn summary_line(review: &Review) -> String {
+    let files: usize = review
+        .incidents
+        .iter()
+        .map(|i| i.files.len())
+        .sum::<usize>()
+        + review.other_files.len();
+    let range = format!(
+        "{}..{}",
+        review.base.as_deref().map(short).unwrap_or("(root)"),
+        short(&review.head)
+    );
+    format!(
+        "{range}: {} incident(s), {files} file(s) changed",
+        review.incidents.len()
+    )
+}
+
+fn check_line(review: &Review) -> String {
+    if review.errors == 0 && review.warnings == 0 {
+        "check passed".to_string()
+    } else {
+        format!(
+            "check: {} error(s), {} warning(s)",
+            review.errors, review.warnings
+        )
+    }
+}
+
+fn heading(incident: &IncidentReview) -> (String, String) {
+    let title = match &incident.title {
+        Some(title) => format!("{}: {title}", incident.id),
+        None => incident.id.clone(),
+    };
+    let mut facts: Vec<String> = [&incident.severity, &incident.status]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    if let Some(status) = &incident.postmortem_status {
+        facts.push(format!("postmortem {status}"));
+    }
+    (title, facts.join(" · "))
+}
+
+fn before_after(change: &FieldChange) -> (String, String) {
+    if change.added.is_empty() && change.removed.is_empty() {
+        (
+            change.old.clone().unwrap_or_default(),
+            change.new.clone().unwrap_or_default(),
+        )
+    } else {
+        let mut after: Vec<String> = change.added.iter().map(|a| format!("+ {a}")).collect();
+        after.extend(change.removed.iter().map(|r| format!("− {r}")));
+        (String::new(), after.join(", "))
+    }
+}
+
+fn action_row(action: &Action) -> Vec<String> {
+    vec![
+        action.id.clone(),
+        action.title.clone(),
+        action.kind.to_string(),
+        action.owner.clone().unwrap_or_default(),
+        action.due.map(|d| d.to_string()).unwrap_or_default(),
+        action.status.to_string(),
+    ]
+}
+
+fn timeline_row(entry: &TimelineEntry, zone: Zone) -> Vec<String> {
+    let links = entry
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("[{}]({l})", i + 1))
+        .collect::<Vec<_>>()
+        .join(" ");
+    vec![
+        short_time(entry.at, zone),
+        entry.kind.to_string(),
+        entry.text.clone(),
+        links,
+    ]
+}
+
+fn finding_md(finding: &Finding) -> String {
+    let mark = match finding.level {
+        Level::Error => "❌",
+        Level::Warning => "⚠️",
+    };
+    let at = match finding.line {
+        Some(line) => format!("{}:{line}", finding.path),
+        None => finding.path.clone(),
+    };
+    format!("- {mark} `{at}` {}\n", finding.message)
+}
+
+fn file_markdown(file: &FileReview, zone: Zone, out: &mut String) {
+    out.push_str(&format!(
+        "\n#### {} (`{}`, {})\n\n",
+        file_label(&file.path),
+        file.path,
+        change_word(file.change)
+    ));
+    if !file.fields.is_empty() {
+        let mut table = Table::new(["Field", "Before", "After"]);
+        for change in &file.fields {
+            let (before, after) = before_after(change);
+            table.row([format!("`{}`", change.field), before, after]);
+        }
+        out.push_str(&table.markdown());
+    }
+    if let Some(timeline) = &file.timeline {
+        out.push_str("\n**Timeline**\n\n");
+        let mut table = Table::new(["", "Time", "Kind", "What", "Evidence"]);
+        for (mark, entries) in [("+", &timeline.added), ("−", &timeline.removed)] {
+            for entry in entries {
+                let mut row = vec![mark.to_string()];
+                row.extend(timeline_row(entry, zone));
+                table.row(row);
+            }
+        }
+        out.push_str(&table.markdown());
+    }
+    if let Some(actions) = &file.actions {
+        if !actions.added.is_empty() || !actions.removed.is_empty() {
+            out.push_str("\n**Action items**\n\n");
+            let mut table = Table::new(["", "ID", "Title", "Kind", "Owner", "Due", "Status"]);
+            for (mark, list) in [("new", &actions.added), ("removed", &actions.removed)] {
+                for action in list {
+                    let mut row = vec![mark.to_string()];
+                    row.extend(action_row(action));
+                    table.row(row);
+                }
+            }
+            out.push_str(&table.markdown());
+        }
+        if !actions.changed.is_empty() {
+            out.push_str("\n**Changed action items**\n\n");
+            let mut table = Table::new(["ID", "Title", "Field", "Before", "After"]);
+            for action in &actions.changed {
+                for change in &action.fields {
+                    let (before, after) = before_after(change);
+                    table.row([
+                        action.id.clone(),
+                        action.title.clone(),
+                        format!("`{}`", change.field),
+                        before,
+                        after,
+                    ]);
+                }
+            }
+            out.push_str(&table.markdown());
+        }
+    }
+}
+
+/// Ready to post as a pull-request comment.
+pub fn markdown(review: &Review, zone: Zone) -> String {
+    let mut out = String::from("## Incident review\n\n");
+    let verdict = if review.errors > 0 { "❌" } else { "✅" };
+    out.push_str(&format!(
+        "`{}` · {verdict} {}\n",
+        summary_line(review),
+        check_line(review)
+    ));
+    if review.incidents.is_empty() && review.other_files.is_empty() {
+        out.push_str("\nNo changes.\n");
+    }
+    for incident in &review.incidents {
+        let (title, facts) = heading(incident);
+        out.push_str(&format!("\n### {title}\n\n"));
+        if !facts.is_empty() {
+            out.push_str(&format!("{facts}\n"));
+        }
+        for file in &incident.files {
+            file_markdown(file, zone, &mut out);
+        }
+        out.push_str("\n**Check**\n\n");
+        if incident.findings.is_empty() {
+            out.push_str("No findings.\n");
+        }
+        for finding in &incident.findings {
+            out.push_str(&finding_md(finding));
+        }
+    }
+    if !review.other_files.is_empty() {
+        out.push_str("\n### Other files\n");
+        for file in &review.other_files {
+            file_markdown(file, zone, &mut out);
+        }
+        for finding in &review.findings {
+            out.push_str(&finding_md(finding));
+        }
+    }
+    out
+}
+
+fn field_text(change: &FieldChange, palette: Palette) -> String {
+    if change.added.is_empty() && change.removed.is_empty() {
+        format!(
+            "{}: {} -> {}",
+            change.field,
+            palette.dim(change.old.as_deref().unwrap_or("(none)")),
+            change.new.as_deref().unwrap_or("(none)")
+        )
+    } else {
+        let mut parts: Vec<String> = change
+            .added
+            .iter()
+            .map(|a| palette.good(&format!("+{a}")))
+            .collect();
+        parts.extend(
+            change
+                .removed
+                .iter()
+                .map(|r| palette.error(&format!("-{r}"))),
+        );
+        format!("{}: {}", change.field, parts.join("  "))
+    }
+}
+
+fn file_text(file: &FileReview, zone: Zone, palette: Palette, out: &mut String) {
+    out.push_str(&format!(
+        "  {} ({})\n",
+        file.path.rsplit('/').next().unwrap_or(&file.path),
+        change_word(file.change)
+    ));
+    for change in &file.fields {
+        out.push_str(&format!("    {}\n", field_text(change, palette)));
+    }
+    if let Some(timeline) = &file.timeline {
+        for (mark, entries) in [("+", &timeline.added), ("-", &timeline.removed)] {
+            for entry in entries {
+                let line = format!(
+                    "timeline {mark} {} {} {}",
+                    short_time(entry.at, zone),
+                    entry.kind,
+                    entry.text
+                );
+                let line = if mark == "+" {
+                    palette.good(&line)
+                } else {
+                    palette.error(&line)
+                };
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+    }
+    if let Some(actions) = &file.actions {
+        for (mark, list) in [("+", &actions.added), ("-", &actions.removed)] {
+            for action in list {
+                let row = action_row(action);
+                out.push_str(&format!(
+                    "    action {mark} {} {} [{}] owner {} due {} {}\n",
+                    row[0],
+                    row[1],
+                    row[2],
+                    if row[3].is_empty() { "-" } else { &row[3] },
+                    if row[4].is_empty() { "-" } else { &row[4] },
+                    row[5]
+                ));
+            }
+        }
+        for action in &actions.changed {
+            for change in &action.fields {
+                out.push_str(&format!(
+                    "    action {} {}\n",
+                    palette.id(&action.id),
+                    field_text(change, palette)
+                ));
+            }
+        }
+    }
+}
+
+fn finding_text(finding: &Finding, palette: Palette) -> String {
+    let text = finding.to_string();
+    match finding.level {
+        Level::Error => palette.error(&text),
+        Level::Warning => palette.warning(&text),
+    }
+}
+
+/// The terminal view.
+pub fn text(review: &Review, zone: Zone, palette: Palette) -> String {
+    let mut out = format!("{} · {}\n", summary_line(review), check_line(review));
+    for incident in &review.incidents {
+        let (title, facts) = heading(incident);
+        out.push_str(&format!(
+            "\n{}  {}\n",
+            palette.bold(&title),
+            palette.dim(&facts)
+        ));
+        for file in &incident.files {
+            file_text(file, zone, palette, &mut out);
+        }
+        for finding in &incident.findings {
+            out.push_str(&format!("  {}\n", finding_text(finding, palette)));
+        }
+    }
+    for file in &review.other_files {
+        out.push('\n');
+        file_text(file, zone, palette, &mut out);
+    }
+    for finding in &review.findings {
+        out.push_str(&format!("  {}\n", finding_text(finding, palette)));
+    }
+    out
+}

@@ -1,0 +1,407 @@
+//! `sync` between clones through a bare remote: publishing, merging by structure,
+//! renumbering offline collisions, conflicts, a remote that moves, idempotence.
+
+use crate::common::{TestRepo, incident_path};
+
+/// A bare remote, and Alice who initialised the branch and published it.
+pub struct Team {
+    pub remote: TestRepo,
+    pub alice: TestRepo,
+}
+
+impl Team {
+    pub fn new() -> Team {
+        let remote = TestRepo::bare_dir();
+        remote.git(&["init", "-q", "--bare", "-b", "main"]);
+        let alice = TestRepo::new();
+        alice.git(&[
+            "remote",
+            "add",
+            "origin",
+            &remote.path().display().to_string(),
+        ]);
+        alice.git(&["push", "-q", "origin", "main"]);
+        alice.ok(&["init"]);
+        alice.ok(&["sync"]);
+        Team { remote, alice }
+    }
+
+    /// Another developer's clone, synced.
+    pub fn clone(&self) -> TestRepo {
+        let repo = TestRepo::bare_dir();
+        repo.git(&[
+            "clone",
+            "-q",
+            &self.remote.path().display().to_string(),
+            ".",
+        ]);
+        repo.ok(&["sync"]);
+        repo
+    }
+
+    pub fn remote_tip(&self) -> String {
+        self.remote
+            .git(&["rev-parse", "refs/heads/incidents"])
+            .trim()
+            .to_string()
+    }
+}
+
+/// A plain `git clone` of the remote, as CI makes one.
+pub fn clone_only(team: &Team) -> TestRepo {
+    let repo = TestRepo::bare_dir();
+    repo.git(&[
+        "clone",
+        "-q",
+        &team.remote.path().display().to_string(),
+        ".",
+    ]);
+    repo
+}
+
+/// Runs `sync` and returns its stderr (the human report).
+fn sync(repo: &TestRepo) -> String {
+    let output = repo.run(&["sync"]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "sync failed: {stderr}");
+    stderr
+}
+
+/// Commits a hand-written file on `branch` through a temporary worktree, as a user would.
+pub fn commit_by_hand(repo: &TestRepo, branch: &str, path: &str, text: &str) {
+    let worktree = repo.home.path().join("hand-edit");
+    let worktree_arg = worktree.display().to_string();
+    repo.git(&["worktree", "add", "-q", &worktree_arg, branch]);
+    let file = worktree.join(path);
+    std::fs::create_dir_all(file.parent().expect("a file has a directory")).expect("mkdir");
+    std::fs::write(&file, text).expect("write file");
+    repo.git(&["-C", &worktree_arg, "add", "-A"]);
+    repo.git(&[
+        "-C",
+        &worktree_arg,
+        "commit",
+        "-q",
+        "-m",
+        &format!("Edit {path} by hand"),
+    ]);
+    repo.git(&["worktree", "remove", "--force", &worktree_arg]);
+}
+
+fn new_incident(repo: &TestRepo, title: &str) -> String {
+    repo.tick(60);
+    repo.ok(&["new", title, "--severity", "SEV2"])
+        .trim()
+        .to_string()
+}
+
+fn titles(repo: &TestRepo) -> Vec<(String, String)> {
+    let list = repo.json(&["list"]);
+    let mut out: Vec<(String, String)> = list
+        .as_array()
+        .expect("list is an array")
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap_or_default().to_string(),
+                i["title"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn sync_publishes_creates_the_branch_in_a_clone_and_repeats_as_no_ops() {
+    let team = Team::new();
+    assert_eq!(team.remote_tip(), team.alice.tip());
+    let bob = team.clone();
+    assert_eq!(bob.tip(), team.alice.tip());
+    let remote_before = team.remote_tip();
+    for repo in [&team.alice, &bob, &team.alice] {
+        repo.tick(60);
+        let stderr = sync(repo);
+        assert!(
+            stderr.contains("already up to date with origin/incidents"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(team.remote_tip(), remote_before);
+    assert_eq!(bob.tip(), remote_before);
+    // Only one way to reach the remote: git's own; the default remote is git's choice.
+    let report = bob.json(&["sync"]);
+    assert_eq!(report["outcome"], "up_to_date");
+    assert_eq!(report["remote"], "origin");
+
+    // A second remote: named explicitly, or made the branch's remote in git config.
+    let mirror = TestRepo::bare_dir();
+    mirror.git(&["init", "-q", "--bare"]);
+    bob.git(&[
+        "remote",
+        "add",
+        "upstream",
+        &mirror.path().display().to_string(),
+    ]);
+    let stderr = bob.fails(1, &["sync", "nowhere"]);
+    assert!(stderr.contains("no remote named \"nowhere\""), "{stderr}");
+    assert!(sync(&bob).contains("origin/incidents"));
+    let stderr = bob.run(&["sync", "upstream"]).stderr;
+    assert!(String::from_utf8_lossy(&stderr).contains("pushed to upstream/incidents"));
+    bob.git(&["config", "branch.incidents.remote", "upstream"]);
+    assert_eq!(bob.json(&["sync"])["remote"], "upstream");
+    assert_eq!(
+        mirror.git(&["rev-parse", "refs/heads/incidents"]).trim(),
+        remote_before
+    );
+}
+
+#[test]
+fn offline_incidents_with_one_id_are_renumbered_with_their_actions_and_references() {
+    let team = Team::new();
+    let bob = team.clone();
+    let alice = &team.alice;
+    assert_eq!(new_incident(alice, "Alice: checkout down"), "INC-1");
+    assert_eq!(new_incident(alice, "Alice: search slow"), "INC-2");
+    sync(alice);
+
+    assert_eq!(new_incident(&bob, "Bob: login loop"), "INC-1");
+    assert_eq!(new_incident(&bob, "Bob: login loop again"), "INC-2");
+    bob.ok(&["set", "INC-2", "related=INC-1"]);
+    let postmortem = "schema_version = 1\nincident = \"INC-1\"\nstatus = \"draft\"\n\n\
+        [[action]]\nid = \"INC-1.A1\"\ntitle = \"Alert on login loops\"\nkind = \"detect\"\nstatus = \"open\"\n";
+    commit_by_hand(
+        &bob,
+        "incidents",
+        "incidents/2026/INC-1/postmortem.toml",
+        postmortem,
+    );
+
+    bob.tick(60);
+    let stderr = sync(&bob);
+    assert!(stderr.contains("renumbered INC-1 -> INC-3"), "{stderr}");
+    assert!(stderr.contains("renumbered INC-2 -> INC-4"), "{stderr}");
+    assert_eq!(
+        titles(&bob),
+        [
+            ("INC-1".to_string(), "Alice: checkout down".to_string()),
+            ("INC-2".to_string(), "Alice: search slow".to_string()),
+            ("INC-3".to_string(), "Bob: login loop".to_string()),
+            ("INC-4".to_string(), "Bob: login loop again".to_string()),
+        ]
+    );
+    let moved = bob.file("incidents/2026/INC-3/postmortem.toml");
+    assert!(moved.contains("incident = \"INC-3\""), "{moved}");
+    assert!(moved.contains("id = \"INC-3.A1\""), "{moved}");
+    let again = bob.json(&["show", "INC-4"]);
+    assert_eq!(again["related"], serde_json::json!(["INC-3"]));
+    bob.ok(&["check"]);
+
+    // Alice only fast-forwards: her incidents kept their numbers.
+    sync(alice);
+    assert_eq!(alice.tip(), bob.tip());
+    assert_eq!(titles(alice).len(), 4);
+    // The merge keeps both sides as parents.
+    let parents = bob.git(&["log", "-1", "--format=%P", "incidents"]);
+    assert_eq!(parents.split_whitespace().count(), 2);
+}
+
+#[test]
+fn different_fields_and_interleaved_timelines_merge_without_conflicts() {
+    let team = Team::new();
+    let alice = &team.alice;
+    new_incident(alice, "Checkout down");
+    sync(alice);
+    let bob = team.clone();
+
+    alice.tick(60);
+    alice.ok(&[
+        "set",
+        "INC-1",
+        "title=Checkout API returns 500",
+        "services=checkout",
+    ]);
+    alice.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Alice: paged DB team",
+        "--at",
+        "2026-11-23 10:05",
+    ]);
+    alice.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Alice: failover done",
+        "--at",
+        "2026-11-23 10:20",
+    ]);
+    sync(alice);
+
+    bob.tick(90);
+    bob.ok(&[
+        "set",
+        "INC-1",
+        "customer_impact=Card payments failed",
+        "services=payments",
+    ]);
+    bob.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Bob: rollback started",
+        "--at",
+        "2026-11-23 10:10",
+    ]);
+    bob.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Bob: error rate normal",
+        "--at",
+        "2026-11-23 10:30",
+    ]);
+    let stderr = sync(&bob);
+    assert!(!stderr.contains("conflict"), "{stderr}");
+    assert!(
+        stderr.contains("merged with origin/incidents and pushed"),
+        "{stderr}"
+    );
+
+    let incident = bob.json(&["show", "INC-1"]);
+    assert_eq!(incident["title"], "Checkout API returns 500");
+    assert_eq!(incident["customer_impact"], "Card payments failed");
+    assert_eq!(
+        incident["services"],
+        serde_json::json!(["payments", "checkout"])
+    );
+    let texts: Vec<&str> = incident["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|e| e["text"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Alice: paged DB team",
+            "Bob: rollback started",
+            "Alice: failover done",
+            "Bob: error rate normal"
+        ]
+    );
+    sync(alice);
+    assert_eq!(alice.json(&["show", "INC-1"]), incident);
+    // Nothing new on either side: no new commits anywhere.
+    let tip = team.remote_tip();
+    sync(&bob);
+    sync(alice);
+    assert_eq!(
+        (team.remote_tip(), bob.tip(), alice.tip()),
+        (tip.clone(), tip.clone(), tip)
+    );
+}
+
+#[test]
+fn the_same_field_changed_on_both_sides_keeps_the_remote_value_and_both_in_history() {
+    let team = Team::new();
+    let alice = &team.alice;
+    new_incident(alice, "Checkout down");
+    sync(alice);
+    let bob = team.clone();
+    alice.tick(60);
+    alice.ok(&["set", "INC-1", "summary=A bad deploy"]);
+    sync(alice);
+    bob.tick(120);
+    bob.ok(&["set", "INC-1", "summary=A full disk"]);
+
+    let output = bob.run(&["--json", "sync"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "conflict: INC-1 summary: kept remote value \"A bad deploy\", local had \"A full disk\""
+        ),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["outcome"], "merged");
+    assert_eq!(
+        report["conflicts"],
+        serde_json::json!([{
+            "path": incident_path(1),
+            "incident": "INC-1",
+            "field": "summary",
+            "ours": "A full disk",
+            "theirs": "A bad deploy",
+            "kept": "theirs"
+        }])
+    );
+    assert_eq!(bob.json(&["show", "INC-1"])["summary"], "A bad deploy");
+    // The losing value is one parent away, and the merge commit names the conflict.
+    let losing = bob.git(&["show", &format!("incidents^1:{}", incident_path(1))]);
+    assert!(losing.contains("summary = \"A full disk\""), "{losing}");
+    let message = bob.git(&["log", "-1", "--format=%B", "incidents"]);
+    assert!(message.contains("conflict INC-1 summary"), "{message}");
+}
+
+#[test]
+fn a_remote_that_moves_during_sync_is_fetched_and_merged_again() {
+    let team = Team::new();
+    let alice = &team.alice;
+    new_incident(alice, "Checkout down");
+    sync(alice);
+    let bob = team.clone();
+    let carol = team.clone();
+    carol.tick(30);
+    carol.ok(&["set", "INC-1", "labels=carol"]);
+    bob.tick(60);
+    bob.ok(&["set", "INC-1", "summary=Bob's summary"]);
+    // Carol pushes while Bob's push is under way: his first push is refused.
+    let marker = bob.home.path().join("carol-pushed");
+    let hook = bob.path().join(".git/hooks/pre-push");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nif [ ! -e '{marker}' ]; then\n  touch '{marker}'\n  unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n  git -C '{carol}' push -q origin incidents\nfi\n",
+            marker = marker.display(),
+            carol = carol.path().display()
+        ),
+    )
+    .expect("write hook");
+    let mut perms = std::fs::metadata(&hook).expect("stat").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&hook, perms).expect("chmod");
+
+    let report = bob.json(&["sync"]);
+    assert!(marker.exists(), "the hook ran");
+    assert_eq!(report["rounds"], 2, "{report}");
+    assert_eq!(report["outcome"], "merged");
+    assert_eq!(team.remote_tip(), bob.tip());
+    let incident = bob.json(&["show", "INC-1"]);
+    assert_eq!(incident["summary"], "Bob's summary");
+    assert_eq!(incident["labels"], serde_json::json!(["carol"]));
+}
+
+#[test]
+fn sync_errors_are_clean() {
+    let repo = TestRepo::initialized();
+    let stderr = repo.fails(1, &["sync"]);
+    assert!(
+        stderr.starts_with("error: no remote to sync with"),
+        "{stderr}"
+    );
+    let stderr = repo.fails(1, &["sync", "upstream"]);
+    assert!(stderr.contains("no remote named \"upstream\""), "{stderr}");
+    let remote = TestRepo::bare_dir();
+    remote.git(&["init", "-q", "--bare"]);
+    let fresh = TestRepo::new();
+    fresh.git(&[
+        "remote",
+        "add",
+        "upstream",
+        &remote.path().display().to_string(),
+    ]);
+    let stderr = fresh.fails(1, &["sync"]);
+    assert!(stderr.contains("git incident init"), "{stderr}");
+}
