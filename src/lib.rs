@@ -10,3 +10,5 @@ pub use error::{Error, FileError, Result};
 pub mod check;
 pub mod ops;
 pub mod render;
+pub mod history;
+pub mod metrics;
