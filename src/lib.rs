@@ -8,7 +8,7 @@ pub mod store;
 
 pub use error::{Error, FileError, Result};
 pub mod check;
-pub mod ops;
-pub mod render;
 pub mod history;
 pub mod metrics;
+pub mod ops;
+pub mod render;

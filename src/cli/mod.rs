@@ -5,7 +5,10 @@ mod edit;
 mod incident;
 mod init;
 mod list;
+mod log;
 mod meta;
+mod metrics;
+mod report;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -61,6 +64,9 @@ pub enum Command {
     Timeline(incident::TimelineArgs),
     Edit(edit::EditArgs),
     Check(check::CheckArgs),
+    Log(log::LogArgs),
+    Metrics(metrics::MetricsArgs),
+    Report(report::ReportArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
 }
@@ -145,6 +151,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Timeline(args) => incident::timeline(&ui, args),
         Command::Edit(args) => edit::run(&ui, args),
         Command::Check(args) => check::run(&ui, args),
+        Command::Log(args) => log::run(&ui, args),
+        Command::Metrics(args) => metrics::run(&ui, args),
+        Command::Report(args) => report::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),
     };

@@ -107,7 +107,8 @@ pub fn events(
             author: author.name().unwrap_or("?").to_string(),
             email: author.email().unwrap_or("").to_string(),
             date: commit_time(when),
-            subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+            subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .into_owned(),
             files,
         });
     }
@@ -288,7 +289,11 @@ fn diff_actions(old: Option<&Value>, new: Option<&Value>, out: &mut Vec<FieldCha
                 (Value::Table(a), Value::Table(b)) => {
                     diff_tables(&format!("action {id}."), a, b, false, out)
                 }
-                _ => out.push(scalar_change(format!("action {id}"), Some(before), Some(item))),
+                _ => out.push(scalar_change(
+                    format!("action {id}"),
+                    Some(before),
+                    Some(item),
+                )),
             },
             Some(_) => {}
         }
@@ -358,12 +363,9 @@ pub fn to_json(value: &Value) -> Json {
         Value::Boolean(b) => Json::Bool(*b),
         Value::Datetime(d) => Json::String(d.to_string()),
         Value::Array(items) => Json::Array(items.iter().map(to_json).collect()),
-        Value::Table(table) => Json::Object(
-            table
-                .iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
-                .collect(),
-        ),
+        Value::Table(table) => {
+            Json::Object(table.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
     }
 }
 
@@ -402,7 +404,10 @@ mod tests {
         let fields: Vec<(&str, &str)> = changes.iter().map(|c| (c.field.as_str(), c.op)).collect();
         assert_eq!(
             fields,
-            [("action INC-1.A1.status", "changed"), ("action INC-1.A2", "added")]
+            [
+                ("action INC-1.A1.status", "changed"),
+                ("action INC-1.A2", "added")
+            ]
         );
     }
 }

@@ -236,9 +236,7 @@ mod tests {
     fn actions_are_created_when_added_and_done_when_first_marked_done() {
         let mut derived = Derived::default();
         let pm = |status: &str| {
-            format!(
-                "status = \"draft\"\n[[action]]\nid = \"INC-1.A1\"\nstatus = \"{status}\"\n"
-            )
+            format!("status = \"draft\"\n[[action]]\nid = \"INC-1.A1\"\nstatus = \"{status}\"\n")
         };
         derived.see_postmortem(&pm("open"), 10);
         derived.see_postmortem(&pm("done"), 50);

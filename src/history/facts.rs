@@ -78,8 +78,7 @@ pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
         }
     }
     if let Some(postmortem) = &mut facts.postmortem {
-        if postmortem.published_at.is_none() && postmortem.status == PostmortemStatus::Published
-        {
+        if postmortem.published_at.is_none() && postmortem.status == PostmortemStatus::Published {
             postmortem.published_at = derived.published;
         }
         for action in &mut postmortem.actions {

@@ -88,12 +88,18 @@ fn refresh_files(
         }
         let mut errors = Vec::new();
         let mut note = |e: Error, path: String| match e {
-            Error::File(e) => Ok(errors.push(cache::CachedError::from(&e))),
-            Error::NotFound(message) => Ok(errors.push(cache::CachedError {
-                path,
-                line: None,
-                message: format!("error: {message}"),
-            })),
+            Error::File(e) => {
+                errors.push(cache::CachedError::from(&e));
+                Ok(())
+            }
+            Error::NotFound(message) => {
+                errors.push(cache::CachedError {
+                    path,
+                    line: None,
+                    message: format!("error: {message}"),
+                });
+                Ok(())
+            }
             e => Err(e),
         };
         let facts = match snapshot.incident(&entry) {
@@ -117,7 +123,9 @@ fn refresh_files(
                 None
             }
         };
-        files.insert(entry.dir.clone(), cache::CachedDir {
+        files.insert(
+            entry.dir.clone(),
+            cache::CachedDir {
                 tree,
                 facts,
                 errors,

@@ -19,6 +19,8 @@ pub struct TreeEntry {
 }
 
 type Entries = Rc<Vec<TreeEntry>>;
+/// A name with what it was and what it became (`None`: absent).
+type Pairs<T> = Vec<(String, Option<T>, Option<T>)>;
 
 /// Reads and parses tree objects, remembering recent ones: walking oldest to newest,
 /// a commit's parent trees were usually parsed one step earlier.
@@ -84,7 +86,9 @@ impl<'r> TreeReader<'r> {
             return Err(Error::invalid(format!("object {tree} is not a tree")));
         }
         let parsed = Rc::new(parse_tree(object.data()).ok_or_else(|| {
-            Error::invalid(format!("tree {tree} is corrupt: could not parse its entries"))
+            Error::invalid(format!(
+                "tree {tree} is corrupt: could not parse its entries"
+            ))
         })?);
         if self.recent.len() >= RECENT_TREES {
             self.recent.clear();
@@ -103,10 +107,7 @@ impl<'r> TreeReader<'r> {
     }
 
     fn subtree(&mut self, tree: Option<Oid>, name: &str) -> Result<Option<Oid>> {
-        Ok(self
-            .child(tree, name)?
-            .filter(|e| e.is_tree)
-            .map(|e| e.oid))
+        Ok(self.child(tree, name)?.filter(|e| e.is_tree).map(|e| e.oid))
     }
 
     /// Incident files whose content differs between two root trees (`None`: empty).
@@ -141,11 +142,7 @@ impl<'r> TreeReader<'r> {
     }
 
     /// Names of subtrees whose OIDs differ, with both OIDs (a merge walk over sorted entries).
-    fn differing(
-        &mut self,
-        old: Option<Oid>,
-        new: Option<Oid>,
-    ) -> Result<Vec<(String, Option<Oid>, Option<Oid>)>> {
+    fn differing(&mut self, old: Option<Oid>, new: Option<Oid>) -> Result<Pairs<Oid>> {
         let pairs = self.differing_entries(old, new)?;
         Ok(pairs
             .into_iter()
@@ -157,11 +154,7 @@ impl<'r> TreeReader<'r> {
             .collect())
     }
 
-    fn differing_blobs(
-        &mut self,
-        old: Option<Oid>,
-        new: Option<Oid>,
-    ) -> Result<Vec<(String, Option<Oid>, Option<Oid>)>> {
+    fn differing_blobs(&mut self, old: Option<Oid>, new: Option<Oid>) -> Result<Pairs<Oid>> {
         let pairs = self.differing_entries(old, new)?;
         Ok(pairs
             .into_iter()
@@ -176,7 +169,7 @@ impl<'r> TreeReader<'r> {
         &mut self,
         old: Option<Oid>,
         new: Option<Oid>,
-    ) -> Result<Vec<(String, Option<TreeEntry>, Option<TreeEntry>)>> {
+    ) -> Result<Pairs<TreeEntry>> {
         if old == new {
             return Ok(Vec::new());
         }

@@ -14,9 +14,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
 
 /// The commits reachable from `tip` but not from `since`, newest first.
 pub fn commits(repo: &Repository, tip: Oid, since: Option<Oid>) -> Result<Vec<Oid>> {
-    let mut walk = repo
-        .revwalk()
-        .context(|| "could not walk history".into())?;
+    let mut walk = repo.revwalk().context(|| "could not walk history".into())?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
         .context(|| "could not walk history".into())?;
     walk.push(tip)

@@ -141,10 +141,7 @@ pub fn postmortem_rows(incidents: &[IncidentFacts], ctx: &Context<'_>) -> Vec<Po
                 due,
                 overdue,
                 days_overdue: due.filter(|_| overdue).map_or(0, |d| whole_days(d, as_of)),
-                days_since_resolved: incident
-                    .times
-                    .resolved
-                    .map(|r| whole_days(r, as_of).max(0)),
+                days_since_resolved: incident.times.resolved.map(|r| whole_days(r, as_of).max(0)),
                 link: format!("{}/postmortem.toml", incident.dir),
             })
         })

@@ -27,11 +27,12 @@ pub struct Window {
 impl Window {
     pub const DEFAULT_DAYS: i64 = 90;
 
-    /// The 90 days up to `as_of`, each end overridable.
+    /// The 90 days up to and including `as_of`, each end overridable.
     pub fn new(as_of: Seconds, since: Option<Seconds>, until: Option<Seconds>) -> Window {
         Window {
             since: since.unwrap_or(as_of - Self::DEFAULT_DAYS * DAY),
-            until: until.unwrap_or(as_of),
+            // An incident detected at the very second of `as_of` is in.
+            until: until.unwrap_or(as_of + 1),
             as_of,
         }
     }
@@ -188,10 +189,7 @@ pub fn day_of(t: Seconds, zone: Zone) -> NaiveDate {
 
 /// The incidents the figures are about: detected in the window, drills left out.
 /// Canceled ones are kept here only to be counted as canceled.
-pub fn in_window<'a>(
-    incidents: &'a [IncidentFacts],
-    window: &Window,
-) -> Vec<&'a IncidentFacts> {
+pub fn in_window<'a>(incidents: &'a [IncidentFacts], window: &Window) -> Vec<&'a IncidentFacts> {
     incidents
         .iter()
         .filter(|i| !i.drill && i.times.detected.is_some_and(|d| window.contains(d)))
@@ -309,10 +307,7 @@ fn action_figures(counted: &[&IncidentFacts], ctx: &Context<'_>) -> ActionFigure
         open: count(&[ActionStatus::Open, ActionStatus::InProgress]),
         done: count(&[ActionStatus::Done]),
         wont_do: count(&[ActionStatus::WontDo]),
-        overdue: actions
-            .iter()
-            .filter(|a| action_overdue(a, today))
-            .count(),
+        overdue: actions.iter().filter(|a| action_overdue(a, today)).count(),
         time_to_done: Figure::of(
             actions
                 .iter()
@@ -405,7 +400,9 @@ pub fn grouped(incidents: &[&IncidentFacts], by: GroupBy, ctx: &Context<'_>) -> 
 /// Incidents per month over the window, for the trend line (months with none included).
 pub fn monthly_counts(incidents: &[&IncidentFacts], ctx: &Context<'_>) -> Vec<(String, usize)> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let mut day = day_of(ctx.window.since, ctx.zone).with_day(1).unwrap_or_default();
+    let mut day = day_of(ctx.window.since, ctx.zone)
+        .with_day(1)
+        .unwrap_or_default();
     let last = day_of(ctx.window.until - 1, ctx.zone);
     while day <= last {
         counts.insert(day.format("%Y-%m").to_string(), 0);

@@ -4,3 +4,6 @@ pub mod edit;
 pub mod incident;
 pub mod init;
 pub mod list;
+pub mod log;
+pub mod metrics;
+pub mod report;
