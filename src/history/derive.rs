@@ -184,13 +184,10 @@ fn top_level_strings(text: &str, keys: &[&str]) -> Option<Vec<Option<String>>> {
         if found[index].is_some() {
             return None;
         }
-        let value = value.trim();
-        let value = match value.split_once('#') {
-            Some((before, _)) if !before.contains('"') => before.trim(),
-            _ => value,
-        };
-        let inner = value.strip_prefix('"')?.strip_suffix('"')?;
-        if inner.contains(['"', '\\']) {
+        let body = value.trim().strip_prefix('"')?;
+        let close = body.find('"')?;
+        let (inner, after) = (&body[..close], body[close + 1..].trim());
+        if inner.contains('\\') || !(after.is_empty() || after.starts_with('#')) {
             return None;
         }
         found[index] = Some(inner.to_string());
