@@ -8,6 +8,8 @@ pub mod store;
 
 pub use error::{Error, FileError, Result};
 pub mod check;
+pub mod history;
 pub mod merge;
+pub mod metrics;
 pub mod ops;
 pub mod render;

@@ -6,8 +6,11 @@ mod edit;
 mod incident;
 mod init;
 mod list;
+mod log;
 mod meta;
+mod metrics;
 mod postmortem;
+mod report;
 mod review;
 mod sync;
 
@@ -70,6 +73,9 @@ pub enum Command {
     Sync(sync::SyncArgs),
     Branch(sync::BranchArgs),
     Review(review::ReviewArgs),
+    Log(log::LogArgs),
+    Metrics(metrics::MetricsArgs),
+    Report(report::ReportArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
 }
@@ -159,6 +165,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Sync(args) => sync::run(&ui, args),
         Command::Branch(args) => sync::branch(&ui, args),
         Command::Review(args) => review::run(&ui, args),
+        Command::Log(args) => log::run(&ui, args),
+        Command::Metrics(args) => metrics::run(&ui, args),
+        Command::Report(args) => report::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),
     };

@@ -10,3 +10,8 @@ pub mod table;
 
 pub use style::Palette;
 pub use table::Table;
+pub mod csv;
+pub mod log;
+pub mod metrics;
+pub mod progress;
+pub mod report;

@@ -2,7 +2,11 @@
 
 mod action;
 mod common;
+mod history;
 mod incident;
+mod log;
+mod metrics;
 mod postmortem;
+mod report;
 mod review;
 mod sync;

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmarks git-incident on a generated branch, against git itself on the same data.
+#
+#   benches/bench.sh [N]     # N incidents (default 10000, about 10 commits each)
+#
+# Builds in release mode, generates the branch in a temporary directory, and prints
+# each measurement as a ratio to its baseline with the target next to it. Uses
+# hyperfine when installed, else a simple loop (median of RUNS runs).
+set -euo pipefail
+
+N=${1:-10000}
+RUNS=${RUNS:-5}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+cargo build --release --quiet --bin git-incident --example generate
+BIN=$ROOT/target/release/git-incident
+GEN=$ROOT/target/release/examples/generate
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 GIT_PAGER=cat NO_COLOR=1 TZ=UTC
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+
+start=$(date +%s%N)
+"$GEN" "$WORK/big" "$N"
+"$GEN" "$WORK/one" 1 2>/dev/null
+echo "generated in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+BIG=$WORK/big ONE=$WORK/one
+COMMITS=$(git -C "$BIG" rev-list --count refs/heads/incidents)
+echo "branch: $N incidents, $COMMITS commits"
+export BIN BIG ONE
+
+# median_ms PREPARE COMMAND: wall-clock milliseconds (median), PREPARE run untimed before each run.
+median_ms() {
+    local prepare=$1 command=$2
+    if command -v hyperfine >/dev/null; then
+        hyperfine --style none --runs "$RUNS" --prepare "${prepare:-true}" \
+            --export-json "$WORK/h.json" "$command" >/dev/null
+        python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$WORK/h.json"
+        return
+    fi
+    local times=() t0
+    for _ in $(seq "$RUNS"); do
+        [ -n "$prepare" ] && eval "$prepare"
+        t0=$(date +%s%N)
+        eval "$command" >/dev/null
+        times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) b = 1; printf "%.3f", a / b }'; }
+report() { # name ms baseline_ms target
+    printf '%-34s %7s ms  vs %7s ms  = %6s x   (target <= %s x)\n' "$1" "$2" "$3" "$(ratio "$2" "$3")" "$4"
+}
+
+CACHE="$BIG/.git/incident"
+drop_cache="rm -rf '$CACHE'"
+
+git_log=$(median_ms "" "git -C '$BIG' log --raw --no-renames refs/heads/incidents >/dev/null")
+metrics_cold=$(median_ms "$drop_cache" "'$BIN' -C '$BIG' metrics --json >/dev/null")
+"$BIN" -C "$BIG" metrics --json >/dev/null
+metrics_warm=$(median_ms "" "'$BIN' -C '$BIG' metrics --json >/dev/null")
+
+cat_file="git -C '$BIG' ls-tree -r refs/heads/incidents | awk '/incident.toml\$/ {print \$3}' | git -C '$BIG' cat-file --batch >/dev/null"
+git_cat=$(median_ms "" "$cat_file")
+list_cold=$(median_ms "$drop_cache" "'$BIN' -C '$BIG' list --json >/dev/null")
+"$BIN" -C "$BIG" list --json >/dev/null
+list_warm=$(median_ms "" "'$BIN' -C '$BIG' list --json >/dev/null")
+
+write_big=$(median_ms "" "'$BIN' -C '$BIG' set INC-1 labels=x\$(date +%N) >/dev/null")
+write_one=$(median_ms "" "'$BIN' -C '$ONE' set INC-1 labels=x\$(date +%N) >/dev/null")
+
+rm -rf "$CACHE"
+peak="n/a"
+if [ -x /usr/bin/time ]; then
+    peak=$( { /usr/bin/time -v "$BIN" -C "$BIG" metrics --json >/dev/null; } 2>&1 |
+        awk -F: '/Maximum resident set size/ { printf "%d", $2 / 1024 }')
+fi
+
+echo
+report "metrics (cold) / git log --raw" "$metrics_cold" "$git_log" 1.5
+report "metrics (warm) / git log --raw" "$metrics_warm" "$git_log" 0.05
+report "list --json (cold) / cat-file" "$list_cold" "$git_cat" 3
+report "list --json (warm) / cat-file" "$list_warm" "$git_cat" 0.3
+report "set at $N / set at 1" "$write_big" "$write_one" 1.5
+echo "peak memory, metrics (cold):        ${peak} MB   (target <= 256 MB)"

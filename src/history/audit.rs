@@ -1,0 +1,413 @@
+//! The audit trail: for each commit that touched an incident's files, who made it, when,
+//! and what changed, field by field. Hand-edit commits read exactly like the tool's own.
+
+use git2::{Oid, Repository};
+use serde::Serialize;
+use serde_json::Value as Json;
+use toml::Value;
+
+use crate::error::{GitContext, Result};
+use crate::history::tree::{IncidentFile, TreeReader};
+use crate::history::walk::{self, Progress};
+use crate::model::Timestamp;
+
+/// One commit of the audit trail.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub commit: String,
+    pub author: String,
+    pub email: String,
+    /// The author date: when the person made the change.
+    pub date: Timestamp,
+    pub subject: String,
+    pub files: Vec<FileChanges>,
+}
+
+/// What one commit changed in one file of one incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChanges {
+    pub incident: String,
+    pub path: String,
+    /// `added`, `changed` or `deleted`.
+    pub op: &'static str,
+    pub changes: Vec<FieldChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// Dotted key (`times.mitigated`), `timeline`, or `action INC-7.A1` / `action INC-7.A1.status`.
+    pub field: String,
+    /// `set` (new key), `unset` (key removed), `changed`, `added` / `removed` (list items).
+    pub op: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<Json>,
+    /// Long or multi-line text: a line diff, each line starting with ' ', '-' or '+'.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+/// The audit trail of the branch up to `tip`, newest first; only `dir` when given.
+pub fn events(
+    repo: &Repository,
+    tip: Oid,
+    dir: Option<&str>,
+    progress: Progress<'_>,
+) -> Result<Vec<Event>> {
+    let commits = walk::commits(repo, tip, None)?;
+    let mut reader = TreeReader::new(repo)?;
+    let mut events = Vec::new();
+    let total = commits.len();
+    for (done, oid) in commits.iter().enumerate() {
+        if done % 256 == 0 {
+            progress(done, total);
+        }
+        let commit = repo
+            .find_commit(*oid)
+            .context(|| format!("could not read commit {oid}"))?;
+        let mut touched = walk::touched(repo, &mut reader, &commit)?;
+        touched.retain(|t| dir.is_none_or(|d| t.dir == d));
+        if touched.is_empty() {
+            continue;
+        }
+        touched.sort_by(|a, b| (&a.dir, a.file).cmp(&(&b.dir, b.file)));
+        let parent_tree = match commit.parent_ids().next() {
+            Some(p) => Some(
+                repo.find_commit(p)
+                    .context(|| format!("could not read commit {p}"))?
+                    .tree_id(),
+            ),
+            None => None,
+        };
+        let mut files = Vec::new();
+        for t in touched {
+            let old = match parent_tree {
+                Some(tree) => reader.blob_at(tree, &t.dir, t.file)?,
+                None => None,
+            };
+            let old_text = old.map(|b| walk::read_text(repo, b)).transpose()?;
+            let new_text = t.blob.map(|b| walk::read_text(repo, b)).transpose()?;
+            let incident = t.dir.rsplit('/').next().unwrap_or_default().to_string();
+            files.push(FileChanges {
+                incident,
+                path: format!("{}/{}", t.dir, t.file.name()),
+                op: match (&old_text, &new_text) {
+                    (None, _) => "added",
+                    (_, None) => "deleted",
+                    _ => "changed",
+                },
+                changes: diff_files(t.file, old_text.as_deref(), new_text.as_deref()),
+            });
+        }
+        let author = commit.author();
+        let when = author.when();
+        events.push(Event {
+            commit: oid.to_string(),
+            author: author.name().unwrap_or("?").to_string(),
+            email: author.email().unwrap_or("").to_string(),
+            date: commit_time(when),
+            subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .into_owned(),
+            files,
+        });
+    }
+    progress(total, total);
+    Ok(events)
+}
+
+fn commit_time(when: git2::Time) -> Timestamp {
+    let offset = chrono::FixedOffset::east_opt(when.offset_minutes() * 60)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero is a valid offset"));
+    let utc = chrono::DateTime::from_timestamp(when.seconds(), 0).unwrap_or_default();
+    Timestamp(utc.with_timezone(&offset))
+}
+
+/// Field-level changes between two versions of a file (`None`: absent).
+pub fn diff_files(file: IncidentFile, old: Option<&str>, new: Option<&str>) -> Vec<FieldChange> {
+    let parse = |text: Option<&str>| match text {
+        None => Some(toml::Table::new()),
+        Some(t) => toml::from_str::<toml::Table>(t).ok(),
+    };
+    let (Some(old_table), Some(new_table)) = (parse(old), parse(new)) else {
+        // A version that does not parse has no fields to compare: show the text itself.
+        return vec![FieldChange {
+            field: file.name().to_string(),
+            op: "changed",
+            old: None,
+            new: None,
+            diff: Some(line_diff(old.unwrap_or(""), new.unwrap_or(""))),
+        }];
+    };
+    let mut out = Vec::new();
+    let creating = old.is_none();
+    diff_tables("", &old_table, &new_table, creating, &mut out);
+    out
+}
+
+/// Fields in the order the files present them, so a commit reads top to bottom.
+const FIELD_ORDER: &[&str] = &[
+    "title",
+    "severity",
+    "status",
+    "owner",
+    "participants",
+    "published_at",
+    "summary",
+    "customer_impact",
+    "impact",
+    "trigger",
+    "detection",
+    "response",
+    "services",
+    "teams",
+    "labels",
+    "commander",
+    "roles",
+    "drill",
+    "related",
+    "changes",
+    "times",
+    "timeline",
+    "root_cause",
+    "contributing_factors",
+    "mental_models",
+    "went_well",
+    "went_wrong",
+    "where_lucky",
+    "kpt",
+    "lessons",
+    "links",
+    "action",
+];
+
+/// Bookkeeping a reader does not need to see when a file is created.
+const QUIET_ON_CREATE: &[&str] = &["schema_version", "uid", "id", "incident"];
+
+fn diff_tables(
+    prefix: &str,
+    old: &toml::Table,
+    new: &toml::Table,
+    creating: bool,
+    out: &mut Vec<FieldChange>,
+) {
+    let mut keys: Vec<&String> = new.keys().chain(old.keys()).collect();
+    keys.sort_by_key(|k| {
+        (
+            FIELD_ORDER
+                .iter()
+                .position(|f| f == k)
+                .unwrap_or(FIELD_ORDER.len()),
+            k.as_str(),
+        )
+    });
+    keys.dedup();
+    for key in keys {
+        if creating && prefix.is_empty() && QUIET_ON_CREATE.contains(&key.as_str()) {
+            continue;
+        }
+        let field = format!("{prefix}{key}");
+        match (old.get(key), new.get(key)) {
+            (Some(a), Some(b)) if a == b => {}
+            (Some(Value::Table(a)), Some(Value::Table(b))) => {
+                diff_tables(&format!("{field}."), a, b, creating, out)
+            }
+            (None, Some(Value::Table(b))) => {
+                diff_tables(&format!("{field}."), &toml::Table::new(), b, creating, out)
+            }
+            (a, b) if prefix.is_empty() && key == "action" => diff_actions(a, b, out),
+            (a, b) if is_list(a) && is_list(b) => diff_lists(&field, a, b, out),
+            (a, b) => out.push(scalar_change(field, a, b)),
+        }
+    }
+}
+
+fn is_list(value: Option<&Value>) -> bool {
+    value.is_none_or(|v| matches!(v, Value::Array(_)))
+}
+
+fn items(value: Option<&Value>) -> &[Value] {
+    match value {
+        Some(Value::Array(items)) => items,
+        _ => &[],
+    }
+}
+
+/// Items added and removed, as a multiset: a timeline entry appended is one `added`.
+fn diff_lists(field: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<FieldChange>) {
+    let (old, new) = (items(old), items(new));
+    let mut unmatched: Vec<&Value> = old.iter().collect();
+    let mut added = Vec::new();
+    for item in new {
+        match unmatched.iter().position(|o| *o == item) {
+            Some(i) => {
+                unmatched.remove(i);
+            }
+            None => added.push(item),
+        }
+    }
+    for item in unmatched {
+        out.push(FieldChange {
+            field: field.to_string(),
+            op: "removed",
+            old: Some(to_json(item)),
+            new: None,
+            diff: None,
+        });
+    }
+    for item in added {
+        out.push(FieldChange {
+            field: field.to_string(),
+            op: "added",
+            old: None,
+            new: Some(to_json(item)),
+            diff: None,
+        });
+    }
+}
+
+/// Action items by ID: added, removed, or each changed field.
+fn diff_actions(old: Option<&Value>, new: Option<&Value>, out: &mut Vec<FieldChange>) {
+    let id_of = |v: &Value| {
+        v.get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| "?".to_string())
+    };
+    let (old, new) = (items(old), items(new));
+    for item in new {
+        let id = id_of(item);
+        match old.iter().find(|o| id_of(o) == id) {
+            None => out.push(FieldChange {
+                field: format!("action {id}"),
+                op: "added",
+                old: None,
+                new: Some(to_json(item)),
+                diff: None,
+            }),
+            Some(before) if before != item => match (before, item) {
+                (Value::Table(a), Value::Table(b)) => {
+                    diff_tables(&format!("action {id}."), a, b, false, out)
+                }
+                _ => out.push(scalar_change(
+                    format!("action {id}"),
+                    Some(before),
+                    Some(item),
+                )),
+            },
+            Some(_) => {}
+        }
+    }
+    for item in old {
+        let id = id_of(item);
+        if !new.iter().any(|n| id_of(n) == id) {
+            out.push(FieldChange {
+                field: format!("action {id}"),
+                op: "removed",
+                old: Some(to_json(item)),
+                new: None,
+                diff: None,
+            });
+        }
+    }
+}
+
+/// Text this long, or on several lines, is shown as a line diff.
+const LONG_TEXT: usize = 72;
+
+fn scalar_change(field: String, old: Option<&Value>, new: Option<&Value>) -> FieldChange {
+    let long = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .is_some_and(|s| s.contains('\n') || s.chars().count() > LONG_TEXT)
+    };
+    let diff = (long(old) || long(new)).then(|| {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+        line_diff(&text(old), &text(new))
+    });
+    FieldChange {
+        field,
+        op: match (old, new) {
+            (None, _) => "set",
+            (_, None) => "unset",
+            _ => "changed",
+        },
+        old: old.map(to_json),
+        new: new.map(to_json),
+        diff,
+    }
+}
+
+/// A unified-style line diff without headers: ' ' kept, '-' removed, '+' added.
+pub fn line_diff(old: &str, new: &str) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Equal => ' ',
+            similar::ChangeTag::Delete => '-',
+            similar::ChangeTag::Insert => '+',
+        };
+        out.push(sign);
+        out.push_str(change.value().trim_end_matches('\n'));
+        out.push('\n');
+    }
+    out
+}
+
+/// TOML values as JSON; datetimes become their TOML text (RFC 3339 for offset ones).
+pub fn to_json(value: &Value) -> Json {
+    match value {
+        Value::String(s) => Json::String(s.clone()),
+        Value::Integer(i) => Json::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        Value::Boolean(b) => Json::Bool(*b),
+        Value::Datetime(d) => Json::String(d.to_string()),
+        Value::Array(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Table(table) => {
+            Json::Object(table.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_timeline_and_long_text_changes_read_field_by_field() {
+        let old = "status = \"investigating\"\nsummary = \"one\\ntwo\"\nlabels = [\"a\"]\n\
+                   [[timeline]]\nat = 2026-11-23T10:00:00+09:00\nkind = \"note\"\ntext = \"x\"\n";
+        let new = "status = \"mitigated\"\nsummary = \"one\\nthree\"\nlabels = [\"a\", \"b\"]\n\
+                   [[timeline]]\nat = 2026-11-23T10:00:00+09:00\nkind = \"note\"\ntext = \"x\"\n\
+                   [[timeline]]\nat = 2026-11-23T10:02:00+09:00\nkind = \"action\"\ntext = \"Rolled back\"\n";
+        let changes = diff_files(IncidentFile::Incident, Some(old), Some(new));
+        let fields: Vec<(&str, &str)> = changes.iter().map(|c| (c.field.as_str(), c.op)).collect();
+        assert_eq!(
+            fields,
+            [
+                ("status", "changed"),
+                ("summary", "changed"),
+                ("labels", "added"),
+                ("timeline", "added")
+            ]
+        );
+        assert_eq!(changes[1].diff.as_deref(), Some(" one\n-two\n+three\n"));
+        assert_eq!(changes[3].new.as_ref().unwrap()["text"], "Rolled back");
+    }
+
+    #[test]
+    fn action_items_are_compared_by_id() {
+        let old = "[[action]]\nid = \"INC-1.A1\"\nstatus = \"open\"\n";
+        let new = "[[action]]\nid = \"INC-1.A1\"\nstatus = \"done\"\n\
+                   [[action]]\nid = \"INC-1.A2\"\nstatus = \"open\"\n";
+        let changes = diff_files(IncidentFile::Postmortem, Some(old), Some(new));
+        let fields: Vec<(&str, &str)> = changes.iter().map(|c| (c.field.as_str(), c.op)).collect();
+        assert_eq!(
+            fields,
+            [
+                ("action INC-1.A1.status", "changed"),
+                ("action INC-1.A2", "added")
+            ]
+        );
+    }
+}

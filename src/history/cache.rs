@@ -1,0 +1,97 @@
+//! The history cache under `$GIT_DIR/incident/`: what a full walk found, keyed by the
+//! branch tip it describes. When the tip moves it is brought up to date from the commits
+//! in between; it is rebuilt when the old tip is no longer an ancestor (a rewrite), and
+//! when it is missing, unreadable or of another format. Never the only copy of anything.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FileError;
+use crate::history::derive::Derived;
+use crate::metrics::IncidentFacts;
+
+/// Bump whenever what is stored, or how it is derived, changes.
+const FORMAT: u32 = 1;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct CacheFile {
+    pub format: u32,
+    pub refname: String,
+    /// The commit this describes.
+    pub tip: String,
+    pub derived: HashMap<String, Derived>,
+    /// Each incident directory at the tip, by its tree OID: what its files say.
+    pub files: HashMap<String, CachedDir>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedDir {
+    pub tree: String,
+    pub facts: Option<IncidentFacts>,
+    pub errors: Vec<CachedError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl From<&FileError> for CachedError {
+    fn from(e: &FileError) -> Self {
+        CachedError {
+            path: e.path.clone(),
+            line: e.line,
+            message: e.message.clone(),
+        }
+    }
+}
+
+impl From<&CachedError> for FileError {
+    fn from(e: &CachedError) -> Self {
+        FileError {
+            path: e.path.clone(),
+            line: e.line,
+            message: e.message.clone(),
+        }
+    }
+}
+
+pub fn path(private_dir: &Path, refname: &str) -> PathBuf {
+    private_dir.join(format!("history-{}.json", refname.replace('/', "-")))
+}
+
+/// The cache for `refname`, or `None` when there is none worth trusting.
+pub fn read(path: &Path, refname: &str) -> Option<CacheFile> {
+    let bytes = std::fs::read(path).ok()?;
+    let cache: CacheFile = serde_json::from_slice(&bytes).ok()?;
+    (cache.format == FORMAT && cache.refname == refname).then_some(cache)
+}
+
+/// Best effort: a repository we may not write to still gets correct (slower) answers.
+pub fn write(path: &Path, cache: &CacheFile) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let Ok(bytes) = serde_json::to_vec(cache) else {
+        return;
+    };
+    // Write then rename, so a reader never sees half a file.
+    let temp = dir.join(format!(".history-{}.tmp", std::process::id()));
+    if std::fs::write(&temp, bytes).is_ok() && std::fs::rename(&temp, path).is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+}
+
+pub fn new(refname: &str, tip: git2::Oid) -> CacheFile {
+    CacheFile {
+        format: FORMAT,
+        refname: refname.to_string(),
+        tip: tip.to_string(),
+        ..CacheFile::default()
+    }
+}

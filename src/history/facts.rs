@@ -1,0 +1,92 @@
+//! Each incident as metrics see it: the files at the tip, with every time the files
+//! leave out filled in from history. A time written in a file always wins.
+
+use crate::history::derive::Derived;
+use crate::metrics::{ActionFacts, IncidentFacts, Moments, PostmortemFacts};
+use crate::model::{ActionStatus, Incident, Postmortem, PostmortemStatus, Status, Timestamp};
+use crate::store::IncidentEntry;
+
+fn seconds(t: Option<Timestamp>) -> Option<i64> {
+    t.map(Timestamp::timestamp)
+}
+
+/// The facts as the files state them, before history fills the gaps.
+pub fn from_files(
+    entry: &IncidentEntry,
+    incident: &Incident,
+    postmortem: Option<&Postmortem>,
+) -> IncidentFacts {
+    let t = &incident.times;
+    IncidentFacts {
+        id: incident.id.clone(),
+        dir: entry.dir.clone(),
+        title: incident.title.clone(),
+        severity: incident.severity.clone(),
+        status: incident.status,
+        services: incident.services.clone(),
+        teams: incident.teams.clone(),
+        drill: incident.drill,
+        commander: incident.commander.clone(),
+        times: Moments {
+            started: seconds(t.started),
+            detected: seconds(t.detected),
+            acknowledged: seconds(t.acknowledged),
+            mitigated: seconds(t.mitigated),
+            resolved: seconds(t.resolved),
+            closed: seconds(t.closed),
+        },
+        postmortem: postmortem.map(|p| PostmortemFacts {
+            status: p.status,
+            owner: p.owner.clone(),
+            published_at: seconds(p.published_at),
+            actions: p
+                .action
+                .iter()
+                .map(|a| ActionFacts {
+                    id: a.id.clone(),
+                    title: a.title.clone(),
+                    kind: a.kind,
+                    owner: a.owner.clone(),
+                    due: a.due.map(|d| d.0),
+                    status: a.status,
+                    created: None,
+                    done_at: seconds(a.done_at),
+                    link: a.link.clone(),
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// Fills what the files leave out from history. A state's time is only taken from
+/// history while the incident is still in that state or later: a reopened incident
+/// is not resolved, whatever an older commit said.
+pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
+    let empty = Derived::default();
+    let derived = derived.unwrap_or(&empty);
+    let times = &mut facts.times;
+    times.detected = times.detected.or(derived.created);
+    times.started = times.started.or(times.detected);
+    times.acknowledged = times.acknowledged.or(derived.acknowledged);
+    for (state, slot, from_history) in [
+        (Status::Mitigated, &mut times.mitigated, derived.mitigated),
+        (Status::Resolved, &mut times.resolved, derived.resolved),
+        (Status::Closed, &mut times.closed, derived.closed),
+    ] {
+        if slot.is_none() && facts.status.has_reached(state) {
+            *slot = from_history;
+        }
+    }
+    if let Some(postmortem) = &mut facts.postmortem {
+        if postmortem.published_at.is_none() && postmortem.status == PostmortemStatus::Published {
+            postmortem.published_at = derived.published;
+        }
+        for action in &mut postmortem.actions {
+            let history = derived.actions.get(&action.id);
+            action.created = history.and_then(|h| h.created);
+            if action.done_at.is_none() && action.status == ActionStatus::Done {
+                action.done_at = history.and_then(|h| h.done);
+            }
+        }
+    }
+}

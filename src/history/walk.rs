@@ -1,0 +1,121 @@
+//! Walking the branch's commits and folding each new version of an incident's files
+//! into what history says about it.
+
+use std::collections::HashMap;
+
+use git2::{Oid, Repository, Sort};
+
+use crate::error::{Error, GitContext, Result};
+use crate::history::derive::Derived;
+use crate::history::tree::{IncidentFile, Touched, TreeReader};
+
+/// Reports (done, total) commits; called often, so it must be cheap.
+pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
+
+/// The commits reachable from `tip` but not from `since`, newest first.
+pub fn commits(repo: &Repository, tip: Oid, since: Option<Oid>) -> Result<Vec<Oid>> {
+    let mut walk = repo.revwalk().context(|| "could not walk history".into())?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+        .context(|| "could not walk history".into())?;
+    walk.push(tip)
+        .context(|| format!("could not walk from {tip}"))?;
+    if let Some(old) = since {
+        walk.hide(old)
+            .context(|| format!("could not walk from {old}"))?;
+    }
+    // A commit we cannot read would silently be a wrong metric: fail instead.
+    walk.map(|oid| oid.context(|| "could not walk history".into()))
+        .collect()
+}
+
+/// The incident files `commit` changed: compared with its first parent, and for a merge
+/// only the versions no parent already had.
+pub fn touched(
+    repo: &Repository,
+    reader: &mut TreeReader<'_>,
+    commit: &git2::Commit<'_>,
+) -> Result<Vec<Touched>> {
+    let parent_trees = commit
+        .parent_ids()
+        .map(|p| {
+            repo.find_commit(p)
+                .map(|c| c.tree_id())
+                .context(|| format!("could not read commit {p}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut touched = reader.changed(parent_trees.first().copied(), Some(commit.tree_id()))?;
+    if parent_trees.len() > 1 {
+        let mut kept = Vec::with_capacity(touched.len());
+        for t in touched {
+            let mut seen = false;
+            for parent in &parent_trees[1..] {
+                if reader.blob_at(*parent, &t.dir, t.file)? == t.blob {
+                    seen = true;
+                    break;
+                }
+            }
+            if !seen {
+                kept.push(t);
+            }
+        }
+        touched = kept;
+    }
+    Ok(touched)
+}
+
+/// Folds the commits reachable from `tip` and not from `since` into `derived`.
+pub fn derive(
+    repo: &Repository,
+    tip: Oid,
+    since: Option<Oid>,
+    derived: &mut HashMap<String, Derived>,
+    progress: Progress<'_>,
+) -> Result<()> {
+    let commits = commits(repo, tip, since)?;
+    let mut reader = TreeReader::new(repo)?;
+    let total = commits.len();
+    for (done, oid) in commits.iter().enumerate() {
+        if done % 256 == 0 {
+            progress(done, total);
+        }
+        let commit = repo
+            .find_commit(*oid)
+            .context(|| format!("could not read commit {oid}"))?;
+        let time = commit.committer().when().seconds();
+        for t in touched(repo, &mut reader, &commit)? {
+            let Some(blob) = t.blob else { continue };
+            let text = read_text(repo, blob)?;
+            let entry = derived.entry(t.dir).or_default();
+            match t.file {
+                IncidentFile::Incident => entry.see_incident(&text, time),
+                IncidentFile::Postmortem => entry.see_postmortem(&text, time),
+            }
+        }
+    }
+    progress(total, total);
+    Ok(())
+}
+
+/// A blob's text; a version that is not UTF-8 reads as empty (it states nothing).
+pub fn read_text(repo: &Repository, blob: Oid) -> Result<String> {
+    let blob = repo
+        .find_blob(blob)
+        .context(|| format!("could not read blob {blob}"))?;
+    Ok(String::from_utf8(blob.content().to_vec()).unwrap_or_default())
+}
+
+/// Whether `old` is `new` or one of its ancestors: if not, the branch was rewritten.
+pub fn is_ancestor(repo: &Repository, old: Oid, new: Oid) -> Result<bool> {
+    if old == new {
+        return Ok(true);
+    }
+    match repo.graph_descendant_of(new, old) {
+        Ok(found) => Ok(found),
+        // An old tip that no longer exists (gc after a rewrite) is not an ancestor.
+        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(false),
+        Err(e) => Err(Error::Git {
+            context: "could not compare revisions".into(),
+            source: e,
+        }),
+    }
+}

@@ -1,0 +1,74 @@
+//! What metrics and follow-up reports are computed from: each incident as its files
+//! say it, with every time already resolved (file first, then history). Plain data, so
+//! it can be cached and tested without git.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ActionKind, ActionStatus, PostmortemStatus, Status};
+
+/// Unix seconds.
+pub type Seconds = i64;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentFacts {
+    pub id: String,
+    /// `incidents/<YYYY>/<ID>` on the branch.
+    pub dir: String,
+    pub title: String,
+    pub severity: String,
+    pub status: Status,
+    pub services: Vec<String>,
+    pub teams: Vec<String>,
+    pub drill: bool,
+    pub commander: Option<String>,
+    pub times: Moments,
+    pub postmortem: Option<PostmortemFacts>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moments {
+    pub started: Option<Seconds>,
+    pub detected: Option<Seconds>,
+    pub acknowledged: Option<Seconds>,
+    pub mitigated: Option<Seconds>,
+    pub resolved: Option<Seconds>,
+    pub closed: Option<Seconds>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostmortemFacts {
+    pub status: PostmortemStatus,
+    pub owner: Option<String>,
+    pub published_at: Option<Seconds>,
+    pub actions: Vec<ActionFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionFacts {
+    pub id: String,
+    pub title: String,
+    pub kind: ActionKind,
+    pub owner: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub status: ActionStatus,
+    /// The commit that added it.
+    pub created: Option<Seconds>,
+    pub done_at: Option<Seconds>,
+    pub link: Option<String>,
+}
+
+impl IncidentFacts {
+    /// The incident's number, for a stable order (INC-9 before INC-10).
+    pub fn number(&self) -> u64 {
+        self.id
+            .rsplit('-')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    pub fn is_canceled(&self) -> bool {
+        self.status == Status::Canceled
+    }
+}

@@ -1,0 +1,120 @@
+//! The audit trail for people: one block per commit, like `git log`, with what changed
+//! in each incident file, field by field.
+
+use serde_json::Value;
+
+use crate::history::audit::{Event, FieldChange};
+use crate::model::Zone;
+use crate::render::Palette;
+
+fn short(value: &Value, zone: Zone) -> String {
+    match value {
+        Value::String(s) => {
+            if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+                zone.convert(t).format("%Y-%m-%d %H:%M").to_string()
+            } else if s.is_empty() || s.contains(char::is_whitespace) {
+                format!("{s:?}")
+            } else {
+                s.clone()
+            }
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|v| short(v, zone))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// `+ 10:02 action "Rolled back"` for timeline entries, `+ "title" (prevent, owner ana)`
+/// for action items, the value itself otherwise.
+fn item(field: &str, value: &Value, zone: Zone) -> String {
+    if field == "timeline" && value.is_object() {
+        let at = value["at"]
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| zone.convert(t).format("%H:%M").to_string())
+            .unwrap_or_default();
+        let kind = value["kind"].as_str().unwrap_or("");
+        let text = value["text"].as_str().unwrap_or("");
+        return format!("{at} {kind} {text:?}");
+    }
+    if field.starts_with("action ") && value.is_object() {
+        let mut details = Vec::new();
+        for key in ["kind", "owner", "due", "status"] {
+            if let Some(v) = value[key].as_str() {
+                details.push(if key == "kind" || key == "status" {
+                    v.to_string()
+                } else {
+                    format!("{key} {v}")
+                });
+            }
+        }
+        let title = value["title"].as_str().unwrap_or("");
+        return format!("{title:?} ({})", details.join(", "));
+    }
+    short(value, zone)
+}
+
+fn change_lines(change: &FieldChange, zone: Zone, palette: Palette) -> Vec<String> {
+    if let Some(diff) = &change.diff {
+        let mut lines = vec![format!("{}:", change.field)];
+        for line in diff.lines() {
+            let painted = match line.chars().next() {
+                Some('-') => palette.error(line),
+                Some('+') => palette.good(line),
+                _ => line.to_string(),
+            };
+            lines.push(format!("  {painted}"));
+        }
+        return lines;
+    }
+    let old = change.old.as_ref().map(|v| item(&change.field, v, zone));
+    let new = change.new.as_ref().map(|v| item(&change.field, v, zone));
+    let text = match (change.op, old, new) {
+        ("changed", Some(old), Some(new)) => format!("{old} -> {new}"),
+        (_, None, Some(new)) => palette.good(&format!("+ {new}")),
+        (_, Some(old), None) => palette.error(&format!("- {old}")),
+        (_, old, new) => format!("{} -> {}", old.unwrap_or_default(), new.unwrap_or_default()),
+    };
+    vec![format!("{}: {text}", change.field)]
+}
+
+pub fn text(events: &[Event], zone: Zone, palette: Palette) -> String {
+    let mut out = String::new();
+    for event in events {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{} {}\n",
+            palette.id(&format!(
+                "commit {}",
+                &event.commit[..event.commit.len().min(12)]
+            )),
+            event.subject
+        ));
+        out.push_str(&format!("Author: {} <{}>\n", event.author, event.email));
+        out.push_str(&format!(
+            "Date:   {}\n",
+            zone.convert(event.date.0).format("%Y-%m-%d %H:%M:%S %:z")
+        ));
+        for file in &event.files {
+            out.push_str(&format!(
+                "\n    {} {}\n",
+                palette.bold(&file.path),
+                palette.dim(&format!("({})", file.op))
+            ));
+            for change in &file.changes {
+                for line in change_lines(change, zone, palette) {
+                    out.push_str(&format!("      {line}\n"));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,331 @@
+//! Metrics for people (medians first, each formula stated), for spreadsheets (CSV),
+//! for wikis (Markdown) and for scripts (JSON).
+
+use serde_json::{Value, json};
+
+use crate::metrics::{DURATIONS, Figure, Group, Summary, Window};
+use crate::model::time::format_duration;
+use crate::model::{Timestamp, Zone};
+use crate::render::{Palette, Table, csv};
+
+/// Below this many incidents a median says little; the output says so.
+pub const FEW: usize = 5;
+
+/// Every duration row: (label, JSON key, formula).
+fn duration_rows(summary: &Summary) -> Vec<(&'static str, &'static str, String, Figure)> {
+    let mut rows: Vec<_> = DURATIONS
+        .iter()
+        .map(|(key, from, to)| {
+            let label = match *key {
+                "time_to_detect" => "time to detect",
+                "time_to_acknowledge" => "time to acknowledge",
+                "time_to_mitigate" => "time to mitigate",
+                _ => "time to resolve",
+            };
+            let figure = *summary.figure(key).expect("every duration has a figure");
+            (label, *key, format!("{from} -> {to}"), figure)
+        })
+        .collect();
+    rows.push((
+        "postmortem lead time",
+        "postmortems.lead_time",
+        "resolved -> published".to_string(),
+        summary.postmortems.lead_time,
+    ));
+    rows.push((
+        "action time to done",
+        "actions.time_to_done",
+        "created -> done".to_string(),
+        summary.actions.time_to_done,
+    ));
+    rows
+}
+
+fn seconds(value: Option<i64>) -> String {
+    value
+        .map(format_duration)
+        .unwrap_or_else(|| "-".to_string())
+}
+
+fn time_text(t: i64, zone: Zone) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|utc| Timestamp(zone.convert(utc.fixed_offset())).to_string())
+        .unwrap_or_default()
+}
+
+fn day_text(t: i64, zone: Zone) -> String {
+    crate::metrics::day_of(t, zone).to_string()
+}
+
+pub fn window_json(window: &Window, zone: Zone) -> Value {
+    json!({
+        "since": time_text(window.since, zone),
+        "until": time_text(window.until, zone),
+        "as_of": time_text(window.as_of, zone),
+    })
+}
+
+pub fn json(window: &Window, zone: Zone, overall: &Summary, groups: Option<&[Group]>) -> Value {
+    let mut value = match groups {
+        Some(groups) => json!({ "groups": groups }),
+        None => serde_json::to_value(overall).expect("summaries serialize"),
+    };
+    value["window"] = window_json(window, zone);
+    value
+}
+
+fn counts_line(summary: &Summary) -> String {
+    let severities = summary
+        .incidents
+        .by_severity
+        .iter()
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut line = format!(
+        "{} incident{}",
+        summary.incidents.total,
+        if summary.incidents.total == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    if !severities.is_empty() {
+        line.push_str(&format!(" ({severities})"));
+    }
+    line.push_str(&format!(", {} canceled", summary.incidents.canceled));
+    line
+}
+
+fn follow_up_lines(summary: &Summary) -> Vec<String> {
+    let p = &summary.postmortems;
+    let a = &summary.actions;
+    let kinds = a
+        .by_kind
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    vec![
+        format!(
+            "postmortems: {} required, {} published, {} overdue",
+            p.required, p.published, p.overdue
+        ),
+        format!(
+            "action items: {} total, {} open ({} overdue), {} done, {} won't do; {kinds}",
+            a.total, a.open, a.overdue, a.done, a.wont_do
+        ),
+    ]
+}
+
+fn summary_block(summary: &Summary, palette: Palette) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("{}\n", counts_line(summary)));
+    if summary.incidents.total < FEW {
+        out.push_str(&format!(
+            "{} only {} incident{}: too few for a median to mean much\n",
+            palette.warning("warning:"),
+            summary.incidents.total,
+            if summary.incidents.total == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ));
+    }
+    out.push('\n');
+    let mut table = Table::new(["", "COUNT", "MEDIAN", "P90", "MEAN", "FROM -> TO"])
+        .align_right(1)
+        .align_right(2)
+        .align_right(3)
+        .align_right(4);
+    for (label, _, formula, figure) in duration_rows(summary) {
+        table.row([
+            label.to_string(),
+            figure.count.to_string(),
+            seconds(figure.median),
+            seconds(figure.p90),
+            seconds(figure.mean),
+            formula,
+        ]);
+    }
+    for line in table.render(|h| palette.bold(h)).lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push('\n');
+    for line in follow_up_lines(summary) {
+        out.push_str(&format!("{line}\n"));
+    }
+    out
+}
+
+/// A bar of `value` out of `max`, `width` cells wide, in eighths of a cell.
+pub fn bar(value: usize, max: usize, width: usize) -> String {
+    const PARTS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    if max == 0 {
+        return String::new();
+    }
+    let eighths = value * width * 8 / max;
+    let mut out = "█".repeat(eighths / 8);
+    out.push_str(PARTS[eighths % 8]);
+    if out.is_empty() && value > 0 {
+        out.push('▏');
+    }
+    out
+}
+
+fn trend_block(trend: &[(String, usize)]) -> String {
+    let max = trend.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let mut out = String::from("incidents per month\n");
+    for (month, n) in trend {
+        let line = format!("  {month}  {:>4}  {}", n, bar(*n, max, 30));
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+pub fn human(
+    window: &Window,
+    zone: Zone,
+    overall: &Summary,
+    groups: Option<&[Group]>,
+    trend: &[(String, usize)],
+    palette: Palette,
+) -> String {
+    let mut out = format!(
+        "{} {} to {} (detected; drills and canceled incidents left out)\n\n",
+        palette.bold("Incidents detected"),
+        day_text(window.since, zone),
+        day_text(window.until - 1, zone),
+    );
+    match groups {
+        None => out.push_str(&summary_block(overall, palette)),
+        Some(groups) => {
+            if groups.is_empty() {
+                out.push_str("no incidents in this window\n");
+            }
+            for group in groups {
+                out.push_str(&format!(
+                    "{}\n",
+                    palette.bold(&format!("== {} ==", group.key))
+                ));
+                out.push_str(&summary_block(&group.summary, palette));
+                out.push('\n');
+            }
+        }
+    }
+    out.push('\n');
+    out.push_str(&trend_block(trend));
+    out
+}
+
+pub fn markdown(
+    window: &Window,
+    zone: Zone,
+    overall: &Summary,
+    groups: Option<&[Group]>,
+) -> String {
+    let mut out = format!(
+        "# Incident metrics, {} to {}\n\nIncidents by detection time; drills and canceled incidents are left out. Durations: median, 90th percentile (nearest rank) and mean.\n",
+        day_text(window.since, zone),
+        day_text(window.until - 1, zone)
+    );
+    let sections: Vec<(Option<&str>, &Summary)> = match groups {
+        None => vec![(None, overall)],
+        Some(groups) => groups
+            .iter()
+            .map(|g| (Some(g.key.as_str()), &g.summary))
+            .collect(),
+    };
+    for (key, summary) in sections {
+        out.push('\n');
+        if let Some(key) = key {
+            out.push_str(&format!("## {key}\n\n"));
+        }
+        out.push_str(&format!("{}\n\n", counts_line(summary)));
+        if summary.incidents.total < FEW {
+            out.push_str("> Too few incidents for a median to mean much.\n\n");
+        }
+        let mut table = Table::new(["Metric", "From -> to", "Count", "Median", "P90", "Mean"]);
+        for (label, _, formula, figure) in duration_rows(summary) {
+            table.row([
+                label.to_string(),
+                formula,
+                figure.count.to_string(),
+                seconds(figure.median),
+                seconds(figure.p90),
+                seconds(figure.mean),
+            ]);
+        }
+        out.push_str(&table.markdown());
+        out.push('\n');
+        for line in follow_up_lines(summary) {
+            out.push_str(&format!("- {line}\n"));
+        }
+    }
+    out
+}
+
+pub fn csv(overall: &Summary, groups: Option<&[Group]>) -> String {
+    let mut header = vec!["group".to_string(), "incidents".into(), "canceled".into()];
+    let keys: Vec<&str> = duration_rows(overall).iter().map(|r| r.1).collect();
+    for key in &keys {
+        let name = key.replace('.', "_");
+        for part in ["count", "median", "p90", "mean"] {
+            header.push(format!("{name}_{part}"));
+        }
+    }
+    header.extend(
+        [
+            "postmortems_required",
+            "postmortems_published",
+            "postmortems_overdue",
+            "actions_total",
+            "actions_open",
+            "actions_done",
+            "actions_wont_do",
+            "actions_overdue",
+        ]
+        .map(String::from),
+    );
+    let mut out = csv::row(&header);
+    let rows: Vec<(&str, &Summary)> = match groups {
+        None => vec![("all", overall)],
+        Some(groups) => groups
+            .iter()
+            .map(|g| (g.key.as_str(), &g.summary))
+            .collect(),
+    };
+    let number = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for (key, summary) in rows {
+        let mut fields = vec![
+            key.to_string(),
+            summary.incidents.total.to_string(),
+            summary.incidents.canceled.to_string(),
+        ];
+        for (_, _, _, figure) in duration_rows(summary) {
+            fields.push(figure.count.to_string());
+            fields.push(number(figure.median));
+            fields.push(number(figure.p90));
+            fields.push(number(figure.mean));
+        }
+        let (p, a) = (&summary.postmortems, &summary.actions);
+        fields.extend(
+            [
+                p.required,
+                p.published,
+                p.overdue,
+                a.total,
+                a.open,
+                a.done,
+                a.wont_do,
+                a.overdue,
+            ]
+            .map(|n| n.to_string()),
+        );
+        out.push_str(&csv::row(&fields));
+    }
+    out
+}
