@@ -50,10 +50,11 @@ pub fn man(ui: &Ui, args: ManArgs) -> CmdResult {
         None => {
             let exe =
                 std::env::current_exe().context(|| "cannot find the running binary".into())?;
-            let bin = exe
-                .parent()
-                .ok_or_else(|| Error::invalid("the binary has no directory"))?;
-            bin.join("..").join("share").join("man").join("man1")
+            // man-db searches <prefix>/share/man for every <prefix>/bin on PATH.
+            let prefix = exe.parent().and_then(|bin| bin.parent()).ok_or_else(|| {
+                Error::invalid("cannot tell where the binary is installed; use --dir")
+            })?;
+            prefix.join("share").join("man").join("man1")
         }
     };
     std::fs::create_dir_all(&dir).context(|| format!("cannot create {}", dir.display()))?;
@@ -87,15 +88,22 @@ _git_incident() {
     local COMP_CWORD=$cword
     local COMP_LINE="${COMP_WORDS[*]}"
     local COMP_POINT=${#COMP_LINE}
-    _git-incident "git-incident" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    _git__incident "git-incident" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 }
 "#;
 
 pub fn completions(args: CompletionsArgs) -> CmdResult {
+    // The generated function is named after the binary (`_git__incident`); the shim calls it.
     let mut command = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "git-incident", &mut out);
     if args.shell == Shell::Bash {
+        // clap_complete names the per-command sections from `git-incident` with the dash
+        // turned into its command separator, but dispatches to them with the dash turned
+        // into `__`; align the two so nested commands complete.
+        let script =
+            String::from_utf8_lossy(&out).replace("git__subcmd__incident", "git__incident");
+        out = script.into_bytes();
         out.extend_from_slice(BASH_GIT_SHIM.as_bytes());
     }
     crate::render::pager::emit(&String::from_utf8_lossy(&out), false)

@@ -27,7 +27,6 @@ use crate::store::Store;
 #[derive(Parser, Debug)]
 #[command(
     name = "git-incident",
-    bin_name = "git incident",
     version,
     about = "Record incidents, write blameless postmortems and track follow-ups on a git branch",
     long_about = "Record incidents while they happen, turn them into blameless postmortems reviewed like code, \

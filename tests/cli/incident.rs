@@ -813,3 +813,31 @@ fn man_pages_and_completions() {
     );
     repo.fails(2, &["completions", "tcsh"]);
 }
+
+/// git's bash completion calls `_git_incident` with the words of `git incident …`.
+#[test]
+fn bash_completion_through_gits_shim() {
+    let repo = TestRepo::new();
+    let script = repo.home.path().join("completion.bash");
+    std::fs::write(&script, repo.ok(&["completions", "bash"])).unwrap();
+    let complete = |words: &str| -> String {
+        let program = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); _git_incident; echo \"${{COMPREPLY[*]}}\"",
+            script.display()
+        );
+        let output = std::process::Command::new("bash")
+            .args(["-c", &program])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(complete("git incident sta"), "status");
+    assert_eq!(complete("git incident action a"), "add");
+    assert_eq!(complete("git incident status INC-1 mit"), "mitigated");
+    assert!(complete("git incident postmortem ''").contains("new show set status"));
+}
