@@ -87,6 +87,7 @@ impl Store {
     /// Opens the repository around the current directory (honouring `GIT_DIR`, as git
     /// does) and picks the branch: `--ref`, then `git config incident.ref`, then the default.
     pub fn open(ref_override: Option<&str>) -> Result<Store> {
+        cache_large_trees();
         let repo = Repository::open_from_env().map_err(|_| {
             Error::invalid("not a git repository (or any of the parent directories)")
         })?;
@@ -329,6 +330,17 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// libgit2 caches no tree above 4 KiB by default, so reading each incident of a year
+/// with thousands of them re-parsed that year's tree every time (quadratic: 40 s for
+/// 10k incidents). Trees are small next to blobs; cache them whatever their size.
+fn cache_large_trees() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: a process-wide libgit2 option, set once before any object is read.
+        let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 64 << 20) };
+    });
 }
 
 fn checked_out(branch: &str, path: Option<&Path>) -> Error {
