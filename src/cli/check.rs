@@ -24,7 +24,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
         Some(base) => {
             let head = args.rev.as_deref().unwrap_or(store.refname());
             let range = changed_since(&store, base, head)?;
-            check_snapshot(&snapshot, Some(&|path: &str| range.touches(path)))?
+            check_snapshot(&snapshot, Some(&|path: &str| range.judges(path)))?
         }
         None => check_snapshot(&snapshot, None)?,
     };

@@ -78,7 +78,7 @@ pub fn branch(ui: &Ui, args: BranchArgs) -> CmdResult {
         "created branch '{name}' from '{base}'\n\
          next steps:\n  \
          git incident --ref {name} postmortem new <ID>     # or edit, set, action add …\n  \
-         git push -u origin {name}\n  \
+         git incident --ref {name} sync                    # publish it (or git push -u origin {name})\n  \
          open a pull request from {name} into {base}; CI runs\n  \
          git incident check {name} --base origin/{base}\n  \
          git incident review origin/{base}..{name} --format md\n"

@@ -5,6 +5,8 @@
 
 pub mod toml;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use git2::{ObjectType, Oid, Repository, Tree};
 use serde::Serialize;
 
@@ -129,9 +131,10 @@ impl<'r> Merger<'r> {
         });
     }
 
-    fn entries(&self, tree: Option<Oid>) -> Result<Vec<(String, Entry)>> {
+    /// A tree's entries by name (a map: a year can hold thousands of incidents).
+    fn entries(&self, tree: Option<Oid>) -> Result<BTreeMap<String, Entry>> {
         let Some(tree) = tree else {
-            return Ok(Vec::new());
+            return Ok(BTreeMap::new());
         };
         let tree: Tree<'_> = self
             .repo
@@ -171,12 +174,8 @@ impl<'r> Merger<'r> {
             self.entries(ours)?,
             self.entries(theirs)?,
         );
-        let mut names: Vec<&String> = o.iter().chain(&t).chain(&b).map(|(n, _)| n).collect();
-        names.sort();
-        names.dedup();
-        let find = |list: &[(String, Entry)], name: &str| {
-            list.iter().find(|(n, _)| n == name).map(|(_, e)| *e)
-        };
+        let names: BTreeSet<&String> = o.keys().chain(t.keys()).chain(b.keys()).collect();
+        let find = |list: &BTreeMap<String, Entry>, name: &str| list.get(name).copied();
         let mut builder = self
             .repo
             .treebuilder(None)
@@ -344,9 +343,11 @@ impl<'r> Merger<'r> {
             let table: ::toml::Table = ::toml::from_str(&text).ok()?;
             table.get("uid")?.as_str().map(str::to_string)
         };
+        let theirs_by_id: HashMap<&IncidentId, &crate::store::IncidentEntry> =
+            their_entries.iter().map(|e| (&e.id, e)).collect();
         let mut collisions = Vec::new();
         for mine in &our_entries {
-            let Some(their) = their_entries.iter().find(|e| e.id == mine.id) else {
+            let Some(their) = theirs_by_id.get(&mine.id) else {
                 continue;
             };
             if mine.tree == their.tree {

@@ -135,18 +135,18 @@ fn merge_table(
         }
         let field = join(path, &key);
         // A side that removed every entry of an array of tables has no key at all.
-        let empty = ArrayOfTables::new();
+        let emptied;
         let their_item = match (out.get(&key), their_item) {
-            (Some(Item::ArrayOfTables(_)), None) => Some(&empty),
+            (Some(Item::ArrayOfTables(_)), None) => {
+                emptied = Item::ArrayOfTables(ArrayOfTables::new());
+                Some(&emptied)
+            }
             (None, Some(Item::ArrayOfTables(_))) => {
                 out.insert(&key, Item::ArrayOfTables(ArrayOfTables::new()));
-                their_item.and_then(Item::as_array_of_tables)
+                their_item
             }
-            (_, Some(Item::ArrayOfTables(their))) => Some(their),
-            _ => None,
-        }
-        .map(|array| Item::ArrayOfTables(array.clone()));
-        let their_item = their_item.as_ref().or(theirs.get(&key));
+            _ => their_item,
+        };
         match (out.get_mut(&key), their_item) {
             (Some(Item::Table(mine)), Some(Item::Table(their))) => {
                 merge_table(
@@ -297,7 +297,7 @@ fn merge_entries(
         }
         match (base_entry, their_entries.get(&id)) {
             _ if renumbering => {
-                // Two people each added "their" A2 offline: both are kept.
+                // Both sides added an action item under one ID offline: keep both.
                 renumber.push(table.clone());
                 continue;
             }

@@ -63,6 +63,12 @@ pub fn changed_since(store: &Store, base: &str, head: &str) -> Result<Range> {
 }
 
 impl Range {
+    /// Whether `check --base` judges `path`: it changed in the range, or config.toml
+    /// did (every file is checked against the config, so all are judged again).
+    pub fn judges(&self, path: &str) -> bool {
+        self.touches(path) || self.touches(layout::CONFIG)
+    }
+
     /// Whether `path` (a file, or a directory `check` reports) changed in the range.
     pub fn touches(&self, path: &str) -> bool {
         let dir = format!("{path}/");
@@ -152,7 +158,7 @@ pub struct Review {
 pub fn review(store: &Store, base: &str, head: &str) -> Result<Review> {
     let range = changed_since(store, base, head)?;
     let snapshot = store.snapshot_at(&range.head.to_string())?;
-    let only = |path: &str| range.touches(path);
+    let only = |path: &str| range.judges(path);
     let findings = check_snapshot(&snapshot, Some(&only))?;
     let mut incidents: BTreeMap<(String, u32, String), IncidentReview> = BTreeMap::new();
     let mut other_files = Vec::new();

@@ -164,13 +164,34 @@ fn merge_message(remote: &str, branch: &str, merged: &merge::Merged) -> String {
     }
     for c in &merged.conflicts {
         message.push_str(&format!(
-            "conflict {} {}: kept {} ({}), other side had {}\n",
+            "conflict {} {}: kept {:?} ({}), other side had {:?}\n",
             c.incident.as_deref().unwrap_or(&c.path),
             c.field,
             side_value(c, c.kept),
             side_name(c.kept),
             side_value(c, other(c.kept)),
         ));
+    }
+    // Trailers name the incidents involved, like every other commit on the branch.
+    let mut incidents: Vec<&str> = merged
+        .renumbered
+        .iter()
+        .filter(|r| !r.to.contains('.'))
+        .map(|r| r.to.as_str())
+        .chain(
+            merged
+                .conflicts
+                .iter()
+                .filter_map(|c| c.incident.as_deref()),
+        )
+        .collect();
+    incidents.sort();
+    incidents.dedup();
+    if !incidents.is_empty() {
+        message.push('\n');
+    }
+    for id in incidents {
+        message.push_str(&format!("Incident: {id}\n"));
     }
     message
 }

@@ -125,12 +125,13 @@ fn finding_md(finding: &Finding) -> String {
 }
 
 fn file_markdown(file: &FileReview, zone: Zone, out: &mut String) {
-    out.push_str(&format!(
-        "\n#### {} (`{}`, {})\n\n",
-        file_label(&file.path),
-        file.path,
-        change_word(file.change)
-    ));
+    let label = file_label(&file.path);
+    let title = if label == file.path {
+        format!("`{label}`")
+    } else {
+        format!("{label} (`{}`)", file.path)
+    };
+    out.push_str(&format!("\n#### {title}, {}\n\n", change_word(file.change)));
     if !file.fields.is_empty() {
         let mut table = Table::new(["Field", "Before", "After"]);
         for change in &file.fields {

@@ -1,6 +1,8 @@
 //! Which files differ between two versions of the branch, by blob id, descending only
 //! into subtrees whose ids differ (a handful of reads however many incidents exist).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use git2::{ObjectType, Oid, Repository};
 
 use crate::error::{GitContext, Result};
@@ -23,11 +25,12 @@ pub fn changed_files(
     Ok(out)
 }
 
-type Entries = Vec<(String, Oid, Option<ObjectType>)>;
+/// A tree's entries by name (a map: a year can hold thousands of incidents).
+type Entries = BTreeMap<String, (Oid, Option<ObjectType>)>;
 
 fn entries(repo: &Repository, tree: Option<Oid>) -> Result<Entries> {
     let Some(id) = tree else {
-        return Ok(Vec::new());
+        return Ok(Entries::new());
     };
     let tree = repo
         .find_tree(id)
@@ -37,8 +40,7 @@ fn entries(repo: &Repository, tree: Option<Oid>) -> Result<Entries> {
         .map(|e| {
             (
                 String::from_utf8_lossy(e.name_bytes()).into_owned(),
-                e.id(),
-                e.kind(),
+                (e.id(), e.kind()),
             )
         })
         .collect())
@@ -55,13 +57,11 @@ fn walk(
         return Ok(());
     }
     let (before, after) = (entries(repo, old)?, entries(repo, new)?);
-    let mut names: Vec<&String> = before.iter().chain(&after).map(|(n, _, _)| n).collect();
-    names.sort();
-    names.dedup();
+    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let pick = |list: &Entries, name: &str, kind: ObjectType| {
-        list.iter()
-            .find(|(n, _, k)| n == name && *k == Some(kind))
-            .map(|(_, id, _)| *id)
+        list.get(name)
+            .filter(|(_, k)| *k == Some(kind))
+            .map(|(id, _)| *id)
     };
     for name in names {
         let path = format!("{prefix}{name}");

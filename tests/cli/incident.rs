@@ -800,13 +800,12 @@ fn man_pages_and_completions() {
     }
     let bash = repo.ok(&["completions", "bash"]);
     assert!(
-        bash.contains("_git_incident()") && bash.contains("_git-incident"),
+        bash.contains("_git_incident()") && bash.contains("_git__incident()"),
         "bash shim for git's completion"
     );
-    assert!(
-        repo.ok(&["completions", "zsh"])
-            .contains("#compdef git-incident")
-    );
+    // zsh's git completion calls `_git-incident` for `git incident`.
+    let zsh = repo.ok(&["completions", "zsh"]);
+    assert!(zsh.contains("#compdef git-incident") && zsh.contains("_git-incident()"));
     assert!(
         repo.ok(&["completions", "fish"])
             .contains("complete -c git-incident")

@@ -143,6 +143,11 @@ fn check_with_base_judges_only_files_the_branch_changed() {
     repo.ok(&["check", "pm/INC-1", "--base", "incidents"]);
     let findings = repo.json(&["check", "pm/INC-1", "--base", "incidents"]);
     assert_eq!(findings, serde_json::json!([]));
+    // Changing config.toml re-judges every file, since each is checked against it.
+    let config = repo.file("config.toml") + "\n# reviewed\n";
+    commit_by_hand(&repo, "pm/INC-2", "config.toml", &config);
+    let stderr = repo.fails(1, &["check", "pm/INC-2", "--base", "incidents"]);
+    assert!(stderr.contains("1 error(s)"), "{stderr}");
 
     // An error the branch introduces fails the gate, naming only that file.
     let bad = repo

@@ -342,7 +342,16 @@ fn the_same_field_changed_on_both_sides_keeps_the_remote_value_and_both_in_histo
     let losing = bob.git(&["show", &format!("incidents^1:{}", incident_path(1))]);
     assert!(losing.contains("summary = \"A full disk\""), "{losing}");
     let message = bob.git(&["log", "-1", "--format=%B", "incidents"]);
-    assert!(message.contains("conflict INC-1 summary"), "{message}");
+    assert!(
+        message.contains(
+            "conflict INC-1 summary: kept \"A bad deploy\" (remote), other side had \"A full disk\""
+        ),
+        "{message}"
+    );
+    assert!(
+        message.trim_end().ends_with("\n\nIncident: INC-1"),
+        "{message}"
+    );
 }
 
 #[test]
