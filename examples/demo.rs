@@ -161,8 +161,14 @@ fn main() {
             "notifications",
             "--detected",
             "2026-11-22 09:30",
+        ],
+        &[
+            "ack",
+            "INC-2",
             "--commander",
             "kenji",
+            "--at",
+            "2026-11-22 09:34",
         ],
         &[
             "timeline",
