@@ -232,11 +232,42 @@ impl<'r> Snapshot<'r> {
 
     pub fn incident(&self, entry: &IncidentEntry) -> Result<Loaded<Incident>> {
         let path = entry.incident_path();
-        self.load(&path)?
+        self.load_in(entry, layout::INCIDENT_FILE)?
             .ok_or_else(|| Error::not_found(format!("{path} is missing")))
     }
 
     pub fn postmortem(&self, entry: &IncidentEntry) -> Result<Option<Loaded<Postmortem>>> {
-        self.load(&entry.postmortem_path())
+        self.load_in(entry, layout::POSTMORTEM_FILE)
+    }
+
+    /// A file of an incident directory, found through the directory's own tree: looking
+    /// it up by path would re-read the year's tree (hundreds of entries) for every file.
+    fn load_in<T: DeserializeOwned>(
+        &self,
+        entry: &IncidentEntry,
+        file: &str,
+    ) -> Result<Option<Loaded<T>>> {
+        let path = format!("{}/{file}", entry.dir);
+        let blob = self
+            .subtree(entry.tree)?
+            .get_name(file)
+            .filter(|e| e.kind() == Some(ObjectType::Blob))
+            .map(|e| e.id());
+        let Some(blob) = blob else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(blob)
+            .context(|| format!("could not read {path}"))?;
+        let text = String::from_utf8(blob.content().to_vec()).map_err(|_| {
+            Error::File(FileError {
+                path: path.clone(),
+                line: None,
+                message: "error: not valid UTF-8 text".to_string(),
+            })
+        })?;
+        let value = codec::parse(&path, &text).map_err(Error::File)?;
+        Ok(Some(Loaded { path, text, value }))
     }
 }
