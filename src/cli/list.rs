@@ -4,6 +4,7 @@ use super::{CmdResult, Ui};
 use crate::model::TimeContext;
 use crate::ops::incident::load;
 use crate::ops::list::{Filter, load_all, sort_newest_first};
+use crate::ops::list_cache::json_listing;
 use crate::render::incident::{list_table, markdown, show as show_text};
 
 /// List incidents, newest first
@@ -37,16 +38,23 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
         until: args.until.as_deref().map(|s| time.parse(s)).transpose()?,
     };
     filter.validate()?;
+    if ui.json {
+        // Scripts list often: served from the per-incident cache, same bytes as below.
+        let (mut json, broken) = json_listing(&store, &snapshot, &filter)?;
+        for error in &broken {
+            ui.warn(&error.to_string());
+        }
+        json.push('\n');
+        ui.print(&json)?;
+        return Ok(if broken.is_empty() { 0 } else { 1 });
+    }
     let (mut listed, broken) = load_all(&snapshot)?;
     for error in &broken {
         ui.warn(&error.to_string());
     }
     listed.retain(|l| filter.matches(&l.incident));
     sort_newest_first(&mut listed);
-    if ui.json {
-        let incidents: Vec<_> = listed.iter().map(|l| &l.incident).collect();
-        ui.print_json(&incidents)?;
-    } else if listed.is_empty() {
+    if listed.is_empty() {
         eprintln!("no incidents");
     } else {
         ui.page(&list_table(

@@ -18,12 +18,109 @@ pub struct TreeEntry {
     pub is_tree: bool,
 }
 
-type Entries = Rc<Vec<TreeEntry>>;
+/// A tree object's bytes, read entry by entry without allocating: a year tree holds
+/// hundreds of entries, and a walk compares two of them for every commit.
+pub struct RawTree(Vec<u8>);
+
+/// An entry as it sits in the raw tree.
+#[derive(Clone, Copy)]
+struct RawEntry<'a> {
+    name: &'a [u8],
+    oid: &'a [u8],
+    is_tree: bool,
+}
+
+impl RawEntry<'_> {
+    fn owned(self) -> Option<TreeEntry> {
+        Some(TreeEntry {
+            name: std::str::from_utf8(self.name).ok()?.into(),
+            oid: Oid::from_bytes(self.oid).ok()?,
+            is_tree: self.is_tree,
+        })
+    }
+}
+
+impl RawTree {
+    fn iter(&self) -> RawEntries<'_> {
+        RawEntries::new(&self.0)
+    }
+}
+
+/// Entries from a position in a raw tree; remembers whether it stopped on bad data, so
+/// that a corrupt tree is an error rather than a silently shorter list.
+struct RawEntries<'a> {
+    rest: &'a [u8],
+    broken: bool,
+}
+
+impl<'a> RawEntries<'a> {
+    fn new(rest: &'a [u8]) -> Self {
+        RawEntries {
+            rest,
+            broken: false,
+        }
+    }
+}
+
+impl<'a> Iterator for RawEntries<'a> {
+    type Item = RawEntry<'a>;
+    fn next(&mut self) -> Option<RawEntry<'a>> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match next_entry(self.rest) {
+            Some((entry, rest)) => {
+                self.rest = rest;
+                Some(entry)
+            }
+            None => {
+                self.broken = true;
+                None
+            }
+        }
+    }
+}
+
+/// How many leading bytes two buffers share, sixteen at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 16 <= n && a[i..i + 16] == b[i..i + 16] {
+        i += 16;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// `<mode> <name>\0<20-byte id>`; `None` on malformed data.
+fn next_entry(data: &[u8]) -> Option<(RawEntry<'_>, &[u8])> {
+    let space = data.iter().position(|&b| b == b' ')?;
+    let mode = &data[..space];
+    let rest = &data[space + 1..];
+    let nul = rest.iter().position(|&b| b == 0)?;
+    let name = &rest[..nul];
+    let rest = &rest[nul + 1..];
+    if rest.len() < 20 {
+        return None;
+    }
+    Some((
+        RawEntry {
+            name,
+            oid: &rest[..20],
+            is_tree: mode == b"40000",
+        },
+        &rest[20..],
+    ))
+}
+
+type Entries = Rc<RawTree>;
 /// A name with what it was and what it became (`None`: absent).
 type Pairs<T> = Vec<(String, Option<T>, Option<T>)>;
 
-/// Reads and parses tree objects, remembering recent ones: walking oldest to newest,
-/// a commit's parent trees were usually parsed one step earlier.
+/// Reads and parses tree objects, remembering recent ones: walking the history, a
+/// commit's parent trees were usually read one step earlier.
 pub struct TreeReader<'r> {
     odb: Odb<'r>,
     recent: HashMap<Oid, Entries>,
@@ -66,6 +163,12 @@ const RECENT_TREES: usize = 64;
 
 impl<'r> TreeReader<'r> {
     pub fn new(repo: &'r git2::Repository) -> Result<Self> {
+        // libgit2 re-hashes every object it reads, which is a third of a history walk;
+        // git itself only checks hashes when objects arrive (fetch, fsck), and so do we.
+        git2::opts::strict_hash_verification(false);
+        // Its object cache keeps every commit a walk visits (up to 256 MB) although each is
+        // read once or twice; our own small cache of recent trees is what gets reused.
+        git2::opts::enable_caching(false);
         Ok(TreeReader {
             odb: repo
                 .odb()
@@ -85,11 +188,7 @@ impl<'r> TreeReader<'r> {
         if object.kind() != ObjectType::Tree {
             return Err(Error::invalid(format!("object {tree} is not a tree")));
         }
-        let parsed = Rc::new(parse_tree(object.data()).ok_or_else(|| {
-            Error::invalid(format!(
-                "tree {tree} is corrupt: could not parse its entries"
-            ))
-        })?);
+        let parsed = Rc::new(RawTree(object.data().to_vec()));
         if self.recent.len() >= RECENT_TREES {
             self.recent.clear();
         }
@@ -102,8 +201,8 @@ impl<'r> TreeReader<'r> {
         Ok(self
             .entries(tree)?
             .iter()
-            .find(|e| &*e.name == name)
-            .cloned())
+            .find(|e| e.name == name.as_bytes())
+            .and_then(RawEntry::owned))
     }
 
     fn subtree(&mut self, tree: Option<Oid>, name: &str) -> Result<Option<Oid>> {
@@ -173,7 +272,7 @@ impl<'r> TreeReader<'r> {
         if old == new {
             return Ok(Vec::new());
         }
-        let empty = Rc::new(Vec::new());
+        let empty = Rc::new(RawTree(Vec::new()));
         let a = match old {
             Some(t) => self.entries(t)?,
             None => empty.clone(),
@@ -182,12 +281,31 @@ impl<'r> TreeReader<'r> {
             Some(t) => self.entries(t)?,
             None => empty,
         };
+        // Entries wholly inside the bytes both trees share are equal: skip them.
+        let prefix = common_prefix(&a.0, &b.0);
+        let mut start = 0;
+        let mut skip = a.iter();
+        while skip.next().is_some() {
+            let end = a.0.len() - skip.rest.len();
+            if end > prefix {
+                break;
+            }
+            start = end;
+        }
         // Git sorts entries by name, a tree's name taken as if it ended in '/': merging
         // by that key finds every added, removed and changed entry in one pass.
         let mut out = Vec::new();
-        let (mut i, mut j) = (0, 0);
+        let owned = |e: RawEntry<'_>| {
+            e.owned()
+                .ok_or_else(|| Error::invalid("a tree entry has a name that is not UTF-8"))
+        };
+        let (mut xs, mut ys) = (
+            RawEntries::new(&a.0[start..]),
+            RawEntries::new(b.0.get(start..).unwrap_or_default()),
+        );
+        let (mut x, mut y) = (xs.next(), ys.next());
         loop {
-            let order = match (a.get(i), b.get(j)) {
+            let order = match (&x, &y) {
                 (None, None) => break,
                 (Some(_), None) => std::cmp::Ordering::Less,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -195,22 +313,32 @@ impl<'r> TreeReader<'r> {
             };
             match order {
                 std::cmp::Ordering::Equal => {
-                    let (x, y) = (&a[i], &b[j]);
-                    if x.oid != y.oid {
-                        out.push((x.name.to_string(), Some(x.clone()), Some(y.clone())));
+                    let (old, new) = (x.expect("compared"), y.expect("compared"));
+                    if old.oid != new.oid {
+                        let (old, new) = (owned(old)?, owned(new)?);
+                        out.push((old.name.to_string(), Some(old), Some(new)));
+                    } else if xs.rest == ys.rest {
+                        // Back in step and the rest is byte for byte the same.
+                        break;
                     }
-                    i += 1;
-                    j += 1;
+                    (x, y) = (xs.next(), ys.next());
                 }
                 std::cmp::Ordering::Less => {
-                    out.push((a[i].name.to_string(), Some(a[i].clone()), None));
-                    i += 1;
+                    let old = owned(x.expect("compared"))?;
+                    out.push((old.name.to_string(), Some(old), None));
+                    x = xs.next();
                 }
                 std::cmp::Ordering::Greater => {
-                    out.push((b[j].name.to_string(), None, Some(b[j].clone())));
-                    j += 1;
+                    let new = owned(y.expect("compared"))?;
+                    out.push((new.name.to_string(), None, Some(new)));
+                    y = ys.next();
                 }
             }
+        }
+        if xs.broken || ys.broken || skip.broken {
+            return Err(Error::invalid(
+                "a tree on the branch is corrupt: could not read its entries",
+            ));
         }
         Ok(out)
     }
@@ -228,10 +356,10 @@ impl<'r> TreeReader<'r> {
     }
 }
 
-fn git_order(x: &TreeEntry, y: &TreeEntry) -> std::cmp::Ordering {
-    fn key(e: &TreeEntry) -> impl Iterator<Item = &u8> {
+fn git_order(x: &RawEntry<'_>, y: &RawEntry<'_>) -> std::cmp::Ordering {
+    fn key<'a>(e: &RawEntry<'a>) -> impl Iterator<Item = &'a u8> {
         let suffix: &'static [u8] = if e.is_tree { b"/" } else { b"" };
-        e.name.as_bytes().iter().chain(suffix.iter())
+        e.name.iter().chain(suffix.iter())
     }
     if x.name == y.name && x.is_tree == y.is_tree {
         return std::cmp::Ordering::Equal;
@@ -239,27 +367,99 @@ fn git_order(x: &TreeEntry, y: &TreeEntry) -> std::cmp::Ordering {
     key(x).cmp(key(y))
 }
 
-/// `<mode> <name>\0<20-byte id>` repeated; `None` on malformed data.
-fn parse_tree(data: &[u8]) -> Option<Vec<TreeEntry>> {
-    let mut entries = Vec::new();
-    let mut rest = data;
-    while !rest.is_empty() {
-        let space = rest.iter().position(|&b| b == b' ')?;
-        let mode = &rest[..space];
-        rest = &rest[space + 1..];
-        let nul = rest.iter().position(|&b| b == 0)?;
-        let name = std::str::from_utf8(&rest[..nul]).ok()?;
-        rest = &rest[nul + 1..];
-        if rest.len() < 20 {
-            return None;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use git2::Repository;
+
+    /// A root tree with `incidents/<year>/<id>/incident.toml` for each (year, id, text).
+    fn root(repo: &Repository, files: &[(&str, String, String)]) -> Oid {
+        let mut years: std::collections::BTreeMap<&str, Vec<(&String, &String)>> =
+            Default::default();
+        for (year, id, text) in files {
+            years.entry(year).or_default().push((id, text));
         }
-        let oid = Oid::from_bytes(&rest[..20]).ok()?;
-        rest = &rest[20..];
-        entries.push(TreeEntry {
-            name: name.into(),
-            oid,
-            is_tree: mode == b"40000",
-        });
+        let mut incidents = repo.treebuilder(None).unwrap();
+        for (year, ids) in years {
+            let mut year_tree = repo.treebuilder(None).unwrap();
+            for (id, text) in ids {
+                let blob = repo.blob(text.as_bytes()).unwrap();
+                let mut dir = repo.treebuilder(None).unwrap();
+                dir.insert("incident.toml", blob, 0o100644).unwrap();
+                year_tree
+                    .insert(id.as_str(), dir.write().unwrap(), 0o040000)
+                    .unwrap();
+            }
+            incidents
+                .insert(year, year_tree.write().unwrap(), 0o040000)
+                .unwrap();
+        }
+        let mut top = repo.treebuilder(None).unwrap();
+        top.insert("incidents", incidents.write().unwrap(), 0o040000)
+            .unwrap();
+        top.write().unwrap()
     }
-    Some(entries)
+
+    /// The paths git2's own (slow) diff reports, for comparison.
+    fn git_diff(repo: &Repository, old: Oid, new: Oid) -> Vec<String> {
+        let (old, new) = (repo.find_tree(old).unwrap(), repo.find_tree(new).unwrap());
+        let diff = repo
+            .diff_tree_to_tree(Some(&old), Some(&new), None)
+            .unwrap();
+        let mut paths: Vec<String> = diff
+            .deltas()
+            .map(|d| {
+                let file = d.new_file().path().or(d.old_file().path()).unwrap();
+                file.parent().unwrap().to_str().unwrap().to_string()
+            })
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    #[test]
+    fn changed_agrees_with_git_on_edits_additions_and_removals() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        // Names chosen so that sorting matters: INC-1, INC-10, INC-100, INC-11, ...
+        let mut files: Vec<(&str, String, String)> = (1..=300)
+            .map(|n| {
+                let year = if n % 7 == 0 { "2025" } else { "2026" };
+                (
+                    year,
+                    format!("INC-{n}"),
+                    format!("status = \"open\" # {n}\n"),
+                )
+            })
+            .collect();
+        let mut reader = TreeReader::new(&repo).unwrap();
+        let mut seed = 12345u64;
+        let mut previous = root(&repo, &files);
+        for round in 0..60 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pick = (seed >> 33) as usize % files.len();
+            match round % 3 {
+                0 => files[pick].2.push_str("edited\n"),
+                1 => {
+                    files.push(("2026", format!("INC-{}", 1000 + round), "new\n".into()));
+                    files[pick].2.push_str("and edited\n");
+                }
+                _ => {
+                    files.remove(pick);
+                }
+            }
+            let next = root(&repo, &files);
+            let mut ours: Vec<String> = reader
+                .changed(Some(previous), Some(next))
+                .unwrap()
+                .into_iter()
+                .map(|t| t.dir)
+                .collect();
+            ours.sort();
+            assert_eq!(ours, git_diff(&repo, previous, next), "round {round}");
+            previous = next;
+        }
+    }
 }

@@ -26,6 +26,9 @@ pub struct ActionRow {
     /// Whole days since the commit that added it.
     pub days_open: Option<i64>,
     pub link: Option<String>,
+    /// (incident number, action number), so that INC-9 comes before INC-10.
+    #[serde(skip)]
+    order: (u64, u64),
 }
 
 fn owner_of(owner: Option<&String>) -> String {
@@ -56,12 +59,12 @@ pub fn action_rows(incidents: &[IncidentFacts], ctx: &Context<'_>) -> Vec<Action
         .map(|(incident, action)| action_row(incident, action, today, ctx.window.as_of))
         .collect();
     rows.sort_by(|a, b| {
-        (!a.overdue, &a.owner, -a.days_overdue, a.due, &a.id).cmp(&(
+        (!a.overdue, &a.owner, -a.days_overdue, a.due, a.order).cmp(&(
             !b.overdue,
             &b.owner,
             -b.days_overdue,
             b.due,
-            &b.id,
+            b.order,
         ))
     });
     rows
@@ -89,6 +92,15 @@ fn action_row(
         },
         days_open: action.created.map(|c| whole_days(c, as_of).max(0)),
         link: action.link.clone(),
+        order: (
+            incident.number(),
+            action
+                .id
+                .rsplit(".A")
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+        ),
     }
 }
 
@@ -100,13 +112,25 @@ pub struct PostmortemRow {
     pub severity: String,
     /// `missing` when no postmortem was started yet.
     pub status: String,
+    #[serde(serialize_with = "rfc3339")]
     pub resolved: Option<Seconds>,
+    #[serde(serialize_with = "rfc3339")]
     pub due: Option<Seconds>,
     pub overdue: bool,
     pub days_overdue: i64,
     pub days_since_resolved: Option<i64>,
     /// The file on the branch.
     pub link: String,
+    #[serde(skip)]
+    number: u64,
+}
+
+/// Times in JSON are RFC 3339, as everywhere else in the tool's output (UTC here).
+fn rfc3339<S: serde::Serializer>(t: &Option<Seconds>, s: S) -> Result<S::Ok, S::Error> {
+    match t.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+        Some(t) => s.collect_str(&t.fixed_offset().to_rfc3339()),
+        None => s.serialize_none(),
+    }
 }
 
 /// Unpublished postmortems that are overdue (required, resolved longer ago than the
@@ -143,15 +167,16 @@ pub fn postmortem_rows(incidents: &[IncidentFacts], ctx: &Context<'_>) -> Vec<Po
                 days_overdue: due.filter(|_| overdue).map_or(0, |d| whole_days(d, as_of)),
                 days_since_resolved: incident.times.resolved.map(|r| whole_days(r, as_of).max(0)),
                 link: format!("{}/postmortem.toml", incident.dir),
+                number: incident.number(),
             })
         })
         .collect();
     rows.sort_by(|a, b| {
-        (!a.overdue, &a.owner, -a.days_overdue, &a.incident).cmp(&(
+        (!a.overdue, &a.owner, -a.days_overdue, a.number).cmp(&(
             !b.overdue,
             &b.owner,
             -b.days_overdue,
-            &b.incident,
+            b.number,
         ))
     });
     rows

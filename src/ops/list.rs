@@ -58,27 +58,39 @@ impl Filter {
     }
 
     pub fn matches(&self, incident: &Incident) -> bool {
+        self.matches_fields(
+            incident.status,
+            &incident.severity,
+            &incident.services,
+            incident.times.detected.map(Timestamp::timestamp),
+        )
+    }
+
+    /// The same test on just the fields it looks at (`detected` in Unix seconds).
+    pub fn matches_fields(
+        &self,
+        status: Status,
+        severity: &str,
+        services: &[String],
+        detected: Option<i64>,
+    ) -> bool {
         let status_ok = match self.status.as_deref() {
             None => true,
-            Some("open") => incident.status.is_open(),
-            Some(s) => incident.status.as_str() == s,
+            Some("open") => status.is_open(),
+            Some(s) => status.as_str() == s,
         };
-        let detected = incident.times.detected;
         status_ok
             && self
                 .severity
                 .as_ref()
-                .is_none_or(|s| incident.severity.eq_ignore_ascii_case(s))
-            && self
-                .service
-                .as_ref()
-                .is_none_or(|s| incident.services.contains(s))
+                .is_none_or(|s| severity.eq_ignore_ascii_case(s))
+            && self.service.as_ref().is_none_or(|s| services.contains(s))
             && self
                 .since
-                .is_none_or(|since| detected.is_some_and(|d| d >= since))
+                .is_none_or(|since| detected.is_some_and(|d| d >= since.timestamp()))
             && self
                 .until
-                .is_none_or(|until| detected.is_some_and(|d| d < until))
+                .is_none_or(|until| detected.is_some_and(|d| d < until.timestamp()))
     }
 }
 

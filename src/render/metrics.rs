@@ -195,7 +195,7 @@ pub fn human(
     palette: Palette,
 ) -> String {
     let mut out = format!(
-        "{} {} to {} (detected; drills and canceled incidents left out)\n\n",
+        "{} {} to {}; drills and canceled incidents left out\n\n",
         palette.bold("Incidents detected"),
         day_text(window.since, zone),
         day_text(window.until - 1, zone),

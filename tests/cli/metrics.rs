@@ -279,3 +279,37 @@ fn bad_input_is_refused() {
     assert!(err.contains("the window is empty"), "{err}");
     repo.fails(2, &["metrics", "--by", "colour"]);
 }
+
+#[test]
+fn list_json_cache_follows_the_branch() {
+    let repo = history_with_hand_edits();
+    let first = repo.json(&["list"]);
+    assert_eq!(first.as_array().unwrap().len(), 4);
+    // Newest first; the fast path prints what the incidents themselves serialize to.
+    assert_eq!(first[0]["id"], "INC-4");
+    assert_eq!(repo.json(&["list"]), first);
+    hand_commit(&repo, "Retitle INC-2", |dir| {
+        replace(dir, &incident_path(2), "Search slow", "Search very slow");
+    });
+    let after = repo.json(&["list", "--severity", "sev3"]);
+    assert_eq!(after.as_array().unwrap().len(), 1);
+    assert_eq!(after[0]["title"], "Search very slow");
+    // A file broken by hand is named (with its line) whether the cache is warm or cold.
+    hand_commit(&repo, "Break INC-1", |dir| {
+        replace(dir, &incident_path(1), "title = ", "title = = ");
+    });
+    for _ in 0..2 {
+        let output = repo.run(&["--json", "list"]);
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with(&format!("{}:", incident_path(1))),
+            "{stderr}"
+        );
+        let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 3);
+    }
+    let _ = std::fs::remove_dir_all(repo.path().join(".git/incident"));
+    let cold: Value = serde_json::from_slice(&repo.run(&["--json", "list"]).stdout).unwrap();
+    assert_eq!(cold.as_array().unwrap().len(), 3);
+}
