@@ -13,14 +13,20 @@ use crate::render::progress::CommitProgress;
 pub struct LogArgs {
     /// An incident ID; without it, the whole branch
     id: Option<String>,
+    /// Show only the newest N commits, like `git log -n`
+    #[arg(short = 'n', long, value_name = "N")]
+    max_count: Option<usize>,
 }
 
 pub fn run(ui: &Ui, args: LogArgs) -> CmdResult {
     let store = ui.store()?;
     let mut progress = CommitProgress::new();
-    let result = log(&store, args.id.as_deref(), &mut |done, total| {
-        progress.update(done, total)
-    })?;
+    let result = log(
+        &store,
+        args.id.as_deref(),
+        args.max_count,
+        &mut |done, total| progress.update(done, total),
+    )?;
     if ui.json {
         ui.print_json(&result.events)?;
     } else {

@@ -48,11 +48,13 @@ pub struct FieldChange {
     pub diff: Option<String>,
 }
 
-/// The audit trail of the branch up to `tip`, newest first; only `dir` when given.
+/// The audit trail of the branch up to `tip`, newest first; only `dir` when given, and
+/// at most `limit` commits.
 pub fn events(
     repo: &Repository,
     tip: Oid,
     dir: Option<&str>,
+    limit: Option<usize>,
     progress: Progress<'_>,
 ) -> Result<Vec<Event>> {
     let commits = walk::commits(repo, tip, None)?;
@@ -60,6 +62,9 @@ pub fn events(
     let mut events = Vec::new();
     let total = commits.len();
     for (done, oid) in commits.iter().enumerate() {
+        if limit.is_some_and(|n| events.len() >= n) {
+            break;
+        }
         if done % 256 == 0 {
             progress(done, total);
         }

@@ -11,7 +11,12 @@ pub struct LogResult {
     pub zone: Zone,
 }
 
-pub fn log(store: &Store, id: Option<&str>, progress: Progress<'_>) -> Result<LogResult> {
+pub fn log(
+    store: &Store,
+    id: Option<&str>,
+    limit: Option<usize>,
+    progress: Progress<'_>,
+) -> Result<LogResult> {
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
     let dir = match id {
@@ -24,7 +29,7 @@ pub fn log(store: &Store, id: Option<&str>, progress: Progress<'_>) -> Result<Lo
     let tip = snapshot
         .commit()
         .expect("a snapshot of the branch tip has a commit");
-    let events = audit::events(store.repo(), tip, dir.as_deref(), progress)?;
+    let events = audit::events(store.repo(), tip, dir.as_deref(), limit, progress)?;
     Ok(LogResult {
         events,
         zone: config.zone()?,

@@ -98,6 +98,20 @@ fn log_shows_who_changed_what_field_by_field_newest_first() {
     );
     assert_eq!(all.matches("\ncommit ").count() + 1, 5, "{all}");
     assert!(!all.contains("Initialize"), "{all}");
+    let newest = repo.json(&["log", "-n", "2"]);
+    let subjects: Vec<&str> = newest
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "INC-2: open SEV3 \"Search slow\"",
+            "Resolve INC-1, fuller summary"
+        ]
+    );
 }
 
 #[test]
