@@ -71,8 +71,7 @@ pub fn events(
         let commit = repo
             .find_commit(*oid)
             .context(|| format!("could not read commit {oid}"))?;
-        let mut touched = walk::touched(repo, &mut reader, &commit)?;
-        touched.retain(|t| dir.is_none_or(|d| t.dir == d));
+        let mut touched = walk::touched(repo, &mut reader, &commit, dir)?;
         if touched.is_empty() {
             continue;
         }

@@ -240,6 +240,37 @@ impl<'r> TreeReader<'r> {
         Ok(touched)
     }
 
+    /// Like [`changed`](Self::changed) for one incident directory only: a lookup along
+    /// its path instead of a comparison of whole year trees.
+    pub fn changed_in(
+        &mut self,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        dir: &str,
+    ) -> Result<Vec<Touched>> {
+        let (mut old_tree, mut new_tree) = (old, new);
+        for part in dir.split('/') {
+            if old_tree == new_tree {
+                return Ok(Vec::new());
+            }
+            old_tree = self.subtree(old_tree, part)?;
+            new_tree = self.subtree(new_tree, part)?;
+        }
+        let mut touched = Vec::new();
+        for (name, old_blob, new_blob) in self.differing_blobs(old_tree, new_tree)? {
+            if let Some(file) = IncidentFile::from_name(&name)
+                && old_blob != new_blob
+            {
+                touched.push(Touched {
+                    dir: dir.to_string(),
+                    file,
+                    blob: new_blob,
+                });
+            }
+        }
+        Ok(touched)
+    }
+
     /// Names of subtrees whose OIDs differ, with both OIDs (a merge walk over sorted entries).
     fn differing(&mut self, old: Option<Oid>, new: Option<Oid>) -> Result<Pairs<Oid>> {
         let pairs = self.differing_entries(old, new)?;
@@ -459,6 +490,18 @@ mod tests {
                 .collect();
             ours.sort();
             assert_eq!(ours, git_diff(&repo, previous, next), "round {round}");
+            // The lookup along one directory's path agrees with the full comparison.
+            let first = ours.first().map_or("incidents/2026/INC-2", String::as_str);
+            for dir in ["incidents/2026/INC-1", "incidents/2025/INC-7", first] {
+                let one: Vec<String> = reader
+                    .changed_in(Some(previous), Some(next), dir)
+                    .unwrap()
+                    .into_iter()
+                    .map(|t| t.dir)
+                    .collect();
+                let expected: Vec<String> = ours.iter().filter(|d| *d == dir).cloned().collect();
+                assert_eq!(one, expected, "round {round}, {dir}");
+            }
             previous = next;
         }
     }

@@ -28,12 +28,13 @@ pub fn commits(repo: &Repository, tip: Oid, since: Option<Oid>) -> Result<Vec<Oi
         .collect()
 }
 
-/// The incident files `commit` changed: compared with its first parent, and for a merge
-/// only the versions no parent already had.
+/// The incident files `commit` changed (in `only`, an incident directory, when given):
+/// compared with its first parent, and for a merge only the versions no parent had.
 pub fn touched(
     repo: &Repository,
     reader: &mut TreeReader<'_>,
     commit: &git2::Commit<'_>,
+    only: Option<&str>,
 ) -> Result<Vec<Touched>> {
     let parent_trees = commit
         .parent_ids()
@@ -43,7 +44,11 @@ pub fn touched(
                 .context(|| format!("could not read commit {p}"))
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut touched = reader.changed(parent_trees.first().copied(), Some(commit.tree_id()))?;
+    let (old, new) = (parent_trees.first().copied(), Some(commit.tree_id()));
+    let mut touched = match only {
+        Some(dir) => reader.changed_in(old, new, dir)?,
+        None => reader.changed(old, new)?,
+    };
     if parent_trees.len() > 1 {
         let mut kept = Vec::with_capacity(touched.len());
         for t in touched {
@@ -82,7 +87,7 @@ pub fn derive(
             .find_commit(*oid)
             .context(|| format!("could not read commit {oid}"))?;
         let time = commit.committer().when().seconds();
-        for t in touched(repo, &mut reader, &commit)? {
+        for t in touched(repo, &mut reader, &commit, None)? {
             let Some(blob) = t.blob else { continue };
             let text = read_text(repo, blob)?;
             let entry = derived.entry(t.dir).or_default();
