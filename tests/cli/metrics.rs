@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::common::{TestRepo, incident_path};
-use crate::history::{hand_commit, replace};
+use crate::history::{hand_commit, in_worktree, replace};
 
 const AS_OF: &str = "2026-11-24T00:00:00+09:00";
 
@@ -312,4 +312,50 @@ fn list_json_cache_follows_the_branch() {
     let _ = std::fs::remove_dir_all(repo.path().join(".git/incident"));
     let cold: Value = serde_json::from_slice(&repo.run(&["--json", "list"]).stdout).unwrap();
     assert_eq!(cold.as_array().unwrap().len(), 3);
+}
+
+/// Merges are walked too, and the earliest commit wins: INC-1 (opened 10:00) is resolved
+/// by hand at 10:01 on a side branch that is merged at 10:20, after INC-2 was opened on
+/// the main line at 10:11. Resolved is 10:01 (the side commit), not the merge's 10:20.
+#[test]
+fn a_state_reached_on_a_merged_branch_counts_from_its_own_commit() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout down", "-s", "SEV2"]);
+    repo.git(&["branch", "side", "incidents"]);
+    repo.tick(60);
+    in_worktree(&repo, "side", |dir| {
+        replace(
+            dir,
+            &incident_path(1),
+            "status = \"investigating\"",
+            "status = \"resolved\"",
+        );
+        let dir = dir.to_str().unwrap();
+        repo.git(&[
+            "-C",
+            dir,
+            "commit",
+            "-q",
+            "-am",
+            "Resolve INC-1 on a side branch",
+        ]);
+    });
+    repo.tick(600);
+    repo.ok(&["new", "Search slow", "-s", "SEV3"]);
+    repo.tick(540);
+    in_worktree(&repo, "incidents", |dir| {
+        let dir = dir.to_str().unwrap();
+        repo.git(&["-C", dir, "merge", "-q", "--no-edit", "side"]);
+    });
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%p", "incidents"])
+            .split(' ')
+            .count(),
+        2
+    );
+    let m = repo.json(&["metrics", "--as-of", AS_OF]);
+    assert_eq!(m["time_to_resolve"], figure(1, 60, 60, 60));
+    // The merge itself introduced no new version: the log does not list it.
+    let log = repo.json(&["log", "INC-1"]);
+    assert_eq!(log[0]["subject"], "Resolve INC-1 on a side branch");
 }
