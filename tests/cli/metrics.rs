@@ -359,3 +359,38 @@ fn a_state_reached_on_a_merged_branch_counts_from_its_own_commit() {
     let log = repo.json(&["log", "INC-1"]);
     assert_eq!(log[0]["subject"], "Resolve INC-1 on a side branch");
 }
+
+/// Postmortem and action times from history: INC-1 resolved at 10:00; at 11:00 a
+/// postmortem is committed by hand with one open action item; at 13:00 a hand edit
+/// publishes it and marks the item done, writing neither `published_at` nor `done_at`.
+/// Lead time 10:00 -> 13:00 = 10800 s; time to done 11:00 -> 13:00 = 7200 s.
+#[test]
+fn postmortem_and_action_times_come_from_history_when_the_file_has_none() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout down", "-s", "SEV2"]);
+    repo.ok(&["status", "INC-1", "resolved"]);
+    let pm = incident_path(1).replace("incident.toml", "postmortem.toml");
+    let text = |status: &str, action: &str| {
+        format!(
+            "schema_version = 1\nincident = \"INC-1\"\nstatus = \"{status}\"\nowner = \"ana\"\n\n\
+             [[action]]\nid = \"INC-1.A1\"\ntitle = \"Alert on saturation\"\nkind = \"detect\"\n\
+             status = \"{action}\"\n"
+        )
+    };
+    repo.tick(3600);
+    hand_commit(&repo, "Postmortem draft", |dir| {
+        std::fs::write(dir.join(&pm), text("draft", "open")).unwrap();
+    });
+    repo.tick(7200);
+    hand_commit(&repo, "Publish the postmortem", |dir| {
+        std::fs::write(dir.join(&pm), text("published", "done")).unwrap();
+    });
+    let m = repo.json(&["metrics", "--as-of", AS_OF]);
+    assert_eq!(m["postmortems"]["published"], 1);
+    assert_eq!(
+        m["postmortems"]["lead_time"],
+        figure(1, 10800, 10800, 10800)
+    );
+    assert_eq!(m["actions"]["done"], 1);
+    assert_eq!(m["actions"]["time_to_done"], figure(1, 7200, 7200, 7200));
+}
