@@ -274,22 +274,26 @@ pub fn markdown(incident: &Incident, zone: Zone) -> String {
 pub fn timeline_markdown(incident: &Incident, zone: Zone) -> String {
     let mut table = Table::new(["Time", "Kind", "Who", "What", "Evidence"]);
     for entry in chronological(incident) {
-        let links = entry
-            .links
-            .iter()
-            .enumerate()
-            .map(|(i, l)| format!("[{}]({l})", i + 1))
-            .collect::<Vec<_>>()
-            .join(" ");
         table.row([
             short_time(entry.at, zone),
             entry.kind.to_string(),
             entry.author.clone().unwrap_or_default(),
             entry.text.clone(),
-            links,
+            evidence_markdown(entry),
         ]);
     }
     table.markdown()
+}
+
+/// Evidence links as short numbered Markdown links: `[1](url) [2](url)`.
+pub fn evidence_markdown(entry: &TimelineEntry) -> String {
+    entry
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, link)| format!("[{}]({link})", i + 1))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn capitalize(s: &str) -> String {

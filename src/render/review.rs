@@ -4,7 +4,7 @@
 use crate::check::{Finding, Level};
 use crate::model::{Action, TimelineEntry, Zone};
 use crate::ops::review::{ChangeKind, FieldChange, FileReview, IncidentReview, Review};
-use crate::render::incident::short_time;
+use crate::render::incident::{evidence_markdown, short_time};
 use crate::render::{Palette, Table};
 
 fn short(oid: &str) -> &str {
@@ -97,18 +97,11 @@ fn action_row(action: &Action) -> Vec<String> {
 }
 
 fn timeline_row(entry: &TimelineEntry, zone: Zone) -> Vec<String> {
-    let links = entry
-        .links
-        .iter()
-        .enumerate()
-        .map(|(i, l)| format!("[{}]({l})", i + 1))
-        .collect::<Vec<_>>()
-        .join(" ");
     vec![
         short_time(entry.at, zone),
         entry.kind.to_string(),
         entry.text.clone(),
-        links,
+        evidence_markdown(entry),
     ]
 }
 
