@@ -116,9 +116,7 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
                 overdue,
             };
             let (mut listed, broken) = ops::list_all(&snapshot, as_of)?;
-            for error in &broken {
-                ui.warn(&error.to_string());
-            }
+            let code = ui.report_skipped(&broken);
             listed.retain(|item| filter.matches(item));
             if ui.json {
                 ui.print_json(&listed)?;
@@ -127,7 +125,7 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
             } else {
                 ui.page(&action_table(&listed, ui.palette))?;
             }
-            return Ok(if broken.is_empty() { 0 } else { 1 });
+            return Ok(code);
         }
         ActionCommand::Done { action_id } => {
             let written = ops::done(&store, &action_id)?;

@@ -41,17 +41,13 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
     if ui.json {
         // Scripts list often: served from the per-incident cache, same bytes as below.
         let (mut json, broken) = json_listing(&store, &snapshot, &filter)?;
-        for error in &broken {
-            ui.warn(&error.to_string());
-        }
+        let code = ui.report_skipped(&broken);
         json.push('\n');
         ui.print(&json)?;
-        return Ok(if broken.is_empty() { 0 } else { 1 });
+        return Ok(code);
     }
     let (mut listed, broken) = load_all(&snapshot)?;
-    for error in &broken {
-        ui.warn(&error.to_string());
-    }
+    let code = ui.report_skipped(&broken);
     listed.retain(|l| filter.matches(&l.incident));
     sort_newest_first(&mut listed);
     if listed.is_empty() {
@@ -64,7 +60,7 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
             ui.palette,
         ))?;
     }
-    Ok(0)
+    Ok(code)
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

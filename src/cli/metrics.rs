@@ -63,9 +63,7 @@ pub fn run(ui: &Ui, args: MetricsArgs) -> CmdResult {
         },
         &mut |done, total| progress.update(done, total),
     )?;
-    for error in &result.broken {
-        ui.warn(&error.to_string());
-    }
+    let code = ui.report_skipped(&result.broken);
     let groups = result.groups.as_deref();
     if ui.json {
         ui.print_json(&view::json(
@@ -74,7 +72,7 @@ pub fn run(ui: &Ui, args: MetricsArgs) -> CmdResult {
             &result.overall,
             groups,
         ))?;
-        return Ok(0);
+        return Ok(code);
     }
     match args.format {
         MetricsFormat::Csv => ui.print(&view::csv(&result.overall, groups))?,
@@ -93,5 +91,5 @@ pub fn run(ui: &Ui, args: MetricsArgs) -> CmdResult {
             ui.palette,
         ))?,
     }
-    Ok(0)
+    Ok(code)
 }

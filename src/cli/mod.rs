@@ -117,6 +117,16 @@ impl Ui {
     pub fn warn(&self, text: &str) {
         eprintln!("{}", text);
     }
+
+    /// Names each file a read had to skip (`PATH:LINE: error: …`) and gives the exit
+    /// code: the rest is still printed, but a partial answer is not a success (as in
+    /// ripgrep), so scripts and CI notice a broken file.
+    pub fn report_skipped(&self, skipped: &[crate::FileError]) -> i32 {
+        for error in skipped {
+            self.warn(&error.to_string());
+        }
+        if skipped.is_empty() { 0 } else { 1 }
+    }
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage.

@@ -50,9 +50,7 @@ pub fn run(ui: &Ui, args: ReportArgs) -> CmdResult {
         options.as_of.as_deref(),
         &mut |done, total| progress.update(done, total),
     )?;
-    for error in &result.broken {
-        ui.warn(&error.to_string());
-    }
+    let code = ui.report_skipped(&result.broken);
     let (as_of, zone) = (result.as_of, result.zone);
     match (&result.rows, ui.json, options.format) {
         (Rows::Actions(rows), true, _) => {
@@ -78,5 +76,5 @@ pub fn run(ui: &Ui, args: ReportArgs) -> CmdResult {
             ui.page(&view::postmortems_text(rows, as_of, zone, ui.palette))?
         }
     }
-    Ok(0)
+    Ok(code)
 }

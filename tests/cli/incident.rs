@@ -283,6 +283,29 @@ fn a_broken_file_is_named_with_its_line_and_the_rest_still_list() {
         "{stderr}"
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("Fine incident"));
+    // Every read names the skipped file, still prints the rest, and exits 1 so that
+    // scripts notice: a partial answer is not a success.
+    for args in [
+        &["list"][..],
+        &["--json", "list"],
+        &["metrics"],
+        &["--json", "metrics"],
+        &["report", "actions"],
+    ] {
+        let output = repo.run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("{}:{line}: error: ", incident_path(2))),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            !output.stdout.is_empty(),
+            "{args:?} still prints what it could read"
+        );
+    }
+    let listed = repo.run(&["--json", "list"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("Fine incident"));
     let check = repo.run(&["check"]);
     assert_eq!(check.status.code(), Some(1));
     assert!(
