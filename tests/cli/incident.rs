@@ -863,3 +863,40 @@ fn bash_completion_through_gits_shim() {
     assert_eq!(complete("git incident status INC-1 mit"), "mitigated");
     assert!(complete("git incident postmortem ''").contains("new show set status"));
 }
+
+/// On a terminal, long output goes through git's pager; into a pipe, never.
+#[test]
+fn pager_only_on_a_terminal() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Paged", "--severity", "SEV3"]);
+    let marker = repo.home.path().join("paged");
+    let pager = format!("cat > {}", marker.display());
+    let binary = assert_cmd::cargo::cargo_bin("git-incident");
+    // `script` runs the command on a pseudo-terminal, as a person would.
+    let output = std::process::Command::new("script")
+        .args(["-qec", &format!("{} list", binary.display()), "/dev/null"])
+        .current_dir(repo.path())
+        .env("HOME", repo.home.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_PAGER", &pager)
+        .env_remove("GIT_PAGER_IN_USE")
+        .env("TERM", "xterm")
+        .output()
+        .expect("script runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let paged = std::fs::read_to_string(&marker).expect("the pager ran");
+    assert!(paged.contains("Paged"), "{paged}");
+    std::fs::remove_file(&marker).unwrap();
+    let piped = repo
+        .cmd(&["list"])
+        .env("GIT_PAGER", &pager)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&piped.stdout).contains("Paged"));
+    assert!(!marker.exists(), "no pager into a pipe");
+}
