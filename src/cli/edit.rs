@@ -5,7 +5,7 @@ use clap::Args;
 use super::{CmdResult, Ui};
 use crate::error::{Error, GitContext};
 use crate::model::IncidentId;
-use crate::ops::edit::{EditedFile, commit, validate};
+use crate::ops::edit::{EditedFile, commit, rebase_draft, validate};
 
 /// Edit an incident (or its postmortem) in git's editor
 #[derive(Args, Debug)]
@@ -44,18 +44,27 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
         "{id}-{}",
         path.rsplit('/').next().unwrap_or("file.toml")
     ));
-    let start = if draft.exists() {
+    // The text the edit started from, kept beside the draft: a resumed edit must not
+    // overwrite what others committed to the file in between.
+    let base_file = draft.with_extension("toml.base");
+    let (start, base) = if draft.exists() {
         eprintln!("resuming your earlier edit kept in {}", draft.display());
-        std::fs::read_to_string(&draft).context(|| format!("cannot read {}", draft.display()))?
+        let kept = std::fs::read_to_string(&draft)
+            .context(|| format!("cannot read {}", draft.display()))?;
+        let base = std::fs::read_to_string(&base_file).unwrap_or_else(|_| original.clone());
+        (kept, base)
     } else {
-        original.clone()
+        (original.clone(), original.clone())
     };
+    std::fs::write(&base_file, &original)
+        .context(|| format!("cannot write {}", base_file.display()))?;
     std::fs::write(&draft, &start).context(|| format!("cannot write {}", draft.display()))?;
     run_editor(&draft)?;
     let edited =
         std::fs::read_to_string(&draft).context(|| format!("cannot read {}", draft.display()))?;
     if edited == original {
         let _ = std::fs::remove_file(&draft);
+        let _ = std::fs::remove_file(&base_file);
         eprintln!("nothing changed");
         return Ok(0);
     }
@@ -70,9 +79,23 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
             if args.postmortem { " --postmortem" } else { "" }
         )));
     }
+    let keep = |e: Error| {
+        Error::Conflict(format!(
+            "{e}.\nNothing was committed; your text is kept in {}: compare it with `git incident show {id}`, then delete it to start over",
+            draft.display()
+        ))
+    };
+    let edited = rebase_draft(&path, &base, &edited, &original).map_err(keep)?;
+    let errors = validate(&config, &entry, file, &edited);
+    if let Some(error) = errors.first() {
+        return Err(keep(Error::invalid(format!(
+            "replayed on the newer file, it breaks a rule: {error}"
+        ))));
+    }
     match commit(&store, &entry, file, &original, &edited) {
         Ok(written) => {
             let _ = std::fs::remove_file(&draft);
+            let _ = std::fs::remove_file(&base_file);
             if ui.json {
                 ui.print_json(&serde_json::json!({ "id": id.to_string(), "changed": written.value, "commit": written.commit.map(|c| c.to_string()) }))?;
             } else {

@@ -87,3 +87,56 @@ pub fn commit(
         Ok((change, keys))
     })
 }
+
+/// Brings a kept draft up to date when the file changed on the branch since the edit
+/// began: the draft's changes are replayed on the new text by the structured merge.
+/// Anything short of a clean merge is refused, so neither side's work is overwritten.
+pub fn rebase_draft(path: &str, base: &str, draft: &str, current: &str) -> Result<String> {
+    if base == current {
+        return Ok(draft.to_string());
+    }
+    let changed_meanwhile = || {
+        Error::Conflict(format!(
+            "{path} changed on the branch since this edit began, and your kept text cannot be replayed on it"
+        ))
+    };
+    let merged = crate::merge::toml::merge_toml(path, Some(base), draft, current)
+        .map_err(|_| changed_meanwhile())?;
+    if !merged.conflicts.is_empty() || !merged.renumbered.is_empty() {
+        let fields: Vec<&str> = merged.conflicts.iter().map(|c| c.field.as_str()).collect();
+        return Err(Error::Conflict(format!(
+            "{path} changed on the branch since this edit began, and both changed {}",
+            if fields.is_empty() {
+                "the same action items".to_string()
+            } else {
+                fields.join(", ")
+            }
+        )));
+    }
+    Ok(merged.text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rebase_draft;
+
+    #[test]
+    fn a_kept_draft_is_replayed_on_a_newer_file_or_refused() {
+        let base = "title = \"A\"\nsummary = \"s\"\n";
+        let draft = "title = \"B\"\nsummary = \"s\"\n";
+        assert_eq!(rebase_draft("f", base, draft, base).unwrap(), draft);
+        let current = "title = \"A\"\nsummary = \"newer\"\n";
+        assert_eq!(
+            rebase_draft("f", base, draft, current).unwrap(),
+            "title = \"B\"\nsummary = \"newer\"\n"
+        );
+        let clashing = "title = \"C\"\nsummary = \"s\"\n";
+        assert!(
+            rebase_draft("f", base, draft, clashing)
+                .unwrap_err()
+                .to_string()
+                .contains("both changed title")
+        );
+        assert!(rebase_draft("f", base, "title = broken", current).is_err());
+    }
+}

@@ -900,3 +900,69 @@ fn pager_only_on_a_terminal() {
     assert!(String::from_utf8_lossy(&piped.stdout).contains("Paged"));
     assert!(!marker.exists(), "no pager into a pipe");
 }
+
+/// A kept draft is resumed on top of what others committed meanwhile, never over it.
+#[test]
+fn resuming_a_kept_edit_does_not_overwrite_newer_changes() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Login fails", "--severity", "SEV2"]);
+    let broken = repo.script(
+        "broken",
+        "sed -i 's/^title = .*/title = \"SSO login fails\"\\nbad line/' \"$1\"",
+    );
+    let refused = repo
+        .cmd(&["edit", "INC-1"])
+        .env("GIT_EDITOR", &broken)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    // A teammate changes another field meanwhile.
+    repo.ok(&["set", "INC-1", "summary=Found by the on-call"]);
+    let fix = repo.script("fix", "sed -i '/^bad line$/d' \"$1\"");
+    let output = repo
+        .cmd(&["edit", "INC-1"])
+        .env("GIT_EDITOR", &fix)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let incident = repo.json(&["show", "INC-1"]);
+    assert_eq!(incident["title"], "SSO login fails", "the kept edit landed");
+    assert_eq!(
+        incident["summary"], "Found by the on-call",
+        "the teammate's change survived"
+    );
+
+    // When both changed the same field, the resumed edit is refused and nothing is written.
+    let clashing = repo.script(
+        "clashing",
+        "sed -i 's/^title = .*/title = \"Login broken\"\\nbad line/' \"$1\"",
+    );
+    let refused = repo
+        .cmd(&["edit", "INC-1"])
+        .env("GIT_EDITOR", &clashing)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    repo.ok(&["set", "INC-1", "title=Login fails for everyone"]);
+    let tip = repo.tip();
+    let output = repo
+        .cmd(&["edit", "INC-1"])
+        .env("GIT_EDITOR", &fix)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("both changed title") && stderr.contains("kept in"),
+        "{stderr}"
+    );
+    assert_eq!(repo.tip(), tip);
+    assert_eq!(
+        repo.json(&["show", "INC-1"])["title"],
+        "Login fails for everyone"
+    );
+}
