@@ -222,8 +222,9 @@ pub fn check_snapshot(
             message: "not an incident directory: expected incidents/<YYYY>/<PREFIX-N>".into(),
         });
     }
-    let mut seen_uids: HashMap<String, String> = HashMap::new();
-    let mut seen_ids: HashMap<String, String> = HashMap::new();
+    // Every holder of an ID or uid, so a duplicate is reported on each file involved:
+    // `check --base` must catch one that a change introduced, whichever file it touched.
+    let mut holders: HashMap<(&str, String), Vec<(String, Option<usize>)>> = HashMap::new();
     for entry in &entries {
         let postmortem_path = entry.postmortem_path();
         if wanted(&postmortem_path) {
@@ -254,27 +255,35 @@ pub fn check_snapshot(
             }
             Err(e) => return Err(e),
         };
-        let (incident, mut file_findings) = check_incident(&config, entry, &text);
+        let (incident, file_findings) = check_incident(&config, entry, &text);
         if let Some(incident) = &incident {
-            if let Some(other) = seen_ids.insert(entry.id.to_string(), path.clone()) {
-                file_findings.push(Finding {
-                    path: path.clone(),
-                    line: Located::new(&text).line(&[Step::Key("id")]),
-                    level: Level::Error,
-                    message: format!("duplicate incident ID {}: also {other}", entry.id),
-                });
-            }
-            if let Some(other) = seen_uids.insert(incident.uid.clone(), path.clone()) {
-                file_findings.push(Finding {
-                    path: path.clone(),
-                    line: Located::new(&text).line(&[Step::Key("uid")]),
-                    level: Level::Error,
-                    message: format!("duplicate uid {}: also {other}", incident.uid),
-                });
+            let located = Located::new(&text);
+            for (key, value) in [("id", entry.id.to_string()), ("uid", incident.uid.clone())] {
+                let line = located.line(&[Step::Key(key)]);
+                holders
+                    .entry((key, value))
+                    .or_default()
+                    .push((path.clone(), line));
             }
         }
         if wanted(&path) {
             findings.extend(file_findings);
+        }
+    }
+    for ((key, value), files) in holders.iter().filter(|(_, files)| files.len() > 1) {
+        for (path, line) in files.iter().filter(|(path, _)| wanted(path)) {
+            let others: Vec<&str> = files
+                .iter()
+                .map(|(p, _)| p.as_str())
+                .filter(|p| p != path)
+                .collect();
+            let what = if *key == "id" { "incident ID" } else { "uid" };
+            findings.push(Finding {
+                path: path.clone(),
+                line: *line,
+                level: Level::Error,
+                message: format!("duplicate {what} {value}: also {}", others.join(", ")),
+            });
         }
     }
     findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));

@@ -966,3 +966,74 @@ fn resuming_a_kept_edit_does_not_overwrite_newer_changes() {
         "Login fails for everyone"
     );
 }
+
+#[test]
+fn duplicates_are_reported_on_every_file_involved_even_with_base() {
+    let repo = TestRepo::initialized();
+    for n in 1..=9 {
+        repo.ok(&["new", &format!("Incident {n}"), "--severity", "SEV3"]);
+    }
+    repo.git(&["branch", "pr", "incidents"]);
+    // The pull request copies INC-9 into INC-10, uid and all, and adds a second INC-1 in 2025.
+    let wt = repo.home.path().join("pr-wt");
+    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "pr"]);
+    let copy = std::fs::read_to_string(wt.join(incident_path(9))).unwrap();
+    std::fs::create_dir_all(wt.join("incidents/2026/INC-10")).unwrap();
+    std::fs::write(
+        wt.join(incident_path(10)),
+        copy.replace("id = \"INC-9\"", "id = \"INC-10\""),
+    )
+    .unwrap();
+    let first = std::fs::read_to_string(wt.join(incident_path(1))).unwrap();
+    std::fs::create_dir_all(wt.join("incidents/2025/INC-1")).unwrap();
+    let other_uid = first
+        .lines()
+        .map(|l| {
+            if l.starts_with("uid") {
+                "uid = \"another\""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(wt.join("incidents/2025/INC-1/incident.toml"), other_uid).unwrap();
+    repo.git(&["-C", wt.to_str().unwrap(), "add", "-A"]);
+    repo.git(&["-C", wt.to_str().unwrap(), "commit", "-qm", "copy"]);
+
+    let all = repo.run(&["check", "pr"]);
+    assert_eq!(all.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&all.stdout);
+    for expected in [
+        format!("{}:", incident_path(10)),
+        format!("{}:", incident_path(9)),
+        "incidents/2025/INC-1/incident.toml:".to_string(),
+        format!("{}:", incident_path(1)),
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&expected) && l.contains("duplicate")),
+            "{expected} in\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("duplicate uid"), "{stdout}");
+    assert!(stdout.contains("duplicate incident ID INC-1"), "{stdout}");
+    // Judging only what the PR changed still catches both duplicates it introduced.
+    let based = repo.run(&["check", "pr", "--base", "incidents"]);
+    assert_eq!(based.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&based.stdout);
+    assert!(
+        stdout.contains(&format!("{}:", incident_path(10))) && stdout.contains("duplicate uid"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("incidents/2025/INC-1/incident.toml:")
+            && stdout.contains("duplicate incident ID INC-1"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(&format!("{}:", incident_path(9))),
+        "unchanged files are not judged: {stdout}"
+    );
+}
