@@ -198,6 +198,9 @@ fn first_words(text: &str) -> String {
     }
 }
 
+/// A file and the line of the key in question.
+type FileLine = (String, Option<usize>);
+
 /// Every finding on the branch, or only for the files in `only` (paths) when given.
 pub fn check_snapshot(
     snapshot: &Snapshot<'_>,
@@ -224,7 +227,7 @@ pub fn check_snapshot(
     }
     // Every holder of an ID or uid, so a duplicate is reported on each file involved:
     // `check --base` must catch one that a change introduced, whichever file it touched.
-    let mut holders: HashMap<(&str, String), Vec<(String, Option<usize>)>> = HashMap::new();
+    let mut holders: HashMap<(&str, String), Vec<FileLine>> = HashMap::new();
     for entry in &entries {
         let postmortem_path = entry.postmortem_path();
         if wanted(&postmortem_path) {

@@ -383,20 +383,18 @@ pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result
                 ))
             })?;
             let mut assignment = assignment.clone();
+            // An empty value clears a field; only names being added are checked.
+            let adding = assignment.op != Op::Remove && !assignment.value.trim().is_empty();
             match assignment.key.as_str() {
-                "severity" => {
+                "severity" if adding => {
                     assignment.value = edit
                         .config
-                        .require_severity(&assignment.value)?
+                        .require_severity(assignment.value.trim())?
                         .name
                         .clone()
                 }
-                "services" if assignment.op != Op::Remove => {
-                    edit.config.require_service(assignment.value.trim())?
-                }
-                "teams" if assignment.op != Op::Remove => {
-                    edit.config.require_team(assignment.value.trim())?
-                }
+                "services" if adding => edit.config.require_service(assignment.value.trim())?,
+                "teams" if adding => edit.config.require_team(assignment.value.trim())?,
                 "related" if !assignment.value.trim().is_empty() => {
                     assignment.value =
                         IncidentId::parse_with_prefix(&assignment.value, &edit.config.id_prefix)?

@@ -1037,3 +1037,33 @@ fn duplicates_are_reported_on_every_file_involved_even_with_base() {
         "unchanged files are not judged: {stdout}"
     );
 }
+
+#[test]
+fn allow_lists_check_names_being_added_and_lists_can_be_cleared() {
+    let repo = TestRepo::initialized();
+    hand_commit(&repo, "Allow-list services", |wt| {
+        let path = wt.join("config.toml");
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            "# services = [\"checkout\", \"payments\"]",
+            "services = [\"checkout\", \"payments\"]",
+        );
+        std::fs::write(&path, text).unwrap();
+    });
+    repo.ok(&["new", "x", "--severity", "SEV3", "--service", "checkout"]);
+    let stderr = repo.fails(1, &["set", "INC-1", "services+=search"]);
+    assert!(
+        stderr.contains("unknown service \"search\": config.toml allows checkout, payments"),
+        "{stderr}"
+    );
+    assert!(
+        repo.fails(
+            1,
+            &["new", "y", "--severity", "SEV3", "--service", "search"]
+        )
+        .contains("unknown service")
+    );
+    repo.ok(&["set", "INC-1", "services=", "severity= sev1 "]);
+    let incident = repo.json(&["show", "INC-1"]);
+    assert_eq!(incident["services"], serde_json::json!([]));
+    assert_eq!(incident["severity"], "SEV1");
+}
