@@ -11,8 +11,9 @@ pub enum Error {
     Invalid(String),
     #[error("{0}")]
     NotFound(String),
-    /// A file that does not parse or violates its schema, with its location.
-    #[error("{0}")]
+    /// A file that does not parse or violates its schema, with its location. Printed
+    /// after the CLI's own `error: `, so without the finding's level.
+    #[error("{}", .0.to_string().replacen(": error: ", ": ", 1))]
     File(FileError),
     /// Someone else changed what we were about to overwrite.
     #[error("{0}")]

@@ -143,7 +143,7 @@ pub fn check_incident(
             }
         }
     }
-    if let Some((earlier, later)) = incident.times.out_of_order() {
+    for (earlier, later) in incident.times.out_of_order() {
         let (a, b) = (incident.times.get(earlier), incident.times.get(later));
         out.error(
             &[Step::Key("times"), Step::Key(later)],

@@ -118,11 +118,12 @@ impl Times {
         ("detected", "resolved"),
     ];
 
-    /// The first pair found out of order, as (earlier name, later name).
-    pub fn out_of_order(&self) -> Option<(&'static str, &'static str)> {
+    /// Every pair out of order, as (earlier name, later name).
+    pub fn out_of_order(&self) -> Vec<(&'static str, &'static str)> {
         Self::ORDER
             .into_iter()
-            .find(|(a, b)| matches!((self.get(a), self.get(b)), (Some(x), Some(y)) if y < x))
+            .filter(|(a, b)| matches!((self.get(a), self.get(b)), (Some(x), Some(y)) if y < x))
+            .collect()
     }
 }
 

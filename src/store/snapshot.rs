@@ -197,6 +197,7 @@ impl<'r> Snapshot<'r> {
             .repo
             .odb()
             .context(|| "could not open the object database".into())?;
+        let mut found: Option<IncidentEntry> = None;
         for year_entry in self.subtree(root)?.iter() {
             let Some(year) = year_entry.name().ok().and_then(|n| n.parse::<i32>().ok()) else {
                 continue;
@@ -208,15 +209,24 @@ impl<'r> Snapshot<'r> {
                 .read(year_entry.id())
                 .context(|| format!("could not read {}/{year}", layout::INCIDENTS_DIR))?;
             if let Some(tree) = super::tree::find_subtree(raw.data(), &name)? {
-                return Ok(Some(IncidentEntry {
+                let dir = format!("{}/{year}/{name}", layout::INCIDENTS_DIR);
+                // Two directories with one ID (a hand copy, a bad merge): acting on either
+                // would be a guess, so say so instead.
+                if let Some(other) = &found {
+                    return Err(Error::Conflict(format!(
+                        "{id} exists twice, in {} and {dir}; `git incident check` reports it: give one a new ID by hand",
+                        other.dir
+                    )));
+                }
+                found = Some(IncidentEntry {
                     id: id.clone(),
                     year,
-                    dir: format!("{}/{year}/{name}", layout::INCIDENTS_DIR),
+                    dir,
                     tree,
-                }));
+                });
             }
         }
-        Ok(None)
+        Ok(found)
     }
 
     /// A file inside an incident's directory, read from the directory's own tree.

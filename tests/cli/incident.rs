@@ -319,6 +319,11 @@ fn a_broken_file_is_named_with_its_line_and_the_rest_still_list() {
         stderr.contains(&format!("{}:{line}", incident_path(2))),
         "{stderr}"
     );
+    assert_eq!(
+        stderr.matches("error:").count(),
+        1,
+        "one error prefix: {stderr}"
+    );
     assert_eq!(repo.tip(), tip);
 }
 
@@ -1036,6 +1041,12 @@ fn duplicates_are_reported_on_every_file_involved_even_with_base() {
         !stdout.contains(&format!("{}:", incident_path(9))),
         "unchanged files are not judged: {stdout}"
     );
+    // Acting on an ambiguous ID would be a guess: refused, nothing written.
+    repo.git(&["worktree", "remove", "--force", wt.to_str().unwrap()]);
+    let tip = repo.git(&["rev-parse", "pr"]);
+    let stderr = repo.fails(1, &["--ref", "pr", "timeline", "INC-1", "add", "hi"]);
+    assert!(stderr.contains("INC-1 exists twice"), "{stderr}");
+    assert_eq!(repo.git(&["rev-parse", "pr"]), tip);
 }
 
 #[test]
@@ -1066,4 +1077,39 @@ fn allow_lists_check_names_being_added_and_lists_can_be_cleared() {
     let incident = repo.json(&["show", "INC-1"]);
     assert_eq!(incident["services"], serde_json::json!([]));
     assert_eq!(incident["severity"], "SEV1");
+}
+
+#[test]
+fn check_reports_every_time_out_of_order() {
+    let repo = TestRepo::initialized();
+    repo.ok(&[
+        "new",
+        "x",
+        "--severity",
+        "SEV3",
+        "--detected",
+        "2026-11-20 10:00",
+    ]);
+    hand_commit(&repo, "Bad times", |wt| {
+        let path = wt.join(incident_path(1));
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            "[times]",
+            "[times]\nstarted = 2026-12-01T00:00:00+09:00\nresolved = 2026-01-01T00:00:00+09:00",
+        );
+        std::fs::write(&path, text).unwrap();
+    });
+    let output = repo.run(&["check"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("detected (2026-11-20T10:00:00+09:00) is before started"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("resolved (2026-01-01T00:00:00+09:00) is before started"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("resolved (2026-01-01T00:00:00+09:00) is before detected"),
+        "{stdout}"
+    );
 }
