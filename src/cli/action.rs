@@ -2,7 +2,7 @@ use clap::{Args, Subcommand};
 
 use super::incident::parse_assignment;
 use super::{CmdResult, Ui};
-use crate::model::TimeContext;
+use crate::model::{ActionKind, TimeContext};
 use crate::ops::action::{self as ops, Filter, NewAction};
 use crate::render::postmortem::action_table;
 use crate::store::edit::Assignment;
@@ -25,9 +25,8 @@ process (how the team works). Have both prevent and detect/mitigate items."
         /// The incident, e.g. INC-42
         id: String,
         title: String,
-        /// prevent, detect, mitigate or process
         #[arg(long, value_name = "K")]
-        kind: String,
+        kind: ActionKind,
         #[arg(long, value_name = "WHO")]
         owner: Option<String>,
         /// Due date, YYYY-MM-DD
@@ -48,7 +47,7 @@ process (how the team works). Have both prevent and detect/mitigate items."
         #[arg(long, value_name = "WHO")]
         owner: Option<String>,
         #[arg(long, value_name = "K")]
-        kind: Option<String>,
+        kind: Option<ActionKind>,
         /// The day overdue is judged on (default: now)
         #[arg(long, value_name = "TIME")]
         as_of: Option<String>,
@@ -111,7 +110,7 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
             };
             let filter = Filter {
                 owner,
-                kind: kind.as_deref().map(ops::parse_kind).transpose()?,
+                kind,
                 open,
                 overdue,
             };

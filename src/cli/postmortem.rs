@@ -3,7 +3,7 @@ use clap::{Args, Subcommand};
 use super::incident::parse_assignment;
 use super::list::ShowFormat;
 use super::{CmdResult, Ui};
-use crate::model::TimeContext;
+use crate::model::{PostmortemStatus, TimeContext};
 use crate::ops::postmortem as ops;
 use crate::render::postmortem::{markdown, show};
 use crate::store::edit::Assignment;
@@ -47,7 +47,7 @@ kpt.keep, kpt.problem, kpt.try, lessons, links.\n\n",
     Status {
         id: String,
         /// draft, in_review or published
-        state: String,
+        state: PostmortemStatus,
     },
 }
 
@@ -87,7 +87,7 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
             }
         }
         PostmortemCommand::Status { id, state } => {
-            let written = ops::set_status(&store, &id, &state)?;
+            let written = ops::set_status(&store, &id, state)?;
             let (old, new) = written.value;
             eprintln!("postmortem {old} -> {new}");
         }

@@ -13,7 +13,7 @@ use crate::store::{Snapshot, Store, Written};
 
 pub struct NewAction {
     pub title: String,
-    pub kind: String,
+    pub kind: ActionKind,
     pub owner: Option<String>,
     pub due: Option<String>,
     pub link: Option<String>,
@@ -33,15 +33,6 @@ fn next_number(pm: &Postmortem, incident: &IncidentId) -> u32 {
         + 1
 }
 
-pub fn parse_kind(kind: &str) -> Result<ActionKind> {
-    kind.parse().map_err(|_| {
-        Error::invalid(format!(
-            "unknown action kind {kind:?}: expected one of {}",
-            ActionKind::names()
-        ))
-    })
-}
-
 fn text(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
@@ -53,7 +44,7 @@ pub fn add(store: &Store, incident: &str, new: &NewAction) -> Result<Written<Act
     if title.is_empty() {
         return Err(Error::invalid("the action title cannot be empty"));
     }
-    let kind = parse_kind(&new.kind)?;
+    let kind = new.kind;
     let due = text(new.due.as_deref()).map(Day::parse).transpose()?;
     update(store, incident, true, |pm| {
         let id = ActionId {

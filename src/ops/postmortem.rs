@@ -339,14 +339,8 @@ fn insert_after(table: &mut toml_edit::Table, anchor: &str, key: &str, value: Va
 pub fn set_status(
     store: &Store,
     id: &str,
-    status: &str,
+    status: PostmortemStatus,
 ) -> Result<Written<(PostmortemStatus, PostmortemStatus)>> {
-    let status: PostmortemStatus = status.parse().map_err(|_| {
-        Error::invalid(format!(
-            "unknown postmortem status {status:?}: expected one of {}",
-            PostmortemStatus::names()
-        ))
-    })?;
     update(store, id, false, |pm| {
         let old = pm.current.status;
         if old == status {
