@@ -11,7 +11,7 @@ use crate::render::incident::{list_table, markdown, show as show_text};
 #[derive(Args, Debug)]
 pub struct ListArgs {
     /// A status, or `open` for investigating, identified and mitigated
-    #[arg(long, value_name = "S|open")]
+    #[arg(long, value_name = "S|open", value_parser = status_filter())]
     status: Option<String>,
     #[arg(long, value_name = "S")]
     severity: Option<String>,
@@ -92,4 +92,11 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
         ShowFormat::Md => ui.print(&markdown(&loaded.value, zone))?,
     }
     Ok(0)
+}
+
+/// `open` or one of the statuses, so a typo is a usage error that lists the choices.
+fn status_filter() -> clap::builder::PossibleValuesParser {
+    let mut values = vec!["open"];
+    values.extend(crate::model::Status::NAMES);
+    clap::builder::PossibleValuesParser::new(values)
 }

@@ -679,8 +679,8 @@ fn list_filters_and_json_newest_first() {
     );
     assert_eq!(ids(&["list", "--until", "2026-11-05"]), ["INC-1"]);
     assert!(
-        repo.fails(1, &["list", "--status", "sleeping"])
-            .contains("unknown status")
+        repo.fails(2, &["list", "--status", "sleeping"])
+            .contains("[possible values: open, investigating")
     );
 }
 
