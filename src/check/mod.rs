@@ -173,7 +173,8 @@ pub fn check_incident(
         .is_some_and(|s| s.postmortem == PostmortemPolicy::Required)
     {
         for (i, entry) in incident.timeline.iter().enumerate() {
-            if entry.links.is_empty() && entry.kind != TimelineKind::Status {
+            let has_evidence = entry.links.iter().any(|link| !link.trim().is_empty());
+            if !has_evidence && entry.kind != TimelineKind::Status {
                 out.warning(
                     &[Step::Key("timeline"), Step::Index(i)],
                     format!(

@@ -174,7 +174,7 @@ pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
             let config = snapshot.config()?;
             let (_, loaded) = ops::load(&snapshot, &config, &args.id)?;
             if ui.json {
-                ui.print_json(&loaded.value.timeline)?;
+                ui.print_json(&loaded.value.chronological().timeline)?;
             } else {
                 let zone = TimeContext::wall_clock(config.zone()?).zone;
                 ui.page(&timeline_table(&loaded.value, zone, ui.palette))?;

@@ -84,7 +84,7 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
     let zone = config.zone()?;
     let (_, loaded) = load(&snapshot, &config, &args.id)?;
     if ui.json {
-        ui.print_json(&loaded.value)?;
+        ui.print_json(&loaded.value.chronological())?;
         return Ok(0);
     }
     match args.format {

@@ -54,6 +54,22 @@ pub struct Incident {
     pub timeline: Vec<TimelineEntry>,
 }
 
+impl Incident {
+    /// The incident with its timeline in time order. Entries are appended as they are
+    /// recorded, often late; equal times keep the order they were recorded in.
+    pub fn chronological(mut self) -> Incident {
+        self.timeline.sort_by_key(|entry| entry.at);
+        self
+    }
+
+    /// The timeline in time order, borrowed.
+    pub fn timeline_in_order(&self) -> Vec<&TimelineEntry> {
+        let mut entries: Vec<&TimelineEntry> = self.timeline.iter().collect();
+        entries.sort_by_key(|entry| entry.at);
+        entries
+    }
+}
+
 /// Changes in the code repository that caused or fixed the incident.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -336,6 +336,14 @@ pub fn add_timeline(
     if text.trim().is_empty() {
         return Err(Error::invalid("the timeline text cannot be empty"));
     }
+    if let Some(bad) = links
+        .iter()
+        .find(|l| l.trim().is_empty() || l.trim().contains(char::is_whitespace))
+    {
+        return Err(Error::invalid(format!(
+            "invalid evidence link {bad:?}: give the URL of the dashboard, log or chat message"
+        )));
+    }
     update(store, id, |edit| {
         let at = edit.at(at)?;
         edit.add_timeline(at, kind, text.trim(), links)?;

@@ -188,16 +188,9 @@ pub fn show(incident: &Incident, zone: Zone, palette: Palette) -> String {
     out
 }
 
-/// Entries in time order; entries are appended as they are recorded, often late.
-fn chronological(incident: &Incident) -> Vec<&TimelineEntry> {
-    let mut entries: Vec<&TimelineEntry> = incident.timeline.iter().collect();
-    entries.sort_by_key(|entry| entry.at);
-    entries
-}
-
 pub fn timeline_table(incident: &Incident, zone: Zone, palette: Palette) -> String {
     let mut table = Table::new(["AT", "KIND", "WHO", "TEXT"]);
-    for entry in chronological(incident) {
+    for entry in incident.timeline_in_order() {
         let mut text = entry.text.clone();
         for link in &entry.links {
             text.push_str(&format!(" {}", palette.dim(&format!("<{link}>"))));
@@ -273,7 +266,7 @@ pub fn markdown(incident: &Incident, zone: Zone) -> String {
 
 pub fn timeline_markdown(incident: &Incident, zone: Zone) -> String {
     let mut table = Table::new(["Time", "Kind", "Who", "What", "Evidence"]);
-    for entry in chronological(incident) {
+    for entry in incident.timeline_in_order() {
         table.row([
             short_time(entry.at, zone),
             entry.kind.to_string(),

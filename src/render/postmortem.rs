@@ -146,13 +146,6 @@ fn words(language: Language) -> &'static Words {
     }
 }
 
-/// A postmortem reads the timeline in time order, whatever order facts were recorded in.
-fn chronological(incident: &Incident) -> Incident {
-    let mut sorted = incident.clone();
-    sorted.timeline.sort_by_key(|entry| entry.at);
-    sorted
-}
-
 fn filled(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
@@ -249,7 +242,7 @@ fn action_cells(action: &Action) -> [String; 7] {
 /// The postmortem as a Markdown document, ready for a wiki page or a pull request.
 pub fn markdown(config: &Config, incident: &Incident, pm: &Postmortem, zone: Zone) -> String {
     let w = words(config.language);
-    let incident = &chronological(incident);
+    let incident = &incident.clone().chronological();
     let mut out = format!("# {}: {} {}\n\n", w.postmortem, incident.id, incident.title);
     let mut table = Table::new([w.field, w.value]);
     for (label, value) in facts(w, config, incident, pm, zone) {
@@ -339,7 +332,7 @@ pub fn show(
     palette: Palette,
 ) -> String {
     let w = words(config.language);
-    let incident = &chronological(incident);
+    let incident = &incident.clone().chronological();
     let mut out = format!(
         "{}  {}\n",
         palette.id(&incident.id),

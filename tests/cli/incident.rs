@@ -1113,3 +1113,54 @@ fn check_reports_every_time_out_of_order() {
         "{stdout}"
     );
 }
+
+#[test]
+fn evidence_links_must_be_urls_and_json_timelines_are_in_time_order() {
+    let repo = TestRepo::initialized();
+    repo.ok(&[
+        "new",
+        "x",
+        "--severity",
+        "SEV1",
+        "--detected",
+        "2026-11-23 09:00",
+    ]);
+    let tip = repo.tip();
+    for link in ["", "  ", "not a url"] {
+        let stderr = repo.fails(1, &["timeline", "INC-1", "add", "x", "--link", link]);
+        assert!(stderr.contains("invalid evidence link"), "{stderr}");
+    }
+    assert_eq!(repo.tip(), tip);
+    repo.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Late entry",
+        "--at",
+        "2026-11-23 09:30",
+    ]);
+    repo.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Early entry",
+        "--at",
+        "2026-11-23 09:05",
+    ]);
+    let texts = |value: &serde_json::Value| -> Vec<String> {
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        texts(&repo.json(&["timeline", "INC-1"])),
+        ["Early entry", "Late entry"]
+    );
+    assert_eq!(
+        texts(&repo.json(&["show", "INC-1"])["timeline"]),
+        ["Early entry", "Late entry"]
+    );
+}
