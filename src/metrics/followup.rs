@@ -56,6 +56,8 @@ pub fn action_rows(incidents: &[IncidentFacts], ctx: &Context<'_>) -> Vec<Action
                 .map(move |a| (i, a))
         })
         .filter(|(_, a)| a.status.is_open())
+        // As of a past day, an item added later did not exist yet.
+        .filter(|(_, a)| a.created.is_none_or(|created| created <= ctx.window.as_of))
         .map(|(incident, action)| action_row(incident, action, today, ctx.window.as_of))
         .collect();
     rows.sort_by(|a, b| {

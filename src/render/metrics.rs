@@ -175,9 +175,19 @@ pub fn bar(value: usize, max: usize, width: usize) -> String {
     out
 }
 
+/// Months shown in the terminal chart: a long window would otherwise print a row
+/// for every month back to its start.
+const TREND_MONTHS: usize = 24;
+
 fn trend_block(trend: &[(String, usize)]) -> String {
+    let cut = trend.len() > TREND_MONTHS;
+    let trend = &trend[trend.len().saturating_sub(TREND_MONTHS)..];
     let max = trend.iter().map(|(_, n)| *n).max().unwrap_or(0);
-    let mut out = String::from("incidents per month\n");
+    let mut out = String::from(if cut {
+        "incidents per month (the last 24 of the window)\n"
+    } else {
+        "incidents per month\n"
+    });
     for (month, n) in trend {
         let line = format!("  {month}  {:>4}  {}", n, bar(*n, max, 30));
         out.push_str(line.trim_end());
@@ -328,4 +338,17 @@ pub fn csv(overall: &Summary, groups: Option<&[Group]>) -> String {
         out.push_str(&csv::row(&fields));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_trend_chart_shows_at_most_two_years() {
+        let trend: Vec<(String, usize)> = (0..30).map(|m| (format!("m{m:02}"), m)).collect();
+        let chart = super::trend_block(&trend);
+        assert_eq!(chart.lines().count(), 1 + 24);
+        assert!(chart.starts_with("incidents per month (the last 24 of the window)"));
+        assert!(chart.contains("m29") && !chart.contains("m05"));
+        assert_eq!(super::trend_block(&trend[..3]).lines().count(), 4);
+    }
 }

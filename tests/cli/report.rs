@@ -181,3 +181,21 @@ fn postmortem_report_lists_overdue_then_in_review() {
         "{md}"
     );
 }
+
+#[test]
+fn action_report_as_of_a_past_day_leaves_out_items_added_later() {
+    let repo = follow_ups();
+    // The items were added on 2026-11-23 (the pinned clock); a day earlier none existed.
+    let earlier = repo.json(&["report", "actions", "--as-of", "2026-11-22"]);
+    assert_eq!(
+        earlier["actions"].as_array().map(Vec::len),
+        Some(0),
+        "{earlier}"
+    );
+    let later = repo.json(&["report", "actions", "--as-of", "2026-12-01"]);
+    assert_eq!(
+        later["actions"].as_array().map(Vec::len),
+        Some(4),
+        "{later}"
+    );
+}
