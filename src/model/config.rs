@@ -162,34 +162,59 @@ impl Config {
         allow_listed("team", name, self.teams.as_deref())
     }
 
-    /// Problems a person must fix in config.toml itself.
-    pub fn validate(&self) -> Vec<String> {
+    /// Problems a person must fix in config.toml itself, each with where it is.
+    pub fn validate(&self) -> Vec<ConfigProblem> {
         let mut problems = Vec::new();
+        let at = |key: &'static str, severity: Option<usize>, message: String| ConfigProblem {
+            key,
+            severity,
+            message,
+        };
         if let Err(e) = crate::model::id::validate_prefix(&self.id_prefix) {
-            problems.push(e.to_string());
+            problems.push(at("id_prefix", None, e.to_string()));
         }
         if let Err(e) = self.zone() {
-            problems.push(e.to_string());
+            problems.push(at("timezone", None, e.to_string()));
         }
         let mut seen = std::collections::HashSet::new();
-        for severity in &self.severity {
+        for (index, severity) in self.severity.iter().enumerate() {
             if !seen.insert(severity.name.as_str()) {
-                problems.push(format!("severity {:?} is defined twice", severity.name));
+                problems.push(at(
+                    "name",
+                    Some(index),
+                    format!("severity {:?} is defined twice", severity.name),
+                ));
             }
             if let Some(target) = &severity.ack_target
                 && parse_duration(target).is_err()
             {
-                problems.push(format!(
-                    "severity {}: ack_target {target:?} is not a duration like \"15m\"",
-                    severity.name
+                problems.push(at(
+                    "ack_target",
+                    Some(index),
+                    format!(
+                        "severity {}: ack_target {target:?} is not a duration like \"15m\"",
+                        severity.name
+                    ),
                 ));
             }
         }
         if self.severity.is_empty() {
-            problems.push("no [[severity]] levels are defined".to_string());
+            problems.push(at(
+                "severity",
+                None,
+                "no [[severity]] levels are defined".to_string(),
+            ));
         }
         problems
     }
+}
+
+/// A problem in config.toml: the key, inside the `index`th `[[severity]]` when given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub key: &'static str,
+    pub severity: Option<usize>,
+    pub message: String,
 }
 
 fn allow_listed(what: &str, name: &str, allowed: Option<&[String]>) -> Result<()> {

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, FileError, GitContext, Result};
 use crate::model::{Config, Incident, IncidentId, Postmortem};
+use crate::store::codec::{Located, Step};
 use crate::store::{codec, layout};
 
 pub struct Snapshot<'r> {
@@ -132,10 +133,18 @@ impl<'r> Snapshot<'r> {
         match self.load::<Config>(layout::CONFIG)? {
             Some(loaded) => {
                 if let Some(problem) = loaded.value.validate().into_iter().next() {
+                    let steps = match problem.severity {
+                        Some(index) => vec![
+                            Step::Key("severity"),
+                            Step::Index(index),
+                            Step::Key(problem.key),
+                        ],
+                        None => vec![Step::Key(problem.key)],
+                    };
                     return Err(Error::File(FileError {
                         path: layout::CONFIG.to_string(),
-                        line: None,
-                        message: format!("error: {problem}"),
+                        line: Located::new(&loaded.text).line(&steps).or(Some(1)),
+                        message: format!("error: {}", problem.message),
                     }));
                 }
                 Ok(loaded.value)

@@ -1164,3 +1164,37 @@ fn evidence_links_must_be_urls_and_json_timelines_are_in_time_order() {
         ["Early entry", "Late entry"]
     );
 }
+
+#[test]
+fn config_problems_point_at_their_line() {
+    let repo = TestRepo::initialized();
+    hand_commit(&repo, "Bad ack target", |wt| {
+        let path = wt.join("config.toml");
+        let text = std::fs::read_to_string(&path).unwrap().replacen(
+            "ack_target = \"15m\"",
+            "ack_target = \"soon\"",
+            1,
+        );
+        std::fs::write(&path, text).unwrap();
+    });
+    let line = repo
+        .file("config.toml")
+        .lines()
+        .position(|l| l.contains("\"soon\""))
+        .unwrap()
+        + 1;
+    let output = repo.run(&["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "config.toml:{line}: error: severity SEV2: ack_target \"soon\""
+        )),
+        "{stdout}"
+    );
+    let stderr = repo.fails(1, &["list"]);
+    assert!(
+        stderr.starts_with(&format!("error: config.toml:{line}: severity SEV2")),
+        "{stderr}"
+    );
+}
