@@ -149,9 +149,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         eprintln!("error: cannot change to {}: {e}", dir.display());
         return 1;
     }
-    let git_color_ui = git2::Config::open_default()
-        .ok()
-        .and_then(|c| c.get_string("color.ui").ok());
+    let git_color_ui = crate::store::git_config("color.ui");
     let ui = Ui {
         json: cli.json,
         palette: Palette::detect(cli.color, git_color_ui),

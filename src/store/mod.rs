@@ -333,6 +333,16 @@ impl Store {
     }
 }
 
+/// A git setting as git reads it here: the repository's config over the user's and the
+/// system's, or only those outside a repository.
+pub fn git_config(key: &str) -> Option<String> {
+    let config = match Repository::open_from_env() {
+        Ok(repo) => repo.config(),
+        Err(_) => git2::Config::open_default(),
+    };
+    config.ok()?.get_string(key).ok()
+}
+
 /// A year directory can hold thousands of entries. By default libgit2 re-hashes every
 /// object it reads and caches no tree over 4 KiB, so reading each incident of a large
 /// year re-parsed that year's tree every time (quadratic: 40 s for 10,000 incidents),

@@ -806,6 +806,10 @@ fn colour_only_when_asked_or_on_a_terminal() {
         !String::from_utf8_lossy(&no_color.stdout).contains('\x1b'),
         "NO_COLOR wins"
     );
+    // The repository's own color.ui counts, as it does for git.
+    repo.git(&["config", "color.ui", "always"]);
+    assert!(repo.ok(&["list"]).contains('\x1b'), "color.ui = always");
+    assert!(!repo.ok(&["list", "--color", "never"]).contains('\x1b'));
 }
 
 #[test]
