@@ -4,7 +4,7 @@
 //! when it is missing, unreadable or of another format. Never the only copy of anything.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -58,10 +58,6 @@ impl From<&CachedError> for FileError {
             message: e.message.clone(),
         }
     }
-}
-
-pub fn path(private_dir: &Path, refname: &str) -> PathBuf {
-    private_dir.join(format!("history-{}.json", refname.replace('/', "-")))
 }
 
 /// The cache for `refname`, or `None` when there is none worth trusting.

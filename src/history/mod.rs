@@ -30,7 +30,7 @@ pub fn load(store: &Store, snapshot: &Snapshot<'_>, progress: Progress<'_>) -> R
     let tip = snapshot
         .commit()
         .ok_or_else(|| Error::not_found("the incident branch has no commits yet"))?;
-    let path = cache::path(&store.private_dir(), store.refname());
+    let path = store.cache_file("history");
     let cached = cache::read(&path, store.refname());
     let mut fresh = cache::new(store.refname(), tip);
     let mut changed = true;

@@ -65,9 +65,7 @@ pub fn json_listing(
         .commit()
         .ok_or_else(|| Error::not_found("the incident branch has no commits yet"))?
         .to_string();
-    let path = store
-        .private_dir()
-        .join(format!("list-{}.json", store.refname().replace('/', "-")));
+    let path = store.cache_file("list");
     let cached = std::fs::read(&path)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<ListCache>(&bytes).ok())

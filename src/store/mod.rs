@@ -129,6 +129,13 @@ impl Store {
         self.repo.commondir().join("incident")
     }
 
+    /// A cache file under the private directory for this branch: `<kind>-<ref>.json`, with
+    /// the ref name escaped so that no two refs share a file (`a/b` and `a-b` differ).
+    pub fn cache_file(&self, kind: &str) -> PathBuf {
+        let escaped = self.refname.replace('%', "%25").replace('/', "%2F");
+        self.private_dir().join(format!("{kind}-{escaped}.json"))
+    }
+
     pub fn tip(&self) -> Result<Option<Oid>> {
         match self.repo.find_reference(&self.refname) {
             Ok(reference) => Ok(Some(
