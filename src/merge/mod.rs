@@ -355,17 +355,20 @@ impl<'r> Merger<'r> {
             }
             let our_uid = uid(&ours_snap, &mine.incident_path());
             let their_uid = uid(&theirs_snap, &their.incident_path());
-            let base_uid = base_snap.as_ref().and_then(|b| {
-                b.locate(&mine.id)
-                    .ok()
-                    .flatten()
-                    .and_then(|e| uid(b, &e.incident_path()))
-            });
-            if our_uid.is_some()
-                && their_uid.is_some()
-                && our_uid != their_uid
-                && our_uid != base_uid
-            {
+            let base_entry = match &base_snap {
+                Some(b) => b.locate(&mine.id)?.map(|e| (b, e)),
+                None => None,
+            };
+            let base_uid = base_entry
+                .as_ref()
+                .and_then(|(b, e)| uid(b, &e.incident_path()));
+            let collision = match (&our_uid, &their_uid) {
+                (Some(a), Some(b)) => a != b && Some(a) != base_uid.as_ref(),
+                // A side whose uid cannot be read: one incident only if the base had it,
+                // else two added independently; merging them would mix two incidents.
+                _ => base_entry.is_none(),
+            };
+            if collision {
                 collisions.push(mine.clone());
             }
         }
@@ -623,6 +626,32 @@ mod tests {
                 .is_none()
         );
         assert!(read(ONE).contains("related = [\"INC-3\"]"), "{}", read(ONE));
+    }
+
+    /// Two added incidents whose uids cannot be compared (ours does not parse) are never
+    /// merged into one directory.
+    #[test]
+    fn an_unreadable_added_incident_is_not_mixed_with_theirs() {
+        let r = Repo::new();
+        let config = ("config.toml", "id_prefix = \"INC\"\n");
+        let base = r.commit(&[config], &[]);
+        let broken = "id = \"INC-1\"\nuid = \n";
+        let pm = "incident = \"INC-1\"\n";
+        let ours = r.commit(
+            &[
+                config,
+                (ONE, broken),
+                ("incidents/2026/INC-1/postmortem.toml", pm),
+            ],
+            &[base],
+        );
+        let theirs = r.commit(&[config, (ONE, &incident("INC-1", "c", ""))], &[base]);
+        // Renumbering ours needs its file readable: the sync stops and names it.
+        let error = merge_commits(&r.repo, ours, theirs).err().expect("refused");
+        assert!(
+            error.to_string().starts_with(&format!("{ONE}:2:")),
+            "{error}"
+        );
     }
 
     #[test]
