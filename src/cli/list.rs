@@ -2,10 +2,11 @@ use clap::{Args, ValueEnum};
 
 use super::{CmdResult, Ui};
 use crate::model::TimeContext;
-use crate::ops::incident::load;
+use crate::ops::incident::{load, with_history_times};
 use crate::ops::list::{Filter, load_all, sort_newest_first};
 use crate::ops::list_cache::json_listing;
 use crate::render::incident::{list_table, markdown, show as show_text};
+use crate::render::progress::CommitProgress;
 
 /// List incidents, newest first
 #[derive(Args, Debug)]
@@ -87,9 +88,14 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
         ui.print_json(&loaded.value.chronological())?;
         return Ok(0);
     }
+    let mut progress = CommitProgress::new();
+    let (incident, from_history) =
+        with_history_times(&store, &snapshot, zone, loaded.value, &mut |done, total| {
+            progress.update(done, total)
+        })?;
     match args.format {
-        ShowFormat::Text => ui.page(&show_text(&loaded.value, zone, ui.palette))?,
-        ShowFormat::Md => ui.print(&markdown(&loaded.value, zone))?,
+        ShowFormat::Text => ui.page(&show_text(&incident, &from_history, zone, ui.palette))?,
+        ShowFormat::Md => ui.print(&markdown(&incident, &from_history, zone))?,
     }
     Ok(0)
 }

@@ -36,6 +36,21 @@ pub struct Moments {
     pub closed: Option<Seconds>,
 }
 
+impl Moments {
+    /// A time by its `[times]` name.
+    pub fn get(&self, name: &str) -> Option<Seconds> {
+        match name {
+            "started" => self.started,
+            "detected" => self.detected,
+            "acknowledged" => self.acknowledged,
+            "mitigated" => self.mitigated,
+            "resolved" => self.resolved,
+            "closed" => self.closed,
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostmortemFacts {
     pub status: PostmortemStatus,

@@ -123,6 +123,18 @@ impl Times {
         }
     }
 
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Option<Timestamp>> {
+        match name {
+            "started" => Some(&mut self.started),
+            "detected" => Some(&mut self.detected),
+            "acknowledged" => Some(&mut self.acknowledged),
+            "mitigated" => Some(&mut self.mitigated),
+            "resolved" => Some(&mut self.resolved),
+            "closed" => Some(&mut self.closed),
+            _ => None,
+        }
+    }
+
     /// Pairs that must be in order: (earlier, later).
     pub const ORDER: [(&'static str, &'static str); 7] = [
         ("started", "detected"),

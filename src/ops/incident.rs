@@ -433,3 +433,57 @@ pub fn short(text: &str, max: usize) -> String {
         format!("{cut}…")
     }
 }
+
+/// The names of the `[times]` the file leaves out although history can tell them: a
+/// state the incident has reached, a commander without an acknowledgement, detection.
+fn times_history_knows(incident: &Incident) -> Vec<&'static str> {
+    let t = &incident.times;
+    let mut missing = Vec::new();
+    if t.detected.is_none() {
+        missing.push("detected");
+    }
+    if t.acknowledged.is_none() && incident.commander.is_some() {
+        missing.push("acknowledged");
+    }
+    for state in [Status::Mitigated, Status::Resolved, Status::Closed] {
+        let key = state.time_key().expect("these states have times");
+        if incident.status.has_reached(state) && t.get(key).is_none() {
+            missing.push(key);
+        }
+    }
+    missing
+}
+
+/// The incident with the times its file leaves out filled in from history, as metrics
+/// see them, and the names of those times. Tool-written incidents carry their times, so
+/// the history is only read for hand-edited ones.
+pub fn with_history_times(
+    store: &Store,
+    snapshot: &Snapshot<'_>,
+    zone: crate::model::Zone,
+    mut incident: Incident,
+    progress: crate::history::Progress<'_>,
+) -> Result<(Incident, Vec<&'static str>)> {
+    let missing = times_history_knows(&incident);
+    if missing.is_empty() {
+        return Ok((incident, missing));
+    }
+    let history = crate::history::load(store, snapshot, progress)?;
+    let Some(facts) = history.incidents.iter().find(|f| f.id == incident.id) else {
+        return Ok((incident, Vec::new()));
+    };
+    let at = |seconds: Option<i64>| {
+        seconds
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+            .map(|t| Timestamp(zone.convert(t.fixed_offset())))
+    };
+    let mut filled = Vec::new();
+    for name in missing {
+        if let (Some(value), Some(slot)) = (at(facts.times.get(name)), incident.times.get_mut(name))
+        {
+            *slot = Some(value);
+            filled.push(name);
+        }
+    }
+    Ok((incident, filled))
+}

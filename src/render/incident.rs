@@ -96,7 +96,9 @@ pub fn durations(incident: &Incident) -> Vec<(&'static str, &'static str, &'stat
     .collect()
 }
 
-pub fn show(incident: &Incident, zone: Zone, palette: Palette) -> String {
+/// The full view. `from_history` names the times the file leaves out that were taken
+/// from the branch's history, which are marked so.
+pub fn show(incident: &Incident, from_history: &[&str], zone: Zone, palette: Palette) -> String {
     let mut out = format!(
         "{}  {}\n",
         palette.id(&incident.id),
@@ -166,10 +168,16 @@ pub fn show(incident: &Incident, zone: Zone, palette: Palette) -> String {
     if !times.is_empty() {
         out.push_str(&format!("\n{}\n", palette.bold("Times")));
         for (name, t) in times {
+            let origin = if from_history.contains(&name) {
+                FROM_HISTORY
+            } else {
+                ""
+            };
             out.push_str(&format!(
-                "  {}  {}\n",
+                "  {}  {}{}\n",
                 palette.dim(&format!("{name:<12}")),
-                full_time(t, zone)
+                full_time(t, zone),
+                palette.dim(origin)
             ));
         }
         for (name, from, to, seconds) in durations(incident) {
@@ -217,7 +225,10 @@ fn indent(text: &str) -> String {
         .collect()
 }
 
-pub fn markdown(incident: &Incident, zone: Zone) -> String {
+/// How a time taken from history rather than the file is marked.
+const FROM_HISTORY: &str = "  (from history)";
+
+pub fn markdown(incident: &Incident, from_history: &[&str], zone: Zone) -> String {
     let mut out = format!("# {}: {}\n\n", incident.id, incident.title);
     let mut facts = Table::new(["Field", "Value"]);
     facts.row(["Severity".to_string(), incident.severity.clone()]);
@@ -236,7 +247,12 @@ pub fn markdown(incident: &Incident, zone: Zone) -> String {
     }
     for name in crate::model::Times::NAMES {
         if let Some(t) = incident.times.get(name) {
-            facts.row([capitalize(name), full_time(t, zone)]);
+            let origin = if from_history.contains(&name) {
+                FROM_HISTORY
+            } else {
+                ""
+            };
+            facts.row([capitalize(name), format!("{}{origin}", full_time(t, zone))]);
         }
     }
     for (name, from, to, seconds) in durations(incident) {

@@ -1202,3 +1202,45 @@ fn config_problems_point_at_their_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn show_fills_times_the_file_leaves_out_from_history() {
+    let repo = TestRepo::initialized();
+    repo.ok(&[
+        "new",
+        "Queue stuck",
+        "--severity",
+        "SEV3",
+        "--started",
+        "2026-11-23 09:40",
+    ]);
+    repo.tick(20 * 60);
+    repo.ok(&["status", "INC-1", "resolved"]);
+    repo.tick(60);
+    // Someone tidies the file by hand and drops the times; history still knows them.
+    hand_commit(&repo, "Tidy", |wt| {
+        let path = wt.join(incident_path(1));
+        let text: String = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("resolved =") && !l.starts_with("mitigated ="))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&path, text).unwrap();
+    });
+    let shown = repo.ok(&["show", "INC-1"]);
+    assert!(
+        shown.contains("resolved      2026-11-23 10:20:00 +09:00  (from history)"),
+        "{shown}"
+    );
+    assert!(shown.contains("time to resolve       40m 00s"), "{shown}");
+    let md = repo.ok(&["show", "INC-1", "--format", "md"]);
+    assert!(
+        md.contains("2026-11-23 10:20:00 +09:00  (from history)"),
+        "{md}"
+    );
+    assert!(
+        repo.json(&["show", "INC-1"])["times"]["resolved"].is_null(),
+        "JSON is the file as stored"
+    );
+}
