@@ -39,6 +39,20 @@ impl Error {
     pub fn not_found(message: impl Into<String>) -> Self {
         Error::NotFound(message.into())
     }
+
+    /// A problem with the file at `path` as a finding to report while reading on (a file
+    /// that does not parse, or is missing); any other error is returned to stop the read.
+    pub fn into_file_error(self, path: String) -> Result<FileError> {
+        match self {
+            Error::File(e) => Ok(e),
+            Error::NotFound(message) => Ok(FileError {
+                path,
+                line: None,
+                message: format!("error: {message}"),
+            }),
+            other => Err(other),
+        }
+    }
 }
 
 /// `PATH:LINE: message`, the shape editors and CI annotate.

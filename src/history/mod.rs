@@ -87,20 +87,9 @@ fn refresh_files(
             continue;
         }
         let mut errors = Vec::new();
-        let mut note = |e: Error, path: String| match e {
-            Error::File(e) => {
-                errors.push(cache::CachedError::from(&e));
-                Ok(())
-            }
-            Error::NotFound(message) => {
-                errors.push(cache::CachedError {
-                    path,
-                    line: None,
-                    message: format!("error: {message}"),
-                });
-                Ok(())
-            }
-            e => Err(e),
+        let mut note = |e: Error, path: String| -> Result<()> {
+            errors.push(cache::CachedError::from(&e.into_file_error(path)?));
+            Ok(())
         };
         let facts = match snapshot.incident(&entry) {
             Ok(incident) => {

@@ -20,13 +20,7 @@ pub fn load_all(snapshot: &Snapshot<'_>) -> Result<(Vec<Listed>, Vec<FileError>)
                 entry,
                 incident: loaded.value,
             }),
-            Err(Error::File(e)) => broken.push(e),
-            Err(Error::NotFound(message)) => broken.push(FileError {
-                path: entry.incident_path(),
-                line: None,
-                message: format!("error: {message}"),
-            }),
-            Err(e) => return Err(e),
+            Err(e) => broken.push(e.into_file_error(entry.incident_path())?),
         }
     }
     Ok((listed, broken))

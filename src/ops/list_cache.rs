@@ -137,16 +137,10 @@ fn refresh(
                 Some(CachedIncident::new(entry.id.number, &loaded.value)),
                 None,
             ),
-            Err(Error::File(e)) => (None, Some(CachedError::from(&e))),
-            Err(Error::NotFound(message)) => (
+            Err(e) => (
                 None,
-                Some(CachedError {
-                    path: entry.incident_path(),
-                    line: None,
-                    message: format!("error: {message}"),
-                }),
+                Some(CachedError::from(&e.into_file_error(entry.incident_path())?)),
             ),
-            Err(e) => return Err(e),
         };
         dirs.insert(
             entry.dir.clone(),
