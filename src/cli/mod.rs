@@ -100,6 +100,11 @@ impl Ui {
         })
     }
 
+    /// Output written piece by piece, through the pager on a terminal.
+    pub fn stream(&self) -> pager::Stream {
+        pager::Stream::open(self.pager && !self.json)
+    }
+
     pub fn print(&self, text: &str) -> Result<(), Error> {
         pager::emit(text, false).map_err(|e| Error::Io {
             context: "could not write output".into(),

@@ -49,20 +49,22 @@ pub struct FieldChange {
 }
 
 /// The audit trail of the branch up to `tip`, newest first; only `dir` when given, and
-/// at most `limit` commits.
+/// at most `limit` commits. Each event goes to `sink` as soon as it is read, so a long
+/// history is shown as it is walked; the sink returns `false` to stop early.
 pub fn events(
     repo: &Repository,
     tip: Oid,
     dir: Option<&str>,
     limit: Option<usize>,
     progress: Progress<'_>,
-) -> Result<Vec<Event>> {
+    sink: &mut dyn FnMut(Event) -> Result<bool>,
+) -> Result<()> {
     let commits = walk::commits(repo, tip, None)?;
     let mut reader = TreeReader::new(repo)?;
-    let mut events = Vec::new();
+    let mut emitted = 0;
     let total = commits.len();
     for (done, oid) in commits.iter().enumerate() {
-        if limit.is_some_and(|n| events.len() >= n) {
+        if limit.is_some_and(|n| emitted >= n) {
             break;
         }
         if done % 256 == 0 {
@@ -106,7 +108,8 @@ pub fn events(
         }
         let author = commit.author();
         let when = author.when();
-        events.push(Event {
+        emitted += 1;
+        let more = sink(Event {
             commit: oid.to_string(),
             author: author.name().unwrap_or("?").to_string(),
             email: author.email().unwrap_or("").to_string(),
@@ -114,10 +117,13 @@ pub fn events(
             subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
                 .into_owned(),
             files,
-        });
+        })?;
+        if !more {
+            break;
+        }
     }
     progress(total, total);
-    Ok(events)
+    Ok(())
 }
 
 fn commit_time(when: git2::Time) -> Timestamp {

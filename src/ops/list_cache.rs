@@ -139,7 +139,9 @@ fn refresh(
             ),
             Err(e) => (
                 None,
-                Some(CachedError::from(&e.into_file_error(entry.incident_path())?)),
+                Some(CachedError::from(
+                    &e.into_file_error(entry.incident_path())?,
+                )),
             ),
         };
         dirs.insert(

@@ -1,22 +1,22 @@
 //! `log`: the audit trail of one incident or of the whole branch, newest first.
 
+use git2::Oid;
+
 use crate::error::Result;
 use crate::history::Progress;
 use crate::history::audit::{self, Event};
 use crate::model::{IncidentId, Zone};
 use crate::store::Store;
 
-pub struct LogResult {
-    pub events: Vec<Event>,
+/// What a `log` walks: from which tip, which incident's directory (all when `None`),
+/// and the zone its times are shown in.
+pub struct LogScope {
+    tip: Oid,
+    dir: Option<String>,
     pub zone: Zone,
 }
 
-pub fn log(
-    store: &Store,
-    id: Option<&str>,
-    limit: Option<usize>,
-    progress: Progress<'_>,
-) -> Result<LogResult> {
+pub fn scope(store: &Store, id: Option<&str>) -> Result<LogScope> {
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
     let dir = match id {
@@ -29,9 +29,27 @@ pub fn log(
     let tip = snapshot
         .commit()
         .expect("a snapshot of the branch tip has a commit");
-    let events = audit::events(store.repo(), tip, dir.as_deref(), limit, progress)?;
-    Ok(LogResult {
-        events,
+    Ok(LogScope {
+        tip,
+        dir,
         zone: config.zone()?,
     })
+}
+
+/// Sends each event of `scope` to `sink` as it is read, newest first, at most `limit`.
+pub fn log(
+    store: &Store,
+    scope: &LogScope,
+    limit: Option<usize>,
+    progress: Progress<'_>,
+    sink: &mut dyn FnMut(Event) -> Result<bool>,
+) -> Result<()> {
+    audit::events(
+        store.repo(),
+        scope.tip,
+        scope.dir.as_deref(),
+        limit,
+        progress,
+        sink,
+    )
 }

@@ -84,35 +84,31 @@ fn change_lines(change: &FieldChange, zone: Zone, palette: Palette) -> Vec<Strin
     vec![format!("{}: {text}", change.field)]
 }
 
-pub fn text(events: &[Event], zone: Zone, palette: Palette) -> String {
-    let mut out = String::new();
-    for event in events {
-        if !out.is_empty() {
-            out.push('\n');
-        }
+/// One commit of the audit trail, as `git log` shows a commit: header, then the files
+/// and their field-level changes.
+pub fn event_text(event: &Event, zone: Zone, palette: Palette) -> String {
+    let mut out = format!(
+        "{} {}\n",
+        palette.id(&format!(
+            "commit {}",
+            &event.commit[..event.commit.len().min(12)]
+        )),
+        event.subject
+    );
+    out.push_str(&format!("Author: {} <{}>\n", event.author, event.email));
+    out.push_str(&format!(
+        "Date:   {}\n",
+        zone.convert(event.date.0).format("%Y-%m-%d %H:%M:%S %:z")
+    ));
+    for file in &event.files {
         out.push_str(&format!(
-            "{} {}\n",
-            palette.id(&format!(
-                "commit {}",
-                &event.commit[..event.commit.len().min(12)]
-            )),
-            event.subject
+            "\n    {} {}\n",
+            palette.bold(&file.path),
+            palette.dim(&format!("({})", file.op))
         ));
-        out.push_str(&format!("Author: {} <{}>\n", event.author, event.email));
-        out.push_str(&format!(
-            "Date:   {}\n",
-            zone.convert(event.date.0).format("%Y-%m-%d %H:%M:%S %:z")
-        ));
-        for file in &event.files {
-            out.push_str(&format!(
-                "\n    {} {}\n",
-                palette.bold(&file.path),
-                palette.dim(&format!("({})", file.op))
-            ));
-            for change in &file.changes {
-                for line in change_lines(change, zone, palette) {
-                    out.push_str(&format!("      {line}\n"));
-                }
+        for change in &file.changes {
+            for line in change_lines(change, zone, palette) {
+                out.push_str(&format!("      {line}\n"));
             }
         }
     }
