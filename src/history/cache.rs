@@ -13,7 +13,7 @@ use crate::history::derive::Derived;
 use crate::metrics::IncidentFacts;
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CacheFile {
@@ -29,6 +29,8 @@ pub struct CacheFile {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CachedDir {
     pub tree: String,
+    /// The key of its derived facts: the incident's uid (see `derive::identity`).
+    pub identity: String,
     pub facts: Option<IncidentFacts>,
     pub errors: Vec<CachedError>,
 }

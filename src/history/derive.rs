@@ -77,7 +77,7 @@ impl Derived {
             let Some(id) = action.id.filter(|id| !id.trim().is_empty()) else {
                 continue;
             };
-            let derived = self.actions.entry(id).or_default();
+            let derived = self.actions.entry(action_key(&id).to_string()).or_default();
             earliest(&mut derived.created, time);
             if action.status.as_deref() == Some(ActionStatus::Done.as_str()) {
                 earliest(&mut derived.done, time);
@@ -94,19 +94,38 @@ struct IncidentVersion {
     status: Option<String>,
     #[serde(default)]
     commander: Option<String>,
+    #[serde(default)]
+    uid: Option<String>,
 }
 
 impl IncidentVersion {
     fn read(text: &str) -> Option<IncidentVersion> {
-        if let Some(fast) = top_level_strings(text, &["status", "commander"]) {
+        if let Some(fast) = top_level_strings(text, &["status", "commander", "uid"]) {
             let mut values = fast.into_iter();
             return Some(IncidentVersion {
                 status: values.next().flatten(),
                 commander: values.next().flatten(),
+                uid: values.next().flatten(),
             });
         }
         toml::from_str(text).ok()
     }
+}
+
+/// Which incident a version of incident.toml belongs to, whatever directory it is in:
+/// its `uid` (sync may renumber an incident and move its directory), else the directory.
+pub fn identity(incident_text: Option<&str>, dir: &str) -> String {
+    incident_text
+        .and_then(IncidentVersion::read)
+        .and_then(|v| v.uid)
+        .filter(|uid| !uid.trim().is_empty())
+        .unwrap_or_else(|| format!("dir:{dir}"))
+}
+
+/// An action item's key within its incident: `A3` of `INC-7.A3`, which stays the same
+/// when the incident is renumbered.
+pub fn action_key(id: &str) -> &str {
+    id.rsplit_once('.').map_or(id, |(_, number)| number)
 }
 
 #[derive(Deserialize)]
@@ -212,10 +231,25 @@ mod tests {
         derived.see_postmortem(&pm("open"), 10);
         derived.see_postmortem(&pm("done"), 50);
         derived.see_postmortem(&pm("done"), 70);
-        let action = &derived.actions["INC-1.A1"];
+        let action = &derived.actions[action_key("INC-1.A1")];
         assert_eq!((action.created, action.done), (Some(10), Some(50)));
         // Order does not matter: an earlier commit seen later still wins.
         derived.see_postmortem(&pm("done"), 40);
-        assert_eq!(derived.actions["INC-1.A1"].done, Some(40));
+        assert_eq!(derived.actions["A1"].done, Some(40));
+    }
+
+    #[test]
+    fn facts_follow_the_incident_not_its_directory() {
+        let text = "id = \"INC-3\"\nuid = \"4f1c\"\nstatus = \"resolved\"\n";
+        assert_eq!(identity(Some(text), "incidents/2026/INC-3"), "4f1c");
+        assert_eq!(
+            identity(Some("id = 3"), "incidents/2026/INC-3"),
+            "dir:incidents/2026/INC-3"
+        );
+        assert_eq!(
+            identity(None, "incidents/2026/INC-3"),
+            "dir:incidents/2026/INC-3"
+        );
+        assert_eq!(action_key("INC-3.A12"), action_key("INC-5.A12"));
     }
 }

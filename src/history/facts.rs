@@ -82,7 +82,7 @@ pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
             postmortem.published_at = derived.published;
         }
         for action in &mut postmortem.actions {
-            let history = derived.actions.get(&action.id);
+            let history = derived.actions.get(super::derive::action_key(&action.id));
             action.created = history.and_then(|h| h.created);
             if action.done_at.is_none() && action.status == ActionStatus::Done {
                 action.done_at = history.and_then(|h| h.done);

@@ -112,10 +112,19 @@ fn refresh_files(
                 None
             }
         };
+        let identity = derive::identity(
+            snapshot
+                .read_in(&entry, crate::store::layout::INCIDENT_FILE)
+                .ok()
+                .flatten()
+                .as_deref(),
+            &entry.dir,
+        );
         files.insert(
             entry.dir.clone(),
             cache::CachedDir {
                 tree,
+                identity,
                 facts,
                 errors,
             },
@@ -127,10 +136,10 @@ fn refresh_files(
 fn resolve(cache: cache::CacheFile) -> History {
     let mut incidents = Vec::with_capacity(cache.files.len());
     let mut broken = Vec::new();
-    for (dir, cached) in cache.files {
+    for cached in cache.files.into_values() {
         broken.extend(cached.errors.iter().map(FileError::from));
         if let Some(mut facts) = cached.facts {
-            facts::apply_history(&mut facts, cache.derived.get(&dir));
+            facts::apply_history(&mut facts, cache.derived.get(&cached.identity));
             incidents.push(facts);
         }
     }

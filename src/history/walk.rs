@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use git2::{Oid, Repository, Sort};
 
 use crate::error::{Error, GitContext, Result};
-use crate::history::derive::Derived;
+use crate::history::derive::{self, Derived};
 use crate::history::tree::{IncidentFile, Touched, TreeReader};
 
 /// Reports (done, total) commits; called often, so it must be cheap.
@@ -90,7 +90,17 @@ pub fn derive(
         for t in touched(repo, &mut reader, &commit, None)? {
             let Some(blob) = t.blob else { continue };
             let text = read_text(repo, blob)?;
-            let entry = derived.entry(t.dir).or_default();
+            // Facts belong to the incident, not to its directory: read whose this is.
+            let incident_text = match t.file {
+                IncidentFile::Incident => Some(text.clone()),
+                IncidentFile::Postmortem => reader
+                    .blob_at(commit.tree_id(), &t.dir, IncidentFile::Incident)?
+                    .map(|b| read_text(repo, b))
+                    .transpose()?,
+            };
+            let entry = derived
+                .entry(derive::identity(incident_text.as_deref(), &t.dir))
+                .or_default();
             match t.file {
                 IncidentFile::Incident => entry.see_incident(&text, time),
                 IncidentFile::Postmortem => entry.see_postmortem(&text, time),

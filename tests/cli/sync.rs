@@ -414,3 +414,69 @@ fn sync_errors_are_clean() {
     let stderr = fresh.fails(1, &["sync"]);
     assert!(stderr.contains("git incident init"), "{stderr}");
 }
+
+/// History follows an incident across a renumbering: each clone's action item keeps
+/// the time it was really added, and neither inherits the other's.
+#[test]
+fn renumbered_incidents_keep_their_own_history() {
+    const DAY: i64 = 86_400;
+    let team = Team::new();
+    let bob = team.clone();
+    // Day 0: Alice, offline, opens INC-1 with an action item.
+    team.alice
+        .ok(&["new", "Alice's outage", "--severity", "SEV2"]);
+    team.alice.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Alice's item",
+        "--kind",
+        "detect",
+        "--owner",
+        "ana",
+        "--due",
+        "2026-12-30",
+    ]);
+    // Day 5: Bob, offline too, opens his own INC-1 and publishes first.
+    bob.tick(5 * DAY);
+    bob.ok(&["new", "Bob's outage", "--severity", "SEV2"]);
+    bob.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Bob's item",
+        "--kind",
+        "detect",
+        "--owner",
+        "bo",
+        "--due",
+        "2026-12-30",
+    ]);
+    sync(&bob);
+    // Day 10: Alice syncs; her incident is renumbered to INC-2.
+    team.alice.tick(10 * DAY);
+    assert!(sync(&team.alice).contains("renumbered INC-1 -> INC-2"));
+    let report = team
+        .alice
+        .json(&["report", "actions", "--as-of", "2026-12-03T10:00:00+09:00"]);
+    let days_open = |title: &str| -> i64 {
+        report["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["title"] == title)
+            .unwrap()["days_open"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(
+        days_open("Alice's item"),
+        10,
+        "added on day 0, not at the merge: {report}"
+    );
+    assert_eq!(
+        days_open("Bob's item"),
+        5,
+        "added on day 5, not Alice's day 0: {report}"
+    );
+}
