@@ -91,8 +91,11 @@ fn refresh_files(
             errors.push(cache::CachedError::from(&e.into_file_error(path)?));
             Ok(())
         };
+        // Whose history applies: the incident's uid, read from the file just parsed.
+        let mut identity = derive::identity(None, &entry.dir);
         let facts = match snapshot.incident(&entry) {
             Ok(incident) => {
+                identity = derive::identity(Some(&incident.text), &entry.dir);
                 // A postmortem that does not parse is reported; the incident still counts.
                 let postmortem = match snapshot.postmortem(&entry) {
                     Ok(p) => p,
@@ -112,14 +115,6 @@ fn refresh_files(
                 None
             }
         };
-        let identity = derive::identity(
-            snapshot
-                .read_in(&entry, crate::store::layout::INCIDENT_FILE)
-                .ok()
-                .flatten()
-                .as_deref(),
-            &entry.dir,
-        );
         files.insert(
             entry.dir.clone(),
             cache::CachedDir {

@@ -78,6 +78,7 @@ pub fn derive(
 ) -> Result<()> {
     let commits = commits(repo, tip, since)?;
     let mut reader = TreeReader::new(repo)?;
+    let mut identities: HashMap<Oid, String> = HashMap::new();
     let total = commits.len();
     for (done, oid) in commits.iter().enumerate() {
         if done % 256 == 0 {
@@ -90,17 +91,30 @@ pub fn derive(
         for t in touched(repo, &mut reader, &commit, None)? {
             let Some(blob) = t.blob else { continue };
             let text = read_text(repo, blob)?;
-            // Facts belong to the incident, not to its directory: read whose this is.
-            let incident_text = match t.file {
-                IncidentFile::Incident => Some(text.clone()),
-                IncidentFile::Postmortem => reader
-                    .blob_at(commit.tree_id(), &t.dir, IncidentFile::Incident)?
-                    .map(|b| read_text(repo, b))
-                    .transpose()?,
+            // Facts belong to the incident, not to its directory: whose is this? Known by
+            // the incident.toml blob beside it, which most commits have already seen.
+            let incident_blob = match t.file {
+                IncidentFile::Incident => Some(blob),
+                IncidentFile::Postmortem => {
+                    reader.blob_at(commit.tree_id(), &t.dir, IncidentFile::Incident)?
+                }
             };
-            let entry = derived
-                .entry(derive::identity(incident_text.as_deref(), &t.dir))
-                .or_default();
+            let identity = match incident_blob.and_then(|b| identities.get(&b)) {
+                Some(known) => known.clone(),
+                None => {
+                    let incident_text = match (t.file, incident_blob) {
+                        (IncidentFile::Incident, _) => Some(text.clone()),
+                        (_, Some(b)) => Some(read_text(repo, b)?),
+                        (_, None) => None,
+                    };
+                    let identity = derive::identity(incident_text.as_deref(), &t.dir);
+                    if let Some(b) = incident_blob {
+                        identities.insert(b, identity.clone());
+                    }
+                    identity
+                }
+            };
+            let entry = derived.entry(identity).or_default();
             match t.file {
                 IncidentFile::Incident => entry.see_incident(&text, time),
                 IncidentFile::Postmortem => entry.see_postmortem(&text, time),
