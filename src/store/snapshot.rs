@@ -14,6 +14,9 @@ pub struct Snapshot<'r> {
     tree: Option<Tree<'r>>,
 }
 
+/// The lowest and highest incident number in a year.
+type NumberRange = (u32, u32);
+
 /// An incident's directory on the branch.
 #[derive(Debug, Clone)]
 pub struct IncidentEntry {
@@ -195,47 +198,65 @@ impl<'r> Snapshot<'r> {
         Ok((entries, strays))
     }
 
-    /// The directory of one incident: a scan of each year's raw tree, not a parse of it
-    /// (a year can hold thousands of incidents, and a write reads the same raw tree again).
+    /// The directory of one incident, reading as few year trees as it can: numbers are
+    /// allocated in increasing order and an incident's year is the year it was created,
+    /// so each year's numbers follow the previous year's and a binary search over the
+    /// years finds it. Anything out of that order (a hand-moved directory) is still found
+    /// by a scan of the years not yet read. A duplicated ID is `check`'s to report.
     pub fn locate(&self, id: &IncidentId) -> Result<Option<IncidentEntry>> {
         let Some((root, Some(ObjectType::Tree))) = self.entry_id(layout::INCIDENTS_DIR) else {
             return Ok(None);
         };
-        let name = id.to_string();
+        let mut years: Vec<(i32, Oid)> = Vec::new();
+        for entry in self.subtree(root)?.iter() {
+            if let (Some(year), Some(ObjectType::Tree)) = (
+                entry.name().ok().and_then(|n| n.parse::<i32>().ok()),
+                entry.kind(),
+            ) {
+                years.push((year, entry.id()));
+            }
+        }
+        years.sort_unstable();
         let odb = self
             .repo
             .odb()
             .context(|| "could not open the object database".into())?;
-        let mut found: Option<IncidentEntry> = None;
-        for year_entry in self.subtree(root)?.iter() {
-            let Some(year) = year_entry.name().ok().and_then(|n| n.parse::<i32>().ok()) else {
-                continue;
-            };
-            if year_entry.kind() != Some(ObjectType::Tree) {
-                continue;
-            }
+        let name = id.to_string();
+        // One year: the incident if it is there, and the range of numbers the year holds.
+        let found = |index: usize| -> Result<(Option<IncidentEntry>, Option<NumberRange>)> {
+            let (year, tree) = years[index];
             let raw = odb
-                .read(year_entry.id())
+                .read(tree)
                 .context(|| format!("could not read {}/{year}", layout::INCIDENTS_DIR))?;
-            if let Some(tree) = super::tree::find_subtree(raw.data(), &name)? {
-                let dir = format!("{}/{year}/{name}", layout::INCIDENTS_DIR);
-                // Two directories with one ID (a hand copy, a bad merge): acting on either
-                // would be a guess, so say so instead.
-                if let Some(other) = &found {
-                    return Err(Error::Conflict(format!(
-                        "{id} exists twice, in {} and {dir}; `git incident check` reports it: give one a new ID by hand",
-                        other.dir
-                    )));
-                }
-                found = Some(IncidentEntry {
-                    id: id.clone(),
-                    year,
-                    dir,
-                    tree,
-                });
+            let entry = super::tree::find_subtree(raw.data(), &name)?.map(|tree| IncidentEntry {
+                id: id.clone(),
+                year,
+                dir: format!("{}/{year}/{name}", layout::INCIDENTS_DIR),
+                tree,
+            });
+            Ok((entry, super::tree::number_range(raw.data(), &id.prefix)?))
+        };
+        let mut read = vec![false; years.len()];
+        let (mut low, mut high) = (0, years.len());
+        while low < high {
+            let middle = (low + high) / 2;
+            read[middle] = true;
+            let (entry, range) = found(middle)?;
+            if entry.is_some() {
+                return Ok(entry);
+            }
+            match range {
+                Some((first, _)) if id.number < first => high = middle,
+                Some((_, last)) if id.number > last => low = middle + 1,
+                _ => break,
             }
         }
-        Ok(found)
+        for index in (0..years.len()).filter(|i| !read[*i]) {
+            if let (Some(entry), _) = found(index)? {
+                return Ok(Some(entry));
+            }
+        }
+        Ok(None)
     }
 
     /// A file inside an incident's directory, read from the directory's own tree.
@@ -300,5 +321,67 @@ impl<'r> Snapshot<'r> {
 
     pub fn postmortem(&self, entry: &IncidentEntry) -> Result<Option<Loaded<Postmortem>>> {
         self.load_in(entry, layout::POSTMORTEM_FILE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Years in number order are found by the search; a directory moved by hand into
+    /// another year is found by the scan that follows it.
+    #[test]
+    fn locate_finds_incidents_in_any_year() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let blob = repo.blob(b"x").unwrap();
+        let mut tree = None;
+        let mut place = |year: i32, number: u32| {
+            let path = format!("incidents/{year}/INC-{number}/incident.toml");
+            let parts: Vec<&str> = path.split('/').collect();
+            tree = crate::store::update_tree(&repo, tree, &parts, Some(blob)).unwrap();
+        };
+        for (year, numbers) in [
+            (2020, 1..=3),
+            (2021, 4..=6),
+            (2022, 7..=9),
+            (2023, 10..=12),
+            (2024, 13..=15),
+        ] {
+            for n in numbers {
+                place(year, n);
+            }
+        }
+        place(2021, 99);
+        let tree = repo.find_tree(tree.unwrap()).unwrap();
+        let sig = git2::Signature::new("t", "t@t", &git2::Time::new(0, 0)).unwrap();
+        let commit = repo.commit(None, &sig, &sig, "c", &tree, &[]).unwrap();
+        let snapshot = Snapshot::at_commit(&repo, commit).unwrap();
+        for (number, year) in [
+            (1, 2020),
+            (6, 2021),
+            (8, 2022),
+            (12, 2023),
+            (15, 2024),
+            (99, 2021),
+        ] {
+            let entry = snapshot
+                .locate(&IncidentId::new("INC", number))
+                .unwrap()
+                .unwrap();
+            assert_eq!(entry.year, year, "INC-{number}");
+        }
+        assert!(
+            snapshot
+                .locate(&IncidentId::new("INC", 16))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            snapshot
+                .locate(&IncidentId::new("OPS", 1))
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -75,6 +75,22 @@ pub fn find_subtree(raw: &[u8], name: &str) -> Result<Option<Oid>> {
     Ok(None)
 }
 
+/// The lowest and highest incident number under `prefix` among the raw tree's entries.
+pub fn number_range(raw: &[u8], prefix: &str) -> Result<Option<(u32, u32)>> {
+    let mut range: Option<(u32, u32)> = None;
+    for entry in entries(raw)? {
+        let number = std::str::from_utf8(entry.name)
+            .ok()
+            .and_then(|name| name.strip_prefix(prefix))
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|n| n.parse::<u32>().ok());
+        if let Some(n) = number {
+            range = Some(range.map_or((n, n), |(low, high)| (low.min(n), high.max(n))));
+        }
+    }
+    Ok(range)
+}
+
 /// `raw` with `name` set to `(mode, id)`, or removed when `None`.
 pub fn splice(raw: &[u8], name: &str, replacement: Option<(&[u8], Oid)>) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(raw.len() + name.len() + 32);
