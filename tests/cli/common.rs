@@ -86,6 +86,16 @@ impl TestRepo {
         self.cmd(args).output().expect("binary runs")
     }
 
+    /// Runs `git incident edit ARGS` with `editor` as git's editor.
+    pub fn edit(&self, args: &[&str], editor: impl AsRef<std::ffi::OsStr>) -> Output {
+        let mut all = vec!["edit"];
+        all.extend_from_slice(args);
+        self.cmd(&all)
+            .env("GIT_EDITOR", editor)
+            .output()
+            .expect("binary runs")
+    }
+
     /// Runs and asserts success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
@@ -162,4 +172,14 @@ impl TestRepo {
 /// Path of incident `n` created in the test year.
 pub fn incident_path(n: u32) -> String {
     format!("incidents/2026/INC-{n}/incident.toml")
+}
+
+/// Asserts that a command succeeded, showing its stderr when it did not.
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstderr: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -1,4 +1,4 @@
-use crate::common::{TestRepo, incident_path};
+use crate::common::{TestRepo, assert_success, incident_path};
 
 #[test]
 fn walkthrough_records_an_incident_one_commit_per_change() {
@@ -96,11 +96,7 @@ fn commits_follow_gits_identity_rules_and_fill_times_with_the_committer_date() {
         .env("GIT_COMMITTER_DATE", "2026-11-23T11:30:00+09:00")
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let log = repo.git(&[
         "log",
         "-1",
@@ -147,11 +143,7 @@ fn parallel_writers_on_one_incident_lose_nothing() {
         .collect();
     for writer in writers {
         let output = writer.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
     }
     let incident = repo.json(&["show", "INC-1"]);
     let mut texts: Vec<String> = incident["timeline"]
@@ -561,16 +553,8 @@ fn edit_commits_a_valid_result_and_keeps_a_refused_one() {
         "good-editor",
         "sed -i 's/^title = .*/title = \"Login fails for SSO users\"/' \"$1\"",
     );
-    let output = repo
-        .cmd(&["edit", "INC-1"])
-        .env("GIT_EDITOR", &good)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = repo.edit(&["INC-1"], &good);
+    assert_success(&output);
     assert_eq!(
         repo.git(&["log", "-1", "--format=%s", "incidents"]).trim(),
         "INC-1: edit incident.toml (title)"
@@ -585,11 +569,7 @@ fn edit_commits_a_valid_result_and_keeps_a_refused_one() {
         "broken-editor",
         "sed -i 's/^severity = .*/severity = SEV2 oops/' \"$1\"",
     );
-    let output = repo
-        .cmd(&["edit", "INC-1"])
-        .env("GIT_EDITOR", &broken)
-        .output()
-        .unwrap();
+    let output = repo.edit(&["INC-1"], &broken);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let line = repo
@@ -609,23 +589,12 @@ fn edit_commits_a_valid_result_and_keeps_a_refused_one() {
         "fix-editor",
         "grep -q 'SEV2 oops' \"$1\" && sed -i 's/^severity = .*/severity = \"SEV1\"/' \"$1\"",
     );
-    let output = repo
-        .cmd(&["edit", "INC-1"])
-        .env("GIT_EDITOR", &fix)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = repo.edit(&["INC-1"], &fix);
+    assert_success(&output);
     assert_eq!(repo.json(&["show", "INC-1"])["severity"], "SEV1");
     // An editor that changes nothing commits nothing.
     let tip = repo.tip();
-    repo.cmd(&["edit", "INC-1"])
-        .env("GIT_EDITOR", "true")
-        .output()
-        .unwrap();
+    repo.edit(&["INC-1"], "true");
     assert_eq!(repo.tip(), tip);
 }
 
@@ -860,11 +829,7 @@ fn bash_completion_through_gits_shim() {
             .args(["-c", &program])
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         String::from_utf8(output.stdout).unwrap().trim().to_string()
     };
     assert_eq!(complete("git incident sta"), "status");
@@ -893,11 +858,7 @@ fn pager_only_on_a_terminal() {
         .env("TERM", "xterm")
         .output()
         .expect("script runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let paged = std::fs::read_to_string(&marker).expect("the pager ran");
     assert!(paged.contains("Paged"), "{paged}");
     std::fs::remove_file(&marker).unwrap();
@@ -919,25 +880,13 @@ fn resuming_a_kept_edit_does_not_overwrite_newer_changes() {
         "broken",
         "sed -i 's/^title = .*/title = \"SSO login fails\"\\nbad line/' \"$1\"",
     );
-    let refused = repo
-        .cmd(&["edit", "INC-1"])
-        .env("GIT_EDITOR", &broken)
-        .output()
-        .unwrap();
+    let refused = repo.edit(&["INC-1"], &broken);
     assert_eq!(refused.status.code(), Some(1));
     // A teammate changes another field meanwhile.
     repo.ok(&["set", "INC-1", "summary=Found by the on-call"]);
     let fix = repo.script("fix", "sed -i '/^bad line$/d' \"$1\"");
-    let output = repo
-        .cmd(&["edit", "INC-1"])
-        .env("GIT_EDITOR", &fix)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = repo.edit(&["INC-1"], &fix);
+    assert_success(&output);
     let incident = repo.json(&["show", "INC-1"]);
     assert_eq!(incident["title"], "SSO login fails", "the kept edit landed");
     assert_eq!(
@@ -950,19 +899,11 @@ fn resuming_a_kept_edit_does_not_overwrite_newer_changes() {
         "clashing",
         "sed -i 's/^title = .*/title = \"Login broken\"\\nbad line/' \"$1\"",
     );
-    let refused = repo
-        .cmd(&["edit", "INC-1"])
-        .env("GIT_EDITOR", &clashing)
-        .output()
-        .unwrap();
+    let refused = repo.edit(&["INC-1"], &clashing);
     assert_eq!(refused.status.code(), Some(1));
     repo.ok(&["set", "INC-1", "title=Login fails for everyone"]);
     let tip = repo.tip();
-    let output = repo
-        .cmd(&["edit", "INC-1"])
-        .env("GIT_EDITOR", &fix)
-        .output()
-        .unwrap();
+    let output = repo.edit(&["INC-1"], &fix);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
