@@ -275,13 +275,16 @@ pub fn markdown(incident: &Incident, from_history: &[&str], zone: Zone) -> Strin
     }
     if !incident.timeline.is_empty() {
         out.push_str("\n## Timeline\n\n");
-        out.push_str(&timeline_markdown(incident, zone));
+        out.push_str(&timeline_markdown(incident, zone, TIMELINE_COLUMNS));
     }
     out
 }
 
-pub fn timeline_markdown(incident: &Incident, zone: Zone) -> String {
-    let mut table = Table::new(["Time", "Kind", "Who", "What", "Evidence"]);
+/// Column headers of the Markdown timeline, in English.
+pub const TIMELINE_COLUMNS: [&str; 5] = ["Time", "Kind", "Who", "What", "Evidence"];
+
+pub fn timeline_markdown(incident: &Incident, zone: Zone, columns: [&str; 5]) -> String {
+    let mut table = Table::new(columns);
     for entry in incident.timeline_in_order() {
         table.row([
             short_time(entry.at, zone),

@@ -6,7 +6,9 @@ use crate::model::time::format_duration;
 use crate::model::{Action, Config, Incident, Language, Postmortem, Zone};
 use crate::ops::action::Listed;
 use crate::ops::template::due_date;
-use crate::render::incident::{durations, full_time, timeline_markdown, timeline_table};
+use crate::render::incident::{
+    TIMELINE_COLUMNS, durations, full_time, timeline_markdown, timeline_table,
+};
 use crate::render::{Palette, Table};
 
 /// Headings and labels, in English and Japanese.
@@ -30,6 +32,7 @@ struct Words {
     detection: &'static str,
     response: &'static str,
     timeline: &'static str,
+    timeline_columns: [&'static str; 5],
     root_cause: &'static str,
     whys: &'static str,
     contributing_factors: &'static str,
@@ -77,6 +80,7 @@ const EN: Words = Words {
     detection: "Detection",
     response: "Response",
     timeline: "Timeline",
+    timeline_columns: TIMELINE_COLUMNS,
     root_cause: "Root cause",
     whys: "5 Whys",
     contributing_factors: "Contributing factors",
@@ -124,6 +128,7 @@ const JA: Words = Words {
     detection: "検知",
     response: "対応",
     timeline: "タイムライン",
+    timeline_columns: ["時刻", "種別", "記録者", "内容", "根拠"],
     root_cause: "根本原因",
     whys: "なぜなぜ分析",
     contributing_factors: "寄与要因",
@@ -254,7 +259,7 @@ pub fn markdown(config: &Config, incident: &Incident, pm: &Postmortem, zone: Zon
     }
     if !incident.timeline.is_empty() {
         out.push_str(&format!("\n## {}\n\n", w.timeline));
-        out.push_str(&timeline_markdown(incident, zone));
+        out.push_str(&timeline_markdown(incident, zone, w.timeline_columns));
     }
     let cause = &pm.root_cause;
     let statement = filled(&cause.statement);
