@@ -4,9 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::metrics::{
-    ActionFacts, Context, IncidentFacts, Seconds, action_overdue, day_of, postmortem_due,
-};
+use crate::metrics::{ActionFacts, Context, IncidentFacts, Seconds, day_of, postmortem_due};
 use crate::model::{ActionKind, ActionStatus, PostmortemPolicy, PostmortemStatus};
 
 pub const UNASSIGNED: &str = "(unassigned)";
@@ -78,7 +76,7 @@ fn action_row(
     today: NaiveDate,
     as_of: Seconds,
 ) -> ActionRow {
-    let overdue = action_overdue(action, today);
+    let overdue = action.status.is_overdue(action.due, today);
     ActionRow {
         owner: owner_of(action.owner.as_ref()),
         id: action.id.clone(),

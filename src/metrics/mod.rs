@@ -242,10 +242,7 @@ fn is_published(incident: &IncidentFacts) -> bool {
 /// When a required, unpublished postmortem falls due: resolution plus the severity's
 /// `postmortem_due_days`.
 pub fn postmortem_due(incident: &IncidentFacts, config: &Config) -> Option<Seconds> {
-    let days = config
-        .severity(&incident.severity)
-        .and_then(|s| s.postmortem_due_days)?;
-    Some(incident.times.resolved? + i64::from(days) * DAY)
+    config.postmortem_due(&incident.severity, incident.times.resolved?)
 }
 
 fn postmortem_figures(counted: &[&IncidentFacts], ctx: &Context<'_>) -> PostmortemFigures {
@@ -277,11 +274,6 @@ fn postmortem_figures(counted: &[&IncidentFacts], ctx: &Context<'_>) -> Postmort
     }
 }
 
-/// Open or in progress, with a due date before the `as_of` day.
-pub fn action_overdue(action: &ActionFacts, today: NaiveDate) -> bool {
-    action.status.is_open() && action.due.is_some_and(|due| due < today)
-}
-
 fn action_figures(counted: &[&IncidentFacts], ctx: &Context<'_>) -> ActionFigures {
     let actions: Vec<&ActionFacts> = counted
         .iter()
@@ -307,7 +299,10 @@ fn action_figures(counted: &[&IncidentFacts], ctx: &Context<'_>) -> ActionFigure
         open: count(&[ActionStatus::Open, ActionStatus::InProgress]),
         done: count(&[ActionStatus::Done]),
         wont_do: count(&[ActionStatus::WontDo]),
-        overdue: actions.iter().filter(|a| action_overdue(a, today)).count(),
+        overdue: actions
+            .iter()
+            .filter(|a| a.status.is_overdue(a.due, today))
+            .count(),
         time_to_done: Figure::of(
             actions
                 .iter()

@@ -129,6 +129,13 @@ impl Config {
         self.severity.iter().find(|s| s.name == name)
     }
 
+    /// When a postmortem for an incident of `severity` resolved at `resolved` (Unix
+    /// seconds) falls due: `postmortem_due_days` after resolution; `None` without a deadline.
+    pub fn postmortem_due(&self, severity: &str, resolved: i64) -> Option<i64> {
+        let days = self.severity(severity)?.postmortem_due_days?;
+        resolved.checked_add(i64::from(days) * 86_400)
+    }
+
     pub fn zone(&self) -> Result<Zone> {
         Zone::from_config(self.timezone.as_deref())
     }

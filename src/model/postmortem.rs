@@ -131,4 +131,10 @@ impl ActionStatus {
     pub fn is_open(self) -> bool {
         matches!(self, ActionStatus::Open | ActionStatus::InProgress)
     }
+
+    /// Overdue: still open or in progress with a due date before `today` (an item due
+    /// today is not overdue yet).
+    pub fn is_overdue(self, due: Option<chrono::NaiveDate>, today: chrono::NaiveDate) -> bool {
+        self.is_open() && due.is_some_and(|due| due < today)
+    }
 }

@@ -205,10 +205,6 @@ pub struct Filter {
     pub overdue: bool,
 }
 
-pub fn is_overdue(action: &Action, as_of: NaiveDate) -> bool {
-    action.status.is_open() && action.due.is_some_and(|due| due.0 < as_of)
-}
-
 impl Filter {
     pub fn matches(&self, listed: &Listed) -> bool {
         let action = &listed.action;
@@ -252,7 +248,7 @@ pub fn list_all(
         for action in actions {
             listed.push(Listed {
                 incident: entry.id.to_string(),
-                overdue: is_overdue(&action, as_of),
+                overdue: action.status.is_overdue(action.due.map(|d| d.0), as_of),
                 action,
             });
         }

@@ -146,12 +146,12 @@ fn guide(language: Language) -> &'static Guide {
     }
 }
 
-/// The date a postmortem should be published by: resolution + the severity's
-/// `postmortem_due_days`. `None` until the incident is resolved or when no deadline is set.
+/// The date a postmortem should be published by, in the team's zone: the day the
+/// deadline metrics use (`Config::postmortem_due`) falls on. `None` until the incident is resolved or when no deadline is set.
 pub fn due_date(config: &Config, incident: &Incident, zone: Zone) -> Option<NaiveDate> {
-    let days = config.severity(&incident.severity)?.postmortem_due_days?;
-    let resolved = zone.convert(incident.times.resolved?.0).date_naive();
-    resolved.checked_add_days(chrono::Days::new(u64::from(days)))
+    let due = config.postmortem_due(&incident.severity, incident.times.resolved?.timestamp())?;
+    let due = chrono::DateTime::from_timestamp(due, 0)?.fixed_offset();
+    Some(zone.convert(due).date_naive())
 }
 
 fn comment(text: &str) -> String {
