@@ -9,6 +9,7 @@ use git2::{ObjectType, Odb, Oid};
 
 use crate::error::{Error, GitContext, Result};
 use crate::store::layout;
+use crate::store::tree::{RawEntry, git_order, next_entry};
 
 /// One entry of a tree object.
 #[derive(Debug, Clone)]
@@ -22,22 +23,13 @@ pub struct TreeEntry {
 /// hundreds of entries, and a walk compares two of them for every commit.
 pub struct RawTree(Vec<u8>);
 
-/// An entry as it sits in the raw tree.
-#[derive(Clone, Copy)]
-struct RawEntry<'a> {
-    name: &'a [u8],
-    oid: &'a [u8],
-    is_tree: bool,
-}
-
-impl RawEntry<'_> {
-    fn owned(self) -> Option<TreeEntry> {
-        Some(TreeEntry {
-            name: std::str::from_utf8(self.name).ok()?.into(),
-            oid: Oid::from_bytes(self.oid).ok()?,
-            is_tree: self.is_tree,
-        })
-    }
+/// An entry as owned data, or `None` for a name that is not UTF-8 or a bad id.
+fn owned(entry: RawEntry<'_>) -> Option<TreeEntry> {
+    Some(TreeEntry {
+        name: std::str::from_utf8(entry.name).ok()?.into(),
+        oid: Oid::from_bytes(entry.id).ok()?,
+        is_tree: entry.is_tree(),
+    })
 }
 
 impl RawTree {
@@ -92,27 +84,6 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
         i += 1;
     }
     i
-}
-
-/// `<mode> <name>\0<20-byte id>`; `None` on malformed data.
-fn next_entry(data: &[u8]) -> Option<(RawEntry<'_>, &[u8])> {
-    let space = data.iter().position(|&b| b == b' ')?;
-    let mode = &data[..space];
-    let rest = &data[space + 1..];
-    let nul = rest.iter().position(|&b| b == 0)?;
-    let name = &rest[..nul];
-    let rest = &rest[nul + 1..];
-    if rest.len() < 20 {
-        return None;
-    }
-    Some((
-        RawEntry {
-            name,
-            oid: &rest[..20],
-            is_tree: mode == b"40000",
-        },
-        &rest[20..],
-    ))
 }
 
 type Entries = Rc<RawTree>;
@@ -202,7 +173,7 @@ impl<'r> TreeReader<'r> {
             .entries(tree)?
             .iter()
             .find(|e| e.name == name.as_bytes())
-            .and_then(RawEntry::owned))
+            .and_then(owned))
     }
 
     fn subtree(&mut self, tree: Option<Oid>, name: &str) -> Result<Option<Oid>> {
@@ -327,8 +298,7 @@ impl<'r> TreeReader<'r> {
         // by that key finds every added, removed and changed entry in one pass.
         let mut out = Vec::new();
         let owned = |e: RawEntry<'_>| {
-            e.owned()
-                .ok_or_else(|| Error::invalid("a tree entry has a name that is not UTF-8"))
+            owned(e).ok_or_else(|| Error::invalid("a tree entry has a name that is not UTF-8"))
         };
         let (mut xs, mut ys) = (
             RawEntries::new(&a.0[start..]),
@@ -345,7 +315,7 @@ impl<'r> TreeReader<'r> {
             match order {
                 std::cmp::Ordering::Equal => {
                     let (old, new) = (x.expect("compared"), y.expect("compared"));
-                    if old.oid != new.oid {
+                    if old.id != new.id {
                         let (old, new) = (owned(old)?, owned(new)?);
                         out.push((old.name.to_string(), Some(old), Some(new)));
                     } else if xs.rest == ys.rest {
@@ -385,17 +355,6 @@ impl<'r> TreeReader<'r> {
             .filter(|e| !e.is_tree)
             .map(|e| e.oid))
     }
-}
-
-fn git_order(x: &RawEntry<'_>, y: &RawEntry<'_>) -> std::cmp::Ordering {
-    fn key<'a>(e: &RawEntry<'a>) -> impl Iterator<Item = &'a u8> {
-        let suffix: &'static [u8] = if e.is_tree { b"/" } else { b"" };
-        e.name.iter().chain(suffix.iter())
-    }
-    if x.name == y.name && x.is_tree == y.is_tree {
-        return std::cmp::Ordering::Equal;
-    }
-    key(x).cmp(key(y))
 }
 
 #[cfg(test)]

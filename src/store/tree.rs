@@ -17,54 +17,69 @@ pub const FILE_MODE: &[u8] = b"100644";
 pub const TREE_MODE: &[u8] = b"40000";
 
 /// One entry of a raw tree: `<mode> <name>\0<20-byte id>`.
-struct RawEntry<'a> {
-    mode: &'a [u8],
-    name: &'a [u8],
-    id: &'a [u8],
-    bytes: &'a [u8],
+#[derive(Clone, Copy)]
+pub(crate) struct RawEntry<'a> {
+    pub mode: &'a [u8],
+    pub name: &'a [u8],
+    pub id: &'a [u8],
+    /// The whole entry, to copy it unchanged.
+    pub bytes: &'a [u8],
+}
+
+impl RawEntry<'_> {
+    pub fn is_tree(&self) -> bool {
+        self.mode == TREE_MODE
+    }
+}
+
+/// The first entry of `data` and the rest; `None` on malformed data.
+pub(crate) fn next_entry(data: &[u8]) -> Option<(RawEntry<'_>, &[u8])> {
+    let space = data.iter().position(|&b| b == b' ')?;
+    let nul = space + data[space..].iter().position(|&b| b == 0)?;
+    let end = nul.checked_add(21)?;
+    if data.len() < end {
+        return None;
+    }
+    let entry = RawEntry {
+        mode: &data[..space],
+        name: &data[space + 1..nul],
+        id: &data[nul + 1..end],
+        bytes: &data[..end],
+    };
+    Some((entry, &data[end..]))
 }
 
 fn entries(raw: &[u8]) -> Result<Vec<RawEntry<'_>>> {
-    let corrupt =
-        || Error::invalid("a tree object on the incident branch is corrupt; run `git fsck`");
     let mut out = Vec::new();
     let mut rest = raw;
     while !rest.is_empty() {
-        let space = rest.iter().position(|&b| b == b' ').ok_or_else(corrupt)?;
-        let nul = space
-            + rest[space..]
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or_else(corrupt)?;
-        let end = nul + 1 + 20;
-        if rest.len() < end {
-            return Err(corrupt());
-        }
-        out.push(RawEntry {
-            mode: &rest[..space],
-            name: &rest[space + 1..nul],
-            id: &rest[nul + 1..end],
-            bytes: &rest[..end],
-        });
-        rest = &rest[end..];
+        let (entry, next) = next_entry(rest).ok_or_else(|| {
+            Error::invalid("a tree object on the incident branch is corrupt; run `git fsck`")
+        })?;
+        out.push(entry);
+        rest = next;
     }
     Ok(out)
 }
 
-/// git sorts tree entries by name, comparing a directory as if its name ended in '/'.
-fn sort_key(name: &[u8], mode: &[u8]) -> Vec<u8> {
-    let mut key = name.to_vec();
-    if mode == TREE_MODE {
-        key.push(b'/');
+/// git's order of tree entries: by name, a directory compared as if its name ended
+/// in '/'.
+pub(crate) fn git_order(x: &RawEntry<'_>, y: &RawEntry<'_>) -> std::cmp::Ordering {
+    fn key<'a>(e: &RawEntry<'a>) -> impl Iterator<Item = &'a u8> {
+        let suffix: &'static [u8] = if e.is_tree() { b"/" } else { b"" };
+        e.name.iter().chain(suffix.iter())
     }
-    key
+    if x.name == y.name && x.is_tree() == y.is_tree() {
+        return std::cmp::Ordering::Equal;
+    }
+    key(x).cmp(key(y))
 }
 
 /// The id of `name` in the raw tree, if it is a directory.
 pub fn find_subtree(raw: &[u8], name: &str) -> Result<Option<Oid>> {
     for entry in entries(raw)? {
         if entry.name == name.as_bytes() {
-            if entry.mode != TREE_MODE {
+            if !entry.is_tree() {
                 return Ok(None);
             }
             return Oid::from_bytes(entry.id)
@@ -94,7 +109,12 @@ pub fn number_range(raw: &[u8], prefix: &str) -> Result<Option<(u32, u32)>> {
 /// `raw` with `name` set to `(mode, id)`, or removed when `None`.
 pub fn splice(raw: &[u8], name: &str, replacement: Option<(&[u8], Oid)>) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(raw.len() + name.len() + 32);
-    let new_key = replacement.map(|(mode, _)| sort_key(name.as_bytes(), mode));
+    let new = replacement.map(|(mode, _)| RawEntry {
+        mode,
+        name: name.as_bytes(),
+        id: &[],
+        bytes: &[],
+    });
     let mut placed = false;
     let place = |out: &mut Vec<u8>| {
         if let Some((mode, id)) = replacement {
@@ -110,8 +130,8 @@ pub fn splice(raw: &[u8], name: &str, replacement: Option<(&[u8], Oid)>) -> Resu
             continue;
         }
         if !placed
-            && let Some(key) = &new_key
-            && sort_key(entry.name, entry.mode) > *key
+            && let Some(new) = &new
+            && git_order(&entry, new).is_gt()
         {
             place(&mut out);
             placed = true;
