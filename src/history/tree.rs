@@ -134,12 +134,7 @@ const RECENT_TREES: usize = 64;
 
 impl<'r> TreeReader<'r> {
     pub fn new(repo: &'r git2::Repository) -> Result<Self> {
-        // libgit2 re-hashes every object it reads, which is a third of a history walk;
-        // git itself only checks hashes when objects arrive (fetch, fsck), and so do we.
-        git2::opts::strict_hash_verification(false);
-        // Its object cache keeps every commit a walk visits (up to 256 MB) although each is
-        // read once or twice; our own small cache of recent trees is what gets reused.
-        git2::opts::enable_caching(false);
+        crate::store::tune_libgit2_for_walks();
         Ok(TreeReader {
             odb: repo
                 .odb()

@@ -1,5 +1,7 @@
 //! Which files differ between two versions of the branch, by blob id, descending only
 //! into subtrees whose ids differ (a handful of reads however many incidents exist).
+//! Every path counts here (config.toml, schemas, stray files), as `review` and
+//! `check --base` need; the history walk's reader follows only incident files.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -368,6 +368,14 @@ fn tune_libgit2() {
     });
 }
 
+/// For the rest of a process that walks the history: libgit2's object cache would keep
+/// every commit visited (up to its 512 MB limit) though each is read once or twice; the
+/// walk keeps its own small cache of recent trees instead. The process's reads of the
+/// tip after that are few, so they do without the tree cache `tune_libgit2` set up.
+pub fn tune_libgit2_for_walks() {
+    git2::opts::enable_caching(false);
+}
+
 fn checked_out(branch: &str, path: Option<&Path>) -> Error {
     let place = path.map(|p| p.display().to_string()).unwrap_or_default();
     Error::Conflict(format!(
