@@ -6,6 +6,7 @@ use super::{CmdResult, Ui};
 use crate::error::{Error, GitContext};
 use crate::model::IncidentId;
 use crate::ops::edit::{EditedFile, commit, rebase_draft, validate};
+use crate::store::identity::read_git_var;
 
 /// Edit an incident (or its postmortem) in git's editor
 #[derive(Args, Debug)]
@@ -118,16 +119,12 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
 }
 
 fn run_editor(file: &std::path::Path) -> Result<(), Error> {
-    let output = Command::new("git")
-        .args(["var", "GIT_EDITOR"])
-        .output()
-        .context(|| "cannot run git".into())?;
-    let editor = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    if !output.status.success() || editor.is_empty() {
-        return Err(Error::invalid(
-            "no editor configured: set GIT_EDITOR, core.editor, VISUAL or EDITOR",
-        ));
-    }
+    let editor = read_git_var(None, "GIT_EDITOR")
+        .ok()
+        .filter(|editor| !editor.is_empty())
+        .ok_or_else(|| {
+            Error::invalid("no editor configured: set GIT_EDITOR, core.editor, VISUAL or EDITOR")
+        })?;
     let status = Command::new("sh")
         .arg("-c")
         .arg(format!("{editor} \"$@\""))

@@ -69,15 +69,9 @@ pub fn emit(text: &str, page: bool) -> std::io::Result<()> {
 
 /// `git var GIT_PAGER` applies git's precedence: `GIT_PAGER`, `core.pager`, `PAGER`, `less`.
 fn pager_command() -> Option<String> {
-    let output = Command::new("git")
-        .args(["var", "GIT_PAGER"])
-        .output()
-        .ok()?;
-    let pager = String::from_utf8(output.stdout).ok()?.trim().to_string();
-    if !output.status.success() || pager.is_empty() || pager == "cat" {
-        return None;
-    }
-    Some(pager)
+    crate::store::identity::read_git_var(None, "GIT_PAGER")
+        .ok()
+        .filter(|pager| !pager.is_empty() && pager != "cat")
 }
 
 fn spawn_pager(pager: &str) -> std::io::Result<Child> {

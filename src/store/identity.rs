@@ -36,21 +36,31 @@ pub fn committer(git_dir: &Path) -> Result<Ident> {
 }
 
 fn git_var(git_dir: &Path, var: &str) -> Result<Ident> {
-    let output = Command::new("git")
-        .arg("--git-dir")
-        .arg(git_dir)
+    let line = read_git_var(Some(git_dir), var).map_err(|why| {
+        Error::invalid(format!(
+            "could not determine your identity ({var}); set it with `git config user.name` and `git config user.email`\n{why}"
+        ))
+    })?;
+    parse_ident(&line)
+        .ok_or_else(|| Error::invalid(format!("git printed an identity we cannot read for {var}")))
+}
+
+/// A value `git var` computes by git's own precedence rules (identities, editor, pager),
+/// for the repository at `git_dir` or the one around the current directory; the reason
+/// when git cannot say.
+pub fn read_git_var(git_dir: Option<&Path>, var: &str) -> std::result::Result<String, String> {
+    let mut command = Command::new("git");
+    if let Some(dir) = git_dir {
+        command.arg("--git-dir").arg(dir);
+    }
+    let output = command
         .args(["var", var])
         .output()
-        .map_err(|e| Error::invalid(format!("could not run git to read your identity: {e}")))?;
+        .map_err(|e| format!("could not run git: {e}"))?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(Error::invalid(format!(
-            "could not determine your identity ({var}); set it with `git config user.name` and `git config user.email`\n{}",
-            stderr.trim()
-        )));
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
     }
-    parse_ident(String::from_utf8_lossy(&output.stdout).trim())
-        .ok_or_else(|| Error::invalid(format!("git printed an identity we cannot read for {var}")))
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
 /// `Name <email> 1700000000 +0900`
