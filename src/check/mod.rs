@@ -89,6 +89,31 @@ impl<'a> FileFindings<'a> {
     }
 }
 
+/// Refuses a write that would add errors to a file, listing them. Errors the file had
+/// already (a hand edit, a severity since removed from config.toml) do not block
+/// unrelated changes; they are matched by message, as lines move while a file is edited.
+pub fn refuse_new_errors(what: &str, before: &[Finding], after: &[Finding]) -> crate::Result<()> {
+    let is_new = |f: &&Finding| {
+        f.level == Level::Error
+            && !before
+                .iter()
+                .any(|old| old.level == Level::Error && old.message == f.message)
+    };
+    let added: Vec<String> = after
+        .iter()
+        .filter(is_new)
+        .map(Finding::to_string)
+        .collect();
+    if added.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::Error::invalid(format!(
+            "refusing to write an invalid {what}:\n{}",
+            added.join("\n")
+        )))
+    }
+}
+
 /// Findings for one incident file; the parsed incident when it parses.
 pub fn check_incident(
     config: &Config,

@@ -2,7 +2,7 @@
 
 use toml_edit::{DocumentMut, Item, Table, Value};
 
-use crate::check::{Level, check_incident};
+use crate::check::{self, check_incident};
 use crate::error::{Error, Result};
 use crate::model::{
     Config, Detection, Incident, IncidentId, Status, TimeContext, TimelineKind, Timestamp,
@@ -84,7 +84,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             tree: git2::Oid::ZERO_SHA1,
         };
         let text = new_incident_text(&incident);
-        refuse_errors(&config, &entry, &text)?;
+        check::refuse_new_errors("incident", &[], &check_incident(&config, &entry, &text).1)?;
         let change = Change::new(format!("{id}: open {severity} {:?}", incident.title))
             .put(entry.incident_path(), text)
             .trailer("Incident", id.to_string());
@@ -138,23 +138,6 @@ pub fn new_incident_text(incident: &Incident) -> String {
     format!("{}\n{doc}", layout::schema_directive(layout::INCIDENT_FILE))
 }
 
-fn refuse_errors(config: &Config, entry: &IncidentEntry, text: &str) -> Result<()> {
-    let (_, findings) = check_incident(config, entry, text);
-    let errors: Vec<String> = findings
-        .iter()
-        .filter(|f| f.level == Level::Error)
-        .map(|f| f.to_string())
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
-            "refusing to write an invalid incident:\n{}",
-            errors.join("\n")
-        )))
-    }
-}
-
 /// What an edit of one incident sees: its document, its current values, and the context.
 pub struct IncidentEdit<'a> {
     pub id: IncidentId,
@@ -196,7 +179,11 @@ pub fn update<T>(
         };
         let (subject, value) = f(&mut edit)?;
         let text = edit.doc.to_string();
-        refuse_errors(&config, &entry, &text)?;
+        check::refuse_new_errors(
+            "incident",
+            &check_incident(&config, &entry, &loaded.text).1,
+            &check_incident(&config, &entry, &text).1,
+        )?;
         let change = Change::new(format!("{}: {subject}", entry.id))
             .put(loaded.path, text)
             .trailer("Incident", entry.id.to_string());

@@ -4,7 +4,7 @@
 use toml_edit::{DocumentMut, Item, Value};
 
 use crate::check::postmortem::check_postmortem;
-use crate::check::{Finding, Level};
+use crate::check::{self, Finding, Level};
 use crate::error::{Error, Result};
 use crate::model::{Config, Incident, IncidentId, Postmortem, PostmortemStatus, TimeContext};
 use crate::ops::incident as incident_ops;
@@ -122,22 +122,10 @@ fn errors(entry: &IncidentEntry, text: &str) -> Vec<Finding> {
 /// A write may not add errors. Errors already in a hand-edited file do not block
 /// unrelated changes (they are `check`'s to report), except when publishing.
 fn refuse_new_errors(entry: &IncidentEntry, before: Option<&str>, after: &str) -> Result<()> {
-    let old: Vec<String> = before
-        .map(|text| errors(entry, text).into_iter().map(|f| f.message).collect())
+    let before = before
+        .map(|text| check_postmortem(entry, text).1)
         .unwrap_or_default();
-    let new: Vec<String> = errors(entry, after)
-        .iter()
-        .filter(|f| !old.contains(&f.message))
-        .map(Finding::to_string)
-        .collect();
-    if new.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
-            "refusing to write an invalid postmortem:\n{}",
-            new.join("\n")
-        )))
-    }
+    check::refuse_new_errors("postmortem", &before, &check_postmortem(entry, after).1)
 }
 
 /// Fields `postmortem set` may change. `status` has its own command, because

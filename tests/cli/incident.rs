@@ -1179,3 +1179,32 @@ fn show_fills_times_the_file_leaves_out_from_history() {
         "JSON is the file as stored"
     );
 }
+
+#[test]
+fn an_error_already_in_the_file_does_not_block_unrelated_writes() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Old severity", "--severity", "SEV4"]);
+    // The team drops SEV4 from config.toml: the incident now has an error check reports.
+    hand_commit(&repo, "Drop SEV4", |wt| {
+        let path = wt.join("config.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cut = text.rfind("[[severity]]").unwrap();
+        std::fs::write(&path, &text[..cut]).unwrap();
+    });
+    assert!(
+        String::from_utf8_lossy(&repo.run(&["check"]).stdout).contains("unknown severity \"SEV4\"")
+    );
+    // Responding to it still works…
+    repo.ok(&["status", "INC-1", "mitigated"]);
+    repo.ok(&["timeline", "INC-1", "add", "Still on it"]);
+    // …but a write that adds an error is refused, naming only the new one.
+    let tip = repo.tip();
+    let stderr = repo.fails(1, &["set", "INC-1", "times.started=2026-12-31"]);
+    assert!(
+        stderr.contains("times out of order") && !stderr.contains("SEV4"),
+        "{stderr}"
+    );
+    assert_eq!(repo.tip(), tip);
+    repo.ok(&["set", "INC-1", "severity=SEV3"]);
+    repo.ok(&["check"]);
+}
