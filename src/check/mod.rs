@@ -9,7 +9,7 @@ use std::fmt;
 use crate::error::{FileError, Result};
 use crate::model::{Config, Incident, PostmortemPolicy, Status, TimelineKind};
 use crate::store::codec::{Located, Step, parse};
-use crate::store::{IncidentEntry, Snapshot};
+use crate::store::{IncidentEntry, Snapshot, layout};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -257,7 +257,7 @@ pub fn check_snapshot(
     for entry in &entries {
         let postmortem_path = entry.postmortem_path();
         if wanted(&postmortem_path) {
-            match snapshot.read(&postmortem_path) {
+            match snapshot.read_in(entry, layout::POSTMORTEM_FILE) {
                 Ok(Some(text)) => findings.extend(postmortem::check_postmortem(entry, &text).1),
                 Ok(None) => {}
                 Err(crate::Error::File(e)) => findings.push(e.into()),
@@ -265,7 +265,7 @@ pub fn check_snapshot(
             }
         }
         let path = entry.incident_path();
-        let text = match snapshot.read(&path) {
+        let text = match snapshot.read_in(entry, layout::INCIDENT_FILE) {
             Ok(Some(text)) => text,
             Ok(None) => {
                 if wanted(&path) {

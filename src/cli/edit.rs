@@ -34,7 +34,7 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
         EditedFile::Incident
     };
     let path = file.path(&entry);
-    let original = snapshot.read(&path)?.ok_or_else(|| {
+    let original = snapshot.read_in(&entry, file.name())?.ok_or_else(|| {
         Error::not_found(format!(
             "{id} has no postmortem yet: run `git incident postmortem new {id}`"
         ))

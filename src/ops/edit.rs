@@ -7,7 +7,7 @@ use crate::check::postmortem::check_postmortem;
 use crate::check::{Finding, Level, check_incident};
 use crate::error::{Error, Result};
 use crate::model::Config;
-use crate::store::{Change, IncidentEntry, Store, Written};
+use crate::store::{Change, IncidentEntry, Store, Written, layout};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditedFile {
@@ -16,11 +16,15 @@ pub enum EditedFile {
 }
 
 impl EditedFile {
-    pub fn path(self, entry: &IncidentEntry) -> String {
+    pub fn name(self) -> &'static str {
         match self {
-            EditedFile::Incident => entry.incident_path(),
-            EditedFile::Postmortem => entry.postmortem_path(),
+            EditedFile::Incident => layout::INCIDENT_FILE,
+            EditedFile::Postmortem => layout::POSTMORTEM_FILE,
         }
+    }
+
+    pub fn path(self, entry: &IncidentEntry) -> String {
+        format!("{}/{}", entry.dir, self.name())
     }
 }
 
@@ -62,7 +66,7 @@ pub fn commit(
 ) -> Result<Written<Vec<String>>> {
     let path = file.path(entry);
     store.write(|snapshot, _| {
-        let current = snapshot.read(&path)?.unwrap_or_default();
+        let current = snapshot.read_in(entry, file.name())?.unwrap_or_default();
         if current != original {
             return Err(Error::Conflict(format!(
                 "{path} changed on the branch while you were editing"

@@ -11,7 +11,7 @@ use crate::ops::incident as incident_ops;
 use crate::ops::template::postmortem_template;
 use crate::store::codec;
 use crate::store::edit::{self, Assignment, FieldType};
-use crate::store::{Change, IncidentEntry, Loaded, Snapshot, Store, Written};
+use crate::store::{Change, IncidentEntry, Loaded, Snapshot, Store, Written, layout};
 
 /// An incident and its postmortem, as read for display.
 pub struct Review {
@@ -44,7 +44,7 @@ pub fn create(store: &Store, id: &str, owner: Option<&str>) -> Result<Written<In
         let config = snapshot.config()?;
         let (entry, incident) = incident_ops::load(snapshot, &config, id)?;
         let path = entry.postmortem_path();
-        if snapshot.read(&path)?.is_some() {
+        if snapshot.read_in(&entry, layout::POSTMORTEM_FILE)?.is_some() {
             return Err(Error::invalid(format!(
                 "{} already has a postmortem: see `git incident postmortem show {}`",
                 entry.id, entry.id
@@ -86,7 +86,7 @@ pub fn update<T>(
         let zone = config.zone()?;
         let (entry, incident) = incident_ops::load(snapshot, &config, id)?;
         let path = entry.postmortem_path();
-        let existing = snapshot.read(&path)?;
+        let existing = snapshot.read_in(&entry, layout::POSTMORTEM_FILE)?;
         let original = match &existing {
             Some(text) => text.clone(),
             None if create => postmortem_template(&config, &incident.value, None, zone),
