@@ -52,8 +52,12 @@ pub(crate) fn plain(item: Option<&Item>) -> Option<toml::Value> {
     let item = item.filter(|item| !item.is_none())?;
     let mut doc = DocumentMut::new();
     let mut item = item.clone();
-    if let Item::Table(table) = &mut item {
-        table.set_implicit(false);
+    match &mut item {
+        Item::Table(table) => table.set_implicit(false),
+        // The whitespace before a list element (a newline, in a one-per-line list) is
+        // layout, and would not parse after `v =`.
+        Item::Value(value) => value.decor_mut().clear(),
+        _ => {}
     }
     doc.insert("v", item);
     toml::from_str::<toml::Table>(&doc.to_string())
@@ -78,19 +82,27 @@ fn join(path: &str, key: &str) -> String {
 }
 
 /// How entries of an array of tables are matched across versions: a timeline entry is
-/// the same fact when its time, kind and text agree; an action item is its `id`.
+/// the same fact when its time and text agree (its kind or links may be corrected on
+/// either side); an action item is its `id`.
 pub(crate) fn identity(array: &str, entry: &toml::Value) -> String {
     let field = |key: &str| entry.get(key).map(show_key).unwrap_or_default();
     match array {
-        "timeline" => format!(
-            "{}\u{1f}{}\u{1f}{}",
-            field("at"),
-            field("kind"),
-            field("text")
-        ),
+        "timeline" => format!("{}\u{1f}{}", instant(entry.get("at")), field("text")),
         "action" => field("id"),
         "severity" => field("name"),
         _ => entry.to_string(),
+    }
+}
+
+/// One moment written with two offsets (`+09:00`, `Z`) is one moment.
+fn instant(value: Option<&toml::Value>) -> String {
+    match value {
+        Some(toml::Value::Datetime(at)) => match Timestamp::from_toml(at) {
+            Ok(at) => at.timestamp().to_string(),
+            Err(_) => at.to_string(),
+        },
+        Some(other) => show_key(other),
+        None => String::new(),
     }
 }
 
@@ -147,6 +159,16 @@ fn merge_table(
             }
             _ => their_item,
         };
+        // Each side may lay a value out its own way (`[kpt]`, `kpt.keep`, `kpt = {…}`;
+        // `[[timeline]]` or an inline list): theirs and the base are read in our shape.
+        let (base_item, their_item) = match out.get(&key) {
+            Some(ours) => (
+                base_item.map(|b| reshaped(b, ours)),
+                their_item.map(|t| reshaped(t, ours)),
+            ),
+            None => (base_item.cloned(), their_item.cloned()),
+        };
+        let (base_item, their_item) = (base_item.as_ref(), their_item.as_ref());
         match (out.get_mut(&key), their_item) {
             (Some(Item::Table(mine)), Some(Item::Table(their))) => {
                 merge_table(
@@ -156,6 +178,25 @@ fn merge_table(
                     &field,
                     merge,
                 );
+            }
+            (
+                Some(Item::Value(Value::InlineTable(mine))),
+                Some(Item::Value(Value::InlineTable(their))),
+            ) => {
+                let mut table = mine.clone().into_table();
+                let base = base_item
+                    .and_then(Item::as_inline_table)
+                    .map(|b| b.clone().into_table());
+                merge_table(
+                    &mut table,
+                    base.as_ref(),
+                    &their.clone().into_table(),
+                    &field,
+                    merge,
+                );
+                let decor = mine.decor().clone();
+                *mine = table.into_inline_table();
+                *mine.decor_mut() = decor;
             }
             (Some(Item::ArrayOfTables(mine)), Some(Item::ArrayOfTables(their))) => {
                 merge_entries(
@@ -168,8 +209,29 @@ fn merge_table(
                 );
             }
             (Some(Item::Value(Value::Array(mine))), Some(Item::Value(Value::Array(their))))
-                if is_scalar_list(mine) && is_scalar_list(their) =>
+                if is_entry_list(mine) && is_entry_list(their) =>
             {
+                // An inline list of tables: merged as entries, written back inline.
+                let entries = |a: &toml_edit::Array| {
+                    Item::Value(Value::Array(a.clone()))
+                        .into_array_of_tables()
+                        .unwrap_or_default()
+                };
+                let mut tables = entries(mine);
+                let base = base_item.and_then(Item::as_array).map(entries);
+                merge_entries(
+                    &key,
+                    &mut tables,
+                    base.as_ref(),
+                    &entries(their),
+                    &field,
+                    merge,
+                );
+                let decor = mine.decor().clone();
+                *mine = tables.into_array();
+                *mine.decor_mut() = decor;
+            }
+            (Some(Item::Value(Value::Array(mine))), Some(Item::Value(Value::Array(their)))) => {
                 merge_set(mine, base_item.and_then(Item::as_array), their);
             }
             _ => {
@@ -185,10 +247,34 @@ fn merge_table(
     }
 }
 
-fn is_scalar_list(array: &toml_edit::Array) -> bool {
-    array
-        .iter()
-        .all(|v| !matches!(v, Value::Array(_) | Value::InlineTable(_)))
+/// A list whose items are tables (and which has some): entries, not a set of values.
+fn is_entry_list(array: &toml_edit::Array) -> bool {
+    !array.is_empty() && array.iter().all(Value::is_inline_table)
+}
+
+/// `item` laid out like `like`: a table as an inline table or the reverse, a list of
+/// tables as `[[array]]` entries or the reverse. Anything else is returned as it is.
+fn reshaped(item: &Item, like: &Item) -> Item {
+    match (item, like) {
+        (Item::Value(Value::InlineTable(table)), Item::Table(_)) => {
+            Item::Table(table.clone().into_table())
+        }
+        (Item::Table(table), Item::Value(Value::InlineTable(_))) => {
+            Item::Value(Value::InlineTable(table.clone().into_inline_table()))
+        }
+        (Item::Value(Value::Array(array)), Item::ArrayOfTables(_))
+            if array.iter().all(Value::is_inline_table) =>
+        {
+            item.clone()
+                .into_array_of_tables()
+                .map(Item::ArrayOfTables)
+                .unwrap_or_else(|item| item)
+        }
+        (Item::ArrayOfTables(tables), Item::Value(Value::Array(_))) => {
+            Item::Value(Value::Array(tables.clone().into_array()))
+        }
+        _ => item.clone(),
+    }
 }
 
 /// Replaces our item with theirs (or removes it), keeping our comments and placement.
@@ -238,8 +324,9 @@ fn anchor_positions(array: &mut ArrayOfTables, anchor: Option<isize>) {
     }
 }
 
-/// Lists of names (services, labels, participants…): a set union where an item one
-/// side removed stays removed, and our order is kept.
+/// Lists of values (services, labels, whys, lessons…): a set union where an item one
+/// side removed stays removed, our order is kept and theirs' additions follow in our
+/// layout.
 fn merge_set(
     mine: &mut toml_edit::Array,
     base: Option<&toml_edit::Array>,
@@ -255,9 +342,7 @@ fn merge_set(
     let ours: Vec<_> = mine.iter().map(key).collect();
     for (value, k) in theirs.iter().zip(&their_keys) {
         if !base.contains(k) && !ours.contains(k) {
-            let mut value = value.clone();
-            value.decor_mut().clear();
-            mine.push(value);
+            edit::push_in_layout(mine, value.clone());
         }
     }
 }

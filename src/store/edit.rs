@@ -237,32 +237,36 @@ pub fn apply(
             .zip(new.iter())
             .all(|(a, b)| a.as_str() == b.as_str())
     {
-        // A new element copies the whitespace before the last one, so a hand-written
-        // one-per-line list stays one per line.
-        let multi_line = old
-            .iter()
-            .last()
-            .and_then(|v| v.decor().prefix())
-            .and_then(|p| p.as_str())
-            .filter(|p| p.contains('\n'))
-            .map(str::to_string);
         for item in new.iter().skip(old.len()) {
-            let mut item = item.clone();
-            match &multi_line {
-                Some(prefix) => {
-                    item.decor_mut().set_prefix(prefix.as_str());
-                    old.push_formatted(item);
-                }
-                None => {
-                    item.decor_mut().clear();
-                    old.push(item);
-                }
-            }
+            push_in_layout(old, item.clone());
         }
         return Ok(());
     }
     set_value(table, key, value);
     Ok(())
+}
+
+/// Appends to a list the way it is laid out: a new element copies the whitespace
+/// before the last one, so a hand-written one-per-line list stays one per line.
+pub fn push_in_layout(array: &mut toml_edit::Array, mut item: Value) {
+    let multi_line = array
+        .iter()
+        .last()
+        .and_then(|v| v.decor().prefix())
+        .and_then(|p| p.as_str())
+        .filter(|p| p.contains('\n'))
+        .map(str::to_string);
+    match multi_line {
+        Some(prefix) => {
+            item.decor_mut().set_prefix(prefix);
+            item.decor_mut().set_suffix("");
+            array.push_formatted(item);
+        }
+        None => {
+            item.decor_mut().clear();
+            array.push(item);
+        }
+    }
 }
 
 /// A one-line text value, quoted as TOML wants it.

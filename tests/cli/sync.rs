@@ -480,3 +480,166 @@ fn renumbered_incidents_keep_their_own_history() {
         "added on day 5, not Alice's day 0: {report}"
     );
 }
+
+/// Every list field of a postmortem, appended to on both sides offline: the union lands,
+/// whatever layout `postmortem set` left the list in, and nothing is reported as a
+/// conflict.
+#[test]
+fn items_appended_on_both_sides_to_every_postmortem_list_are_all_kept() {
+    let team = Team::new();
+    let alice = &team.alice;
+    new_incident(alice, "Checkout down");
+    alice.ok(&["postmortem", "new", "INC-1", "--owner", "pat"]);
+    sync(alice);
+    let bob = team.clone();
+    let lists = [
+        "participants",
+        "root_cause.whys",
+        "contributing_factors",
+        "mental_models",
+        "went_well",
+        "went_wrong",
+        "where_lucky",
+        "kpt.keep",
+        "kpt.problem",
+        "kpt.try",
+        "lessons",
+        "links",
+    ];
+    for (who, repo) in [("alice", alice), ("bob", &bob)] {
+        for field in lists {
+            repo.tick(10);
+            let value = if field == "links" {
+                format!("https://{who}.example/{field}")
+            } else {
+                format!("{who}'s {field}")
+            };
+            repo.ok(&["postmortem", "set", "INC-1", &format!("{field}+={value}")]);
+        }
+    }
+    sync(alice);
+    let stderr = sync(&bob);
+    assert!(!stderr.contains("conflict"), "{stderr}");
+    sync(alice);
+    assert_eq!(alice.tip(), bob.tip());
+    let postmortem = bob.json(&["postmortem", "show", "INC-1"]);
+    for field in lists {
+        let value = field
+            .split('.')
+            .fold(&postmortem, |value, key| &value[key])
+            .clone();
+        let items: Vec<&str> = value
+            .as_array()
+            .unwrap_or_else(|| panic!("{field} is a list: {postmortem}"))
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        for who in ["alice", "bob"] {
+            assert!(
+                items.iter().any(|item| item.contains(who)),
+                "{field} lost {who}'s item: {items:?}"
+            );
+        }
+    }
+}
+
+/// Both clones start the postmortem of one incident offline and fill it in: it is
+/// merged field by field, and neither side's lessons, whys or action items are lost.
+#[test]
+fn a_postmortem_started_on_both_sides_merges_field_by_field() {
+    let team = Team::new();
+    let alice = &team.alice;
+    new_incident(alice, "Checkout down");
+    sync(alice);
+    let bob = team.clone();
+    for (who, repo) in [("alice", alice), ("bob", &bob)] {
+        repo.tick(30);
+        repo.ok(&["postmortem", "new", "INC-1", "--owner", who]);
+        repo.ok(&[
+            "postmortem",
+            "set",
+            "INC-1",
+            &format!("lessons+={who} learned"),
+            &format!("root_cause.whys+=Why, asks {who}"),
+        ]);
+        repo.ok(&[
+            "action",
+            "add",
+            "INC-1",
+            &format!("{who}'s follow-up"),
+            "--kind",
+            "detect",
+        ]);
+    }
+    sync(alice);
+    let stderr = sync(&bob);
+    // Both set the owner: a reported conflict, the remote's value kept.
+    assert!(stderr.contains("owner"), "{stderr}");
+    sync(alice);
+    let postmortem = alice.json(&["postmortem", "show", "INC-1"]);
+    assert_eq!(postmortem["owner"], "alice");
+    assert_eq!(
+        postmortem["lessons"],
+        serde_json::json!(["bob learned", "alice learned"])
+    );
+    assert_eq!(
+        postmortem["root_cause"]["whys"],
+        serde_json::json!(["Why, asks bob", "Why, asks alice"])
+    );
+    let mut actions: Vec<(String, String)> = postmortem["action"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap_or_default().to_string(),
+                a["title"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    actions.sort();
+    assert_eq!(
+        actions,
+        [
+            ("INC-1.A1".to_string(), "alice's follow-up".to_string()),
+            ("INC-1.A2".to_string(), "bob's follow-up".to_string()),
+        ]
+    );
+    alice.ok(&["check"]);
+}
+
+/// A list a person laid out one value per line keeps both sides' additions, and stays
+/// one value per line.
+#[test]
+fn one_per_line_lists_keep_additions_from_both_sides() {
+    let team = Team::new();
+    let alice = &team.alice;
+    new_incident(alice, "Checkout down");
+    let text = alice.file(&incident_path(1)).replace(
+        "services = []",
+        "services = [\n    \"checkout\",\n    \"payments\",\n]",
+    );
+    assert!(text.contains("\"payments\",\n]"), "{text}");
+    commit_by_hand(alice, "incidents", &incident_path(1), &text);
+    sync(alice);
+    let bob = team.clone();
+    alice.tick(10);
+    alice.ok(&["set", "INC-1", "services+=search"]);
+    bob.tick(20);
+    bob.ok(&["set", "INC-1", "services+=web"]);
+    sync(alice);
+    let stderr = sync(&bob);
+    assert!(!stderr.contains("conflict"), "{stderr}");
+    let services = bob.json(&["show", "INC-1"])["services"].clone();
+    assert_eq!(
+        services,
+        serde_json::json!(["checkout", "payments", "web", "search"])
+    );
+    let merged = bob.file(&incident_path(1));
+    assert!(
+        merged.contains(
+            "services = [\n    \"checkout\",\n    \"payments\",\n    \"web\",\n    \"search\",\n]"
+        ),
+        "{merged}"
+    );
+}
