@@ -3,6 +3,8 @@
 //! changed is merged by structure in [`toml`]; incidents both sides created under one
 //! ID are kept apart by renumbering ours (the one not yet published).
 
+#[cfg(test)]
+mod laws;
 pub mod toml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

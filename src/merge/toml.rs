@@ -146,15 +146,17 @@ fn merge_table(
             continue;
         }
         let field = join(path, &key);
-        // A side that removed every entry of an array of tables has no key at all.
+        // A side that removed a list or table (every `[[entry]]`, say) has no key at
+        // all: read it as empty, so what the other side added there is still merged in.
         let emptied;
         let their_item = match (out.get(&key), their_item) {
-            (Some(Item::ArrayOfTables(_)), None) => {
-                emptied = Item::ArrayOfTables(ArrayOfTables::new());
+            (Some(ours), None) if !matches!(ours, Item::Value(v) if !v.is_array() && !v.is_inline_table()) =>
+            {
+                emptied = empty_like(ours);
                 Some(&emptied)
             }
-            (None, Some(Item::ArrayOfTables(_))) => {
-                out.insert(&key, Item::ArrayOfTables(ArrayOfTables::new()));
+            (None, Some(theirs @ (Item::ArrayOfTables(_) | Item::Value(Value::Array(_))))) => {
+                out.insert(&key, empty_like(theirs));
                 their_item
             }
             _ => their_item,
@@ -244,6 +246,16 @@ fn merge_table(
                 take(out, &key, their_item);
             }
         }
+    }
+}
+
+/// An empty value of the same shape: a list, a table, an inline table.
+fn empty_like(item: &Item) -> Item {
+    match item {
+        Item::ArrayOfTables(_) => Item::ArrayOfTables(ArrayOfTables::new()),
+        Item::Table(_) => Item::Table(Table::new()),
+        Item::Value(Value::InlineTable(_)) => Item::Value(Value::InlineTable(Default::default())),
+        _ => Item::Value(Value::Array(Default::default())),
     }
 }
 
