@@ -643,3 +643,183 @@ fn one_per_line_lists_keep_additions_from_both_sides() {
         "{merged}"
     );
 }
+
+/// A small deterministic generator, so a failing round can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+}
+
+/// What the clones wrote, by where it must end up.
+#[derive(Default)]
+struct Written {
+    titles: Vec<String>,
+    timeline: Vec<String>,
+    labels: Vec<String>,
+    lessons: Vec<String>,
+    whys: Vec<String>,
+    actions: Vec<String>,
+}
+
+/// One random write on `repo`, recorded in `written`. Returns whether it was made.
+fn random_write(repo: &TestRepo, rng: &mut Rng, token: &str, written: &mut Written) {
+    repo.tick(30);
+    let incidents: Vec<String> = repo
+        .json(&["list"])
+        .as_array()
+        .expect("list is an array")
+        .iter()
+        .filter_map(|i| i["id"].as_str().map(str::to_string))
+        .collect();
+    if incidents.is_empty() || rng.below(6) == 0 {
+        repo.ok(&["new", token, "--severity", "SEV2"]);
+        written.titles.push(token.to_string());
+        return;
+    }
+    let id = &incidents[rng.below(incidents.len())];
+    let has_postmortem = repo.run(&["postmortem", "show", id]).status.success();
+    match rng.below(5) {
+        0 => {
+            repo.ok(&["timeline", id, "add", token]);
+            written.timeline.push(token.to_string());
+        }
+        1 => {
+            repo.ok(&["set", id, &format!("labels+={token}")]);
+            written.labels.push(token.to_string());
+        }
+        _ if !has_postmortem => {
+            repo.ok(&["postmortem", "new", id]);
+        }
+        2 => {
+            repo.ok(&["postmortem", "set", id, &format!("lessons+={token}")]);
+            written.lessons.push(token.to_string());
+        }
+        3 => {
+            repo.ok(&[
+                "postmortem",
+                "set",
+                id,
+                &format!("root_cause.whys+={token}"),
+            ]);
+            written.whys.push(token.to_string());
+        }
+        _ => {
+            repo.ok(&["action", "add", id, token, "--kind", "detect"]);
+            written.actions.push(token.to_string());
+        }
+    }
+}
+
+/// Every value of one kind found on the branch, read through the tool.
+fn everything(repo: &TestRepo) -> Written {
+    let mut found = Written::default();
+    let strings = |value: &serde_json::Value, key: &str| -> Vec<String> {
+        value[key]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| item.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for incident in repo.json(&["list"]).as_array().expect("list").iter() {
+        let id = incident["id"].as_str().expect("an id");
+        let shown = repo.json(&["show", id]);
+        found
+            .titles
+            .push(shown["title"].as_str().unwrap_or_default().to_string());
+        found.labels.extend(strings(&shown, "labels"));
+        for entry in shown["timeline"].as_array().into_iter().flatten() {
+            found
+                .timeline
+                .push(entry["text"].as_str().unwrap_or_default().to_string());
+        }
+        if repo.run(&["postmortem", "show", id]).status.success() {
+            let postmortem = repo.json(&["postmortem", "show", id]);
+            found.lessons.extend(strings(&postmortem, "lessons"));
+            found
+                .whys
+                .extend(strings(&postmortem["root_cause"], "whys"));
+            for action in postmortem["action"].as_array().into_iter().flatten() {
+                found
+                    .actions
+                    .push(action["title"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    found
+}
+
+/// Three clones write at random and sync in random order; in the end they agree on one
+/// tree, every value any of them wrote is on it (incidents may have been renumbered),
+/// and `check` finds no error.
+#[test]
+fn three_clones_syncing_in_random_order_converge_and_keep_every_write() {
+    for seed in [4_u64, 7] {
+        let team = Team::new();
+        let clones = [team.clone(), team.clone(), team.clone()];
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let mut written = Written::default();
+        for round in 0..20 {
+            for (n, clone) in clones.iter().enumerate() {
+                for write in 0..rng.below(3) {
+                    let token = format!("s{seed}-r{round}-c{n}-w{write}");
+                    random_write(clone, &mut rng, &token, &mut written);
+                }
+            }
+            // Some clones sync this round, in random order.
+            for _ in 0..rng.below(3) {
+                let clone = &clones[rng.below(3)];
+                clone.tick(5);
+                sync(clone);
+            }
+        }
+        for clone in clones.iter().chain(&clones) {
+            clone.tick(5);
+            sync(clone);
+        }
+        let tips: Vec<String> = clones.iter().map(TestRepo::tip).collect();
+        assert!(
+            tips.iter().all(|tip| *tip == team.remote_tip()),
+            "seed {seed}: clones disagree: {tips:?}"
+        );
+        for clone in &clones {
+            clone.ok(&["check"]);
+        }
+        let found = everything(&clones[0]);
+        for (kind, wrote, have) in [
+            ("title", &written.titles, &found.titles),
+            ("timeline entry", &written.timeline, &found.timeline),
+            ("label", &written.labels, &found.labels),
+            ("lesson", &written.lessons, &found.lessons),
+            ("why", &written.whys, &found.whys),
+            ("action item", &written.actions, &found.actions),
+        ] {
+            for value in wrote {
+                assert!(
+                    have.contains(value),
+                    "seed {seed}: lost {kind} {value:?}; the branch has {have:?}"
+                );
+            }
+        }
+        let total = written.titles.len()
+            + written.timeline.len()
+            + written.labels.len()
+            + written.lessons.len()
+            + written.whys.len()
+            + written.actions.len();
+        assert!(
+            total > 40,
+            "seed {seed}: only {total} writes: the run proves little"
+        );
+    }
+}
