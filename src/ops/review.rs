@@ -295,11 +295,20 @@ fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
             .unwrap_or_default()
     };
     if special.contains(&"timeline") {
-        let (added, removed, _) = diff_entries(
-            "timeline",
-            &entries(&old, "timeline"),
-            &entries(&new, "timeline"),
-        );
+        let (old_entries, new_entries) = (entries(&old, "timeline"), entries(&new, "timeline"));
+        let (mut added, mut removed, changed) =
+            diff_entries("timeline", &old_entries, &new_entries);
+        // A fact whose kind or links were corrected shows as its old and new versions.
+        for (entry, _) in changed {
+            let id = identity("timeline", &entry);
+            removed.extend(
+                old_entries
+                    .iter()
+                    .filter(|old| identity("timeline", old) == id)
+                    .cloned(),
+            );
+            added.push(entry);
+        }
         let typed =
             |list: Vec<toml::Value>| list.into_iter().filter_map(|v| v.try_into().ok()).collect();
         let changes = TimelineChanges {

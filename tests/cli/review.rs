@@ -256,3 +256,21 @@ fn the_ci_examples_gate_and_summarise_a_pull_request_end_to_end() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stdout).contains("unknown severity \"SEV7\""));
 }
+
+/// A timeline fact whose kind was corrected is shown as its old and new versions.
+#[test]
+fn a_corrected_timeline_entry_shows_both_versions() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout API returns 500", "--severity", "SEV2"]);
+    repo.ok(&["timeline", "INC-1", "add", "Rolled back", "--kind", "note"]);
+    repo.ok(&["branch", "fix"]);
+    let text = repo
+        .file(&incident_path(1))
+        .replace("kind = \"note\"", "kind = \"action\"");
+    commit_by_hand(&repo, "fix", &incident_path(1), &text);
+    let review = repo.json(&["review", "incidents..fix"]);
+    let timeline = &review["incidents"][0]["files"][0]["timeline"];
+    assert_eq!(timeline["removed"][0]["kind"], "note", "{review}");
+    assert_eq!(timeline["added"][0]["kind"], "action", "{review}");
+    assert_eq!(timeline["added"][0]["text"], "Rolled back");
+}
