@@ -11,6 +11,9 @@ use crate::store::{Snapshot, Store, remote};
 
 /// How many times sync fetches and merges again when the remote keeps moving.
 const MAX_ROUNDS: u32 = 5;
+/// How many times sync merges again because a local writer moved the branch first.
+/// Each retry is cheap (no fetch), and local writers finish in milliseconds.
+const MAX_LOCAL_RETRIES: u32 = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,9 +63,10 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
         findings: Vec::new(),
     };
     let mut merged_any = false;
-    for round in 1..=MAX_ROUNDS {
-        report.rounds = round;
-        let theirs = remote::fetch(repo, &remote_name, &branch)?;
+    let mut theirs = remote::fetch(repo, &remote_name, &branch)?;
+    report.rounds = 1;
+    let mut local_retries = 0;
+    loop {
         let ours = store.tip()?;
         let (to_push, outcome) = match (ours, theirs) {
             (None, None) => {
@@ -72,6 +76,7 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
             }
             (None, Some(theirs)) => {
                 if !store.advance(None, theirs, &format!("incident sync: from {remote_name}"))? {
+                    local_moved(store, &mut local_retries)?;
                     continue;
                 }
                 (None, Outcome::Created)
@@ -84,6 +89,7 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
                     theirs,
                     &format!("incident sync: fast-forward to {remote_name}"),
                 )? {
+                    local_moved(store, &mut local_retries)?;
                     continue;
                 }
                 (None, Outcome::FastForward)
@@ -100,7 +106,9 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
                     commit,
                     &format!("incident sync: merge {remote_name}"),
                 )? {
-                    // A local writer got in first; merge again with its change.
+                    // A local writer got in first: merge again with its change. The
+                    // remote did not move, so there is nothing to fetch.
+                    local_moved(store, &mut local_retries)?;
                     continue;
                 }
                 report.conflicts.extend(merged.conflicts);
@@ -120,6 +128,13 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
                     "git push {remote_name} failed:\n{message}"
                 )));
             }
+            if report.rounds == MAX_ROUNDS {
+                return Err(Error::Conflict(format!(
+                    "{remote_name}/{branch} kept moving while we merged ({MAX_ROUNDS} fetches): others are pushing to it; nothing was lost, run `git incident sync` again"
+                )));
+            }
+            theirs = now;
+            report.rounds += 1;
             continue;
         }
         report.outcome = if merged_any { Outcome::Merged } else { outcome };
@@ -130,9 +145,19 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
         }
         return Ok(report);
     }
-    Err(Error::Conflict(format!(
-        "{remote_name} kept moving while we merged ({MAX_ROUNDS} rounds); nothing was lost, run `git incident sync` again"
-    )))
+}
+
+/// The local branch moved under the merge: retry, up to a bound that only a runaway
+/// local writer reaches, and then say which ref it was.
+fn local_moved(store: &Store, retries: &mut u32) -> Result<()> {
+    *retries += 1;
+    if *retries > MAX_LOCAL_RETRIES {
+        return Err(Error::Conflict(format!(
+            "{} kept moving while we merged ({MAX_LOCAL_RETRIES} tries): another local process keeps writing to it; the remote is unchanged and nothing was lost, run `git incident sync` again when it stops",
+            store.refname()
+        )));
+    }
+    Ok(())
 }
 
 /// Whether `commit` descends from (or is) `ancestor`.

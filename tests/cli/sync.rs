@@ -823,3 +823,60 @@ fn three_clones_syncing_in_random_order_converge_and_keep_every_write() {
         );
     }
 }
+
+/// Local writers moving the branch while sync merges make it merge again, as often as
+/// it takes while the remote is still; every write lands.
+#[test]
+fn local_writers_during_sync_are_merged_again_not_blamed_on_the_remote() {
+    let team = Team::new();
+    let alice = &team.alice;
+    new_incident(alice, "Checkout down");
+    sync(alice);
+    let bob = team.clone();
+    alice.tick(30);
+    alice.ok(&["set", "INC-1", "labels+=alice"]);
+    sync(alice);
+    bob.tick(60);
+    bob.ok(&["set", "INC-1", "labels+=bob"]);
+    let texts: Vec<String> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..4)
+            .map(|writer| {
+                let writes: Vec<(String, std::process::Command)> = (0..12)
+                    .map(|n| {
+                        let text = format!("writer {writer} note {n}");
+                        let command = bob.cmd(&["timeline", "INC-1", "add", &text]);
+                        (text, command)
+                    })
+                    .collect();
+                scope.spawn(move || {
+                    writes
+                        .into_iter()
+                        .map(|(text, mut command)| {
+                            let output = command.output().expect("writer runs");
+                            assert!(output.status.success(), "{output:?}");
+                            text
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let output = bob.run(&["--json", "sync"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "sync gave up: {stderr}");
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("sync --json");
+        assert_eq!(report["rounds"], 1, "the remote never moved: {report}");
+        writers
+            .into_iter()
+            .flat_map(|w| w.join().expect("writer"))
+            .collect()
+    });
+    sync(&bob);
+    sync(alice);
+    let incident = alice.json(&["show", "INC-1"]);
+    assert_eq!(incident["labels"], serde_json::json!(["bob", "alice"]));
+    let timeline = incident["timeline"].to_string();
+    for text in texts {
+        assert!(timeline.contains(&text), "lost {text:?}: {timeline}");
+    }
+}
