@@ -3,6 +3,7 @@ use clap::Args;
 use super::{CmdResult, Ui};
 use crate::check::{Level, check_snapshot};
 use crate::ops::review::changed_since;
+use crate::render::safe;
 
 /// Validate every file on the branch: schema and rules; exit 1 on errors
 #[derive(Args, Debug)]
@@ -34,7 +35,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
     } else {
         let mut out = String::new();
         for finding in &findings {
-            out.push_str(&finding.to_string());
+            out.push_str(&safe::line(&finding.to_string()));
             out.push('\n');
         }
         ui.print(&out)?;

@@ -6,6 +6,7 @@ use super::{CmdResult, Ui};
 use crate::error::{Error, GitContext};
 use crate::model::IncidentId;
 use crate::ops::edit::{EditedFile, commit, rebase_draft, validate};
+use crate::render::safe;
 use crate::store::identity::read_git_var;
 
 /// Edit an incident (or its postmortem) in git's editor
@@ -72,7 +73,7 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
     let errors = validate(&config, &entry, file, &edited);
     if !errors.is_empty() {
         for error in &errors {
-            eprintln!("{error}");
+            eprintln!("{}", safe::line(&error.to_string()));
         }
         return Err(Error::invalid(format!(
             "not committed: fix the errors above. Your text is kept in {}; run `git incident edit {id}{}` to continue",
@@ -105,7 +106,7 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
                     if written.value.is_empty() {
                         "layout".to_string()
                     } else {
-                        written.value.join(", ")
+                        safe::line(&written.value.join(", ")).into_owned()
                     }
                 );
             }

@@ -4,6 +4,7 @@ use super::{CmdResult, Ui};
 use crate::model::{Status, TimeContext, TimelineKind};
 use crate::ops::incident::{self as ops, NewIncident};
 use crate::render::incident::timeline_table;
+use crate::render::safe;
 use crate::store::edit::Assignment;
 
 /// Open a new incident and print its ID
@@ -78,7 +79,7 @@ pub fn ack(ui: &Ui, args: AckArgs) -> CmdResult {
         args.commander.as_deref(),
         args.at.as_deref(),
     )?;
-    eprintln!("{} is the commander", written.value);
+    eprintln!("{} is the commander", safe::line(&written.value));
     Ok(0)
 }
 

@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 use crate::render::style::ColorChoice;
-use crate::render::{Palette, pager};
+use crate::render::{Palette, pager, safe};
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -120,7 +120,7 @@ impl Ui {
     }
 
     pub fn warn(&self, text: &str) {
-        eprintln!("{}", text);
+        eprintln!("{}", safe::block(text));
     }
 
     /// Names each file a read had to skip (`PATH:LINE: error: …`) and gives the exit
@@ -186,7 +186,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", safe::block(&e.to_string()));
             1
         }
     }

@@ -4,6 +4,7 @@ use super::{CmdResult, Ui};
 use crate::check::Level;
 use crate::ops::review::create_branch;
 use crate::ops::sync::{Outcome, other, side_name, side_value, sync};
+use crate::render::safe;
 
 /// Fetch the incident branch, merge it with yours by structure, and push
 ///
@@ -22,21 +23,25 @@ pub fn run(ui: &Ui, args: SyncArgs) -> CmdResult {
     let store = ui.store()?;
     let report = sync(&store, args.remote.as_deref())?;
     for r in &report.renumbered {
-        eprintln!("renumbered {} -> {}", r.from, r.to);
+        eprintln!(
+            "renumbered {} -> {}",
+            safe::line(&r.from.to_string()),
+            safe::line(&r.to.to_string())
+        );
     }
     for c in &report.conflicts {
         eprintln!(
-            "conflict: {} {}: kept {} value {:?}, {} had {:?} (still in history)",
-            c.incident.as_deref().unwrap_or(&c.path),
-            c.field,
+            "conflict: {} {}: kept {} value {}, {} had {} (still in history)",
+            safe::line(c.incident.as_deref().unwrap_or(&c.path)),
+            safe::line(&c.field),
             side_name(c.kept),
-            side_value(c, c.kept),
+            safe::quoted(side_value(c, c.kept)),
             side_name(other(c.kept)),
-            side_value(c, other(c.kept)),
+            safe::quoted(side_value(c, other(c.kept))),
         );
     }
     for finding in report.findings.iter().filter(|f| f.level == Level::Error) {
-        eprintln!("{finding}");
+        eprintln!("{}", safe::line(&finding.to_string()));
     }
     if ui.json {
         ui.print_json(&report)?;

@@ -7,6 +7,7 @@ use toml_edit::Value;
 
 use crate::model::{Config, Incident, Language, Zone};
 use crate::render::incident::short_time;
+use crate::render::safe;
 use crate::store::layout;
 
 /// The guidance for each section, in one language.
@@ -194,14 +195,21 @@ pub fn postmortem_template(
     let id = incident.id.as_str();
     let fill = |text: &str| text.replace("{id}", id);
     let mut out = layout::schema_directive(layout::POSTMORTEM_FILE);
-    out.push_str(&comment(&format!("{} {id}: {}", g.title, incident.title)));
+    // User text lands in comments: one line each, without the control characters a
+    // TOML comment cannot hold.
+    out.push_str(&comment(&format!(
+        "{} {id}: {}",
+        g.title,
+        safe::line(&incident.title)
+    )));
     out.push_str("#\n");
     out.push_str(&comment(g.blameless));
     out.push_str("#\n");
     out.push_str(&comment(g.facts));
-    let mut facts: Vec<(&str, String)> = vec![(g.severity, incident.severity.clone())];
+    let mut facts: Vec<(&str, String)> =
+        vec![(g.severity, safe::line(&incident.severity).into_owned())];
     if let Some(commander) = &incident.commander {
-        facts.push((g.commander, commander.clone()));
+        facts.push((g.commander, safe::line(commander).into_owned()));
     }
     for (name, label) in crate::model::Times::NAMES.iter().zip(g.times) {
         if let Some(t) = incident.times.get(name) {
@@ -218,7 +226,7 @@ pub fn postmortem_template(
                 let text = g
                     .due_pending
                     .replace("{days}", &days.to_string())
-                    .replace("{severity}", &incident.severity);
+                    .replace("{severity}", &safe::line(&incident.severity));
                 facts.push((g.due, text));
             }
         }
@@ -238,7 +246,7 @@ pub fn postmortem_template(
         let mut timeline: Vec<_> = incident.timeline.iter().collect();
         timeline.sort_by_key(|entry| entry.at);
         for entry in timeline {
-            let text = entry.text.replace('\n', " ");
+            let text = safe::line(&entry.text);
             out.push_str(&format!(
                 "#   {}  {:<13} {text}\n",
                 short_time(entry.at, zone),

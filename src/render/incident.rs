@@ -1,8 +1,10 @@
 //! Incidents for people: the list table, the full view, and Markdown.
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::model::time::format_duration;
 use crate::model::{Config, Incident, TimelineEntry, Timestamp, Zone};
-use crate::render::{Palette, Table};
+use crate::render::{Palette, Table, md, safe};
 
 /// `2026-11-23 10:02` in the team's zone; the offset is left out for readability.
 pub fn short_time(t: Timestamp, zone: Zone) -> String {
@@ -51,12 +53,12 @@ pub fn list_table<'a>(
                 .detected
                 .map(|t| short_time(t, zone))
                 .unwrap_or_default(),
-            incident.commander.clone().unwrap_or_else(|| "-".into()),
-            incident.services.join(","),
+            safe::line(incident.commander.as_deref().unwrap_or("-")).into_owned(),
+            safe::line(&incident.services.join(",")).into_owned(),
             if incident.drill {
-                format!("{} {}", palette.dim("[drill]"), incident.title)
+                format!("{} {}", palette.dim("[drill]"), safe::line(&incident.title))
             } else {
-                incident.title.clone()
+                safe::line(&incident.title).into_owned()
             },
         ]);
     }
@@ -104,9 +106,12 @@ pub fn show(incident: &Incident, from_history: &[&str], zone: Zone, palette: Pal
         palette.id(&incident.id),
         palette.bold(&incident.title)
     );
-    let mut fields: Vec<(&str, String)> = vec![
-        ("severity", incident.severity.clone()),
-        ("status", palette.status(incident.status.as_str())),
+    let mut fields: Vec<(String, String)> = vec![
+        (
+            "severity".into(),
+            safe::line(&incident.severity).into_owned(),
+        ),
+        ("status".into(), palette.status(incident.status.as_str())),
     ];
     let optional = [
         ("commander", incident.commander.clone()),
@@ -142,23 +147,29 @@ pub fn show(incident: &Incident, from_history: &[&str], zone: Zone, palette: Pal
             Some(incident.changes.fixed_by.join(", ")).filter(|s| !s.is_empty()),
         ),
     ];
-    fields.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v?))));
+    fields.extend(
+        optional
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_string(), safe::line(&v?).into_owned()))),
+    );
     for (role, who) in &incident.roles {
-        fields.push((role.as_str(), who.clone()));
+        fields.push((safe::line(role).into_owned(), safe::line(who).into_owned()));
     }
-    let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let width = fields.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
     for (key, value) in &fields {
-        out.push_str(&format!(
-            "{}  {value}\n",
-            palette.dim(&format!("{key:<width$}"))
-        ));
+        let pad = " ".repeat(width - key.width());
+        out.push_str(&format!("{}{pad}  {value}\n", palette.dim(key)));
     }
     for (label, text) in [
         ("Summary", &incident.summary),
         ("Customer impact", &incident.customer_impact),
     ] {
         if let Some(text) = text {
-            out.push_str(&format!("\n{}\n{}", palette.bold(label), indent(text)));
+            out.push_str(&format!(
+                "\n{}\n{}",
+                palette.bold(label),
+                indent(&safe::block(text))
+            ));
         }
     }
     let times: Vec<(&str, Timestamp)> = crate::model::Times::NAMES
@@ -199,14 +210,14 @@ pub fn show(incident: &Incident, from_history: &[&str], zone: Zone, palette: Pal
 pub fn timeline_table(incident: &Incident, zone: Zone, palette: Palette) -> String {
     let mut table = Table::new(["AT", "KIND", "WHO", "TEXT"]);
     for entry in incident.timeline_in_order() {
-        let mut text = entry.text.clone();
+        let mut text = safe::line(&entry.text).into_owned();
         for link in &entry.links {
             text.push_str(&format!(" {}", palette.dim(&format!("<{link}>"))));
         }
         table.row([
             short_time(entry.at, zone),
             entry.kind.to_string(),
-            entry.author.clone().unwrap_or_default(),
+            safe::line(entry.author.as_deref().unwrap_or_default()).into_owned(),
             text,
         ]);
     }
@@ -229,12 +240,15 @@ fn indent(text: &str) -> String {
 const FROM_HISTORY: &str = "  (from history)";
 
 pub fn markdown(incident: &Incident, from_history: &[&str], zone: Zone) -> String {
-    let mut out = format!("# {}: {}\n\n", incident.id, incident.title);
+    let mut out = format!(
+        "# {}\n\n",
+        md::inline(&format!("{}: {}", incident.id, incident.title))
+    );
     let mut facts = Table::new(["Field", "Value"]);
-    facts.row(["Severity".to_string(), incident.severity.clone()]);
+    facts.row(["Severity".to_string(), md::cell(&incident.severity)]);
     facts.row(["Status".to_string(), incident.status.to_string()]);
     if let Some(commander) = &incident.commander {
-        facts.row(["Commander".to_string(), commander.clone()]);
+        facts.row(["Commander".to_string(), md::cell(commander)]);
     }
     for (label, list) in [
         ("Services", &incident.services),
@@ -242,7 +256,7 @@ pub fn markdown(incident: &Incident, from_history: &[&str], zone: Zone) -> Strin
         ("Labels", &incident.labels),
     ] {
         if !list.is_empty() {
-            facts.row([label.to_string(), list.join(", ")]);
+            facts.row([label.to_string(), md::cell(&list.join(", "))]);
         }
     }
     for name in crate::model::Times::NAMES {
@@ -270,7 +284,7 @@ pub fn markdown(incident: &Incident, from_history: &[&str], zone: Zone) -> Strin
         ("Customer impact", &incident.customer_impact),
     ] {
         if let Some(text) = text {
-            out.push_str(&format!("\n## {label}\n\n{}\n", text.trim()));
+            out.push_str(&format!("\n## {label}\n\n{}", md::paragraphs(text)));
         }
     }
     if !incident.timeline.is_empty() {
@@ -289,8 +303,8 @@ pub fn timeline_markdown(incident: &Incident, zone: Zone, columns: [&str; 5]) ->
         table.row([
             short_time(entry.at, zone),
             entry.kind.to_string(),
-            entry.author.clone().unwrap_or_default(),
-            entry.text.clone(),
+            md::cell(entry.author.as_deref().unwrap_or_default()),
+            md::cell(&entry.text),
             evidence_markdown(entry),
         ]);
     }
@@ -303,7 +317,7 @@ pub fn evidence_markdown(entry: &TimelineEntry) -> String {
         .links
         .iter()
         .enumerate()
-        .map(|(i, link)| format!("[{}]({link})", i + 1))
+        .map(|(i, link)| md::link(&(i + 1).to_string(), link))
         .collect::<Vec<_>>()
         .join(" ")
 }

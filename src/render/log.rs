@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::history::audit::{Event, FieldChange};
 use crate::model::Zone;
-use crate::render::Palette;
+use crate::render::{Palette, safe};
 
 fn short(value: &Value, zone: Zone) -> String {
     match value {
@@ -13,9 +13,9 @@ fn short(value: &Value, zone: Zone) -> String {
             if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
                 zone.convert(t).format("%Y-%m-%d %H:%M").to_string()
             } else if s.is_empty() || s.contains(char::is_whitespace) {
-                format!("{s:?}")
+                safe::quoted(s)
             } else {
-                s.clone()
+                safe::line(s).into_owned()
             }
         }
         Value::Array(items) => format!(
@@ -26,7 +26,7 @@ fn short(value: &Value, zone: Zone) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        other => other.to_string(),
+        other => safe::line(&other.to_string()).into_owned(),
     }
 }
 
@@ -39,35 +39,36 @@ fn item(field: &str, value: &Value, zone: Zone) -> String {
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
             .map(|t| zone.convert(t).format("%H:%M").to_string())
             .unwrap_or_default();
-        let kind = value["kind"].as_str().unwrap_or("");
-        let text = value["text"].as_str().unwrap_or("");
-        return format!("{at} {kind} {text:?}");
+        let kind = safe::line(value["kind"].as_str().unwrap_or(""));
+        let text = safe::quoted(value["text"].as_str().unwrap_or(""));
+        return format!("{at} {kind} {text}");
     }
     if field.starts_with("action ") && value.is_object() {
         let mut details = Vec::new();
         for key in ["kind", "owner", "due", "status"] {
             if let Some(v) = value[key].as_str() {
+                let v = safe::line(v);
                 details.push(if key == "kind" || key == "status" {
-                    v.to_string()
+                    v.into_owned()
                 } else {
                     format!("{key} {v}")
                 });
             }
         }
-        let title = value["title"].as_str().unwrap_or("");
-        return format!("{title:?} ({})", details.join(", "));
+        let title = safe::quoted(value["title"].as_str().unwrap_or(""));
+        return format!("{title} ({})", details.join(", "));
     }
     short(value, zone)
 }
 
 fn change_lines(change: &FieldChange, zone: Zone, palette: Palette) -> Vec<String> {
     if let Some(diff) = &change.diff {
-        let mut lines = vec![format!("{}:", change.field)];
+        let mut lines = vec![format!("{}:", safe::line(&change.field))];
         for line in diff.lines() {
             let painted = match line.chars().next() {
                 Some('-') => palette.error(line),
                 Some('+') => palette.good(line),
-                _ => line.to_string(),
+                _ => safe::line(line).into_owned(),
             };
             lines.push(format!("  {painted}"));
         }
@@ -81,7 +82,7 @@ fn change_lines(change: &FieldChange, zone: Zone, palette: Palette) -> Vec<Strin
         (_, Some(old), None) => palette.error(&format!("- {old}")),
         (_, old, new) => format!("{} -> {}", old.unwrap_or_default(), new.unwrap_or_default()),
     };
-    vec![format!("{}: {text}", change.field)]
+    vec![format!("{}: {text}", safe::line(&change.field))]
 }
 
 /// One commit of the audit trail, as `git log` shows a commit: header, then the files
@@ -93,9 +94,13 @@ pub fn event_text(event: &Event, zone: Zone, palette: Palette) -> String {
             "commit {}",
             &event.commit[..event.commit.len().min(12)]
         )),
-        event.subject
+        safe::line(&event.subject)
     );
-    out.push_str(&format!("Author: {} <{}>\n", event.author, event.email));
+    out.push_str(&format!(
+        "Author: {} <{}>\n",
+        safe::line(&event.author),
+        safe::line(&event.email)
+    ));
     out.push_str(&format!(
         "Date:   {}\n",
         zone.convert(event.date.0).format("%Y-%m-%d %H:%M:%S %:z")

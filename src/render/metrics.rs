@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::metrics::{DURATIONS, Figure, Group, Summary, Window};
 use crate::model::time::format_duration;
 use crate::model::{Timestamp, Zone};
-use crate::render::{Palette, Table, csv};
+use crate::render::{Palette, Table, csv, md, safe};
 
 /// Below this many incidents a median says little; the output says so.
 pub const FEW: usize = 5;
@@ -121,7 +121,7 @@ fn follow_up_lines(summary: &Summary) -> Vec<String> {
 
 fn summary_block(summary: &Summary, palette: Palette) -> String {
     let mut out = String::new();
-    out.push_str(&format!("{}\n", counts_line(summary)));
+    out.push_str(&format!("{}\n", safe::line(&counts_line(summary))));
     if summary.incidents.total < FEW {
         out.push_str(&format!(
             "{} only {} incident{}: too few for a median to mean much\n",
@@ -252,9 +252,9 @@ pub fn markdown(
     for (key, summary) in sections {
         out.push('\n');
         if let Some(key) = key {
-            out.push_str(&format!("## {key}\n\n"));
+            out.push_str(&format!("## {}\n\n", md::inline(key)));
         }
-        out.push_str(&format!("{}\n\n", counts_line(summary)));
+        out.push_str(&format!("{}\n\n", md::inline(&counts_line(summary))));
         if summary.incidents.total < FEW {
             out.push_str("> Too few incidents for a median to mean much.\n\n");
         }

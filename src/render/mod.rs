@@ -2,9 +2,11 @@
 //! and getting it to the terminal the way git does (colour, pager).
 
 pub mod incident;
+pub mod md;
 pub mod pager;
 pub mod postmortem;
 pub mod review;
+pub mod safe;
 pub mod style;
 pub mod table;
 

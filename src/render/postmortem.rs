@@ -9,7 +9,7 @@ use crate::ops::template::due_date;
 use crate::render::incident::{
     TIMELINE_COLUMNS, durations, full_time, timeline_markdown, timeline_table,
 };
-use crate::render::{Palette, Table};
+use crate::render::{Palette, Table, md, safe};
 
 /// Headings and labels, in English and Japanese.
 struct Words {
@@ -232,6 +232,7 @@ fn lists<'p>(w: &Words, pm: &'p Postmortem) -> Vec<(&'static str, &'p [String])>
     .collect()
 }
 
+/// An action item's cells as plain text, for the caller to escape.
 fn action_cells(action: &Action) -> [String; 7] {
     [
         action.id.clone(),
@@ -248,14 +249,18 @@ fn action_cells(action: &Action) -> [String; 7] {
 pub fn markdown(config: &Config, incident: &Incident, pm: &Postmortem, zone: Zone) -> String {
     let w = words(config.language);
     let incident = &incident.clone().chronological();
-    let mut out = format!("# {}: {} {}\n\n", w.postmortem, incident.id, incident.title);
+    let mut out = format!(
+        "# {}: {}\n\n",
+        w.postmortem,
+        md::inline(&format!("{} {}", incident.id, incident.title))
+    );
     let mut table = Table::new([w.field, w.value]);
     for (label, value) in facts(w, config, incident, pm, zone) {
-        table.row([label.to_string(), value]);
+        table.row([label.to_string(), md::cell(&value)]);
     }
     out.push_str(&table.markdown());
     for (label, text) in prose(w, pm) {
-        out.push_str(&format!("\n## {label}\n\n{text}\n"));
+        out.push_str(&format!("\n## {label}\n\n{}", md::paragraphs(text)));
     }
     if !incident.timeline.is_empty() {
         out.push_str(&format!("\n## {}\n\n", w.timeline));
@@ -266,7 +271,7 @@ pub fn markdown(config: &Config, incident: &Incident, pm: &Postmortem, zone: Zon
     if statement.is_some() || !cause.whys.is_empty() {
         out.push_str(&format!("\n## {}\n\n", w.root_cause));
         if let Some(statement) = statement {
-            out.push_str(&format!("> {}\n", statement.replace('\n', "\n> ")));
+            out.push_str(&md::quote(statement));
         }
         if !cause.whys.is_empty() {
             if statement.is_some() {
@@ -274,47 +279,62 @@ pub fn markdown(config: &Config, incident: &Incident, pm: &Postmortem, zone: Zon
             }
             out.push_str(&format!("### {}\n\n", w.whys));
             for (i, why) in cause.whys.iter().enumerate() {
-                out.push_str(&format!("{}. {}\n", i + 1, one_line(why)));
+                out.push_str(&format!("{}. {}\n", i + 1, md::inline(why)));
             }
         }
     }
     for (label, items) in lists(w, pm) {
         out.push_str(&format!("\n## {label}\n\n"));
-        out.push_str(&bullets(items));
+        out.push_str(&md_bullets(items));
     }
     let kpt = [&pm.kpt.keep, &pm.kpt.problem, &pm.kpt.try_];
     if kpt.iter().any(|items| !items.is_empty()) {
         out.push_str(&format!("\n## {}\n", w.kpt));
         for (label, items) in w.kpt_parts.iter().zip(kpt) {
             if !items.is_empty() {
-                out.push_str(&format!("\n### {label}\n\n{}", bullets(items)));
+                out.push_str(&format!("\n### {label}\n\n{}", md_bullets(items)));
             }
         }
     }
     if !pm.lessons.is_empty() {
-        out.push_str(&format!("\n## {}\n\n{}", w.lessons, bullets(&pm.lessons)));
+        out.push_str(&format!(
+            "\n## {}\n\n{}",
+            w.lessons,
+            md_bullets(&pm.lessons)
+        ));
     }
     if !pm.action.is_empty() {
         out.push_str(&format!("\n## {}\n\n", w.actions));
         let mut table = Table::new(w.action_columns);
         for action in &pm.action {
-            let mut cells = action_cells(action);
-            if !cells[6].is_empty() {
-                cells[6] = format!("<{}>", cells[6]);
+            let mut cells = action_cells(action).map(|c| md::cell(&c));
+            if let Some(link) = &action.link {
+                cells[6] = md::autolink(link);
             }
             table.row(cells);
         }
         out.push_str(&table.markdown());
     }
     if !pm.links.is_empty() {
-        let links: Vec<String> = pm.links.iter().map(|l| format!("<{l}>")).collect();
-        out.push_str(&format!("\n## {}\n\n{}", w.links, bullets(&links)));
+        let links: String = pm
+            .links
+            .iter()
+            .map(|l| format!("- {}\n", md::autolink(l)))
+            .collect();
+        out.push_str(&format!("\n## {}\n\n{links}", w.links));
     }
     out
 }
 
+fn md_bullets(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("- {}\n", md::inline(item)))
+        .collect()
+}
+
 fn one_line(text: &str) -> String {
-    text.trim().replace('\n', " ")
+    safe::line(text.trim()).into_owned()
 }
 
 fn bullets(items: &[String]) -> String {
@@ -351,12 +371,16 @@ pub fn show(
         .unwrap_or(0);
     for (label, value) in facts.iter().skip(1) {
         let pad = " ".repeat(width - unicode_width::UnicodeWidthStr::width(*label));
-        out.push_str(&format!("{}{pad}  {value}\n", palette.dim(label)));
+        out.push_str(&format!(
+            "{}{pad}  {}\n",
+            palette.dim(label),
+            safe::line(value)
+        ));
     }
     let heading = |label: &str| format!("\n{}\n", palette.bold(label));
     for (label, text) in prose(w, pm) {
         out.push_str(&heading(label));
-        out.push_str(&indent(text));
+        out.push_str(&indent(&safe::block(text)));
     }
     if !incident.timeline.is_empty() {
         out.push_str(&heading(w.timeline));
@@ -365,7 +389,7 @@ pub fn show(
     let cause = &pm.root_cause;
     if let Some(statement) = filled(&cause.statement) {
         out.push_str(&heading(w.root_cause));
-        out.push_str(&indent(statement));
+        out.push_str(&indent(&safe::block(statement)));
     }
     if !cause.whys.is_empty() {
         out.push_str(&heading(w.whys));
@@ -394,7 +418,7 @@ pub fn show(
         out.push_str(&heading(w.actions));
         let mut table = Table::new(w.action_columns.map(str::to_uppercase));
         for action in &pm.action {
-            table.row(action_cells(action));
+            table.row(action_cells(action).map(|c| safe::line(&c).into_owned()));
         }
         out.push_str(&indent(&table.render(|h| palette.bold(h))));
     }
@@ -411,13 +435,13 @@ pub fn action_table(listed: &[Listed], palette: Palette) -> String {
             palette.id(&a.id),
             a.kind.to_string(),
             palette.status(a.status.as_str()),
-            a.owner.clone().unwrap_or_else(|| "-".into()),
+            safe::line(a.owner.as_deref().unwrap_or("-")).into_owned(),
             if item.overdue {
                 format!("{due} {}", palette.error("overdue"))
             } else {
                 due
             },
-            a.title.clone(),
+            safe::line(&a.title).into_owned(),
         ]);
     }
     table.render(|h| palette.bold(h))

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use crate::metrics::followup::{ActionRow, PostmortemRow};
 use crate::metrics::{Seconds, day_of};
 use crate::model::Zone;
-use crate::render::{Palette, Table, csv};
+use crate::render::{Palette, Table, csv, md, safe};
 
 fn action_age(row: &ActionRow) -> String {
     if row.overdue {
@@ -73,7 +73,7 @@ pub fn actions_text(rows: &[ActionRow], as_of: NaiveDate, palette: Palette) -> S
         for (row, owner) in rows.iter().zip(owners) {
             let age = action_age(row);
             table.row([
-                owner,
+                safe::line(&owner).into_owned(),
                 palette.id(&row.id),
                 due(row.due),
                 if row.overdue {
@@ -82,8 +82,8 @@ pub fn actions_text(rows: &[ActionRow], as_of: NaiveDate, palette: Palette) -> S
                     age
                 },
                 palette.status(row.status.as_str()),
-                row.title.clone(),
-                row.link.clone().unwrap_or_default(),
+                safe::line(&row.title).into_owned(),
+                safe::line(row.link.as_deref().unwrap_or_default()).into_owned(),
             ]);
         }
         out.push_str(&table.render(|h| palette.bold(h)));
@@ -99,18 +99,18 @@ pub fn actions_markdown(rows: &[ActionRow], as_of: NaiveDate) -> String {
     for (title, rows) in sections(rows, |r| r.overdue, "Open") {
         out.push_str(&format!("\n## {title} ({})\n", rows.len()));
         for chunk in rows.chunk_by(|a, b| a.owner == b.owner) {
-            out.push_str(&format!("\n### {}\n\n", chunk[0].owner));
+            out.push_str(&format!("\n### {}\n\n", md::inline(&chunk[0].owner)));
             let mut table = Table::new(["Action", "Title", "Due", "Age", "Status", "Link"]);
             for row in chunk {
                 table.row([
-                    row.id.clone(),
-                    row.title.clone(),
+                    md::cell(&row.id),
+                    md::cell(&row.title),
                     due(row.due),
                     action_age(row),
                     row.status.to_string(),
                     row.link
                         .as_ref()
-                        .map(|l| format!("[link]({l})"))
+                        .map(|l| md::link("link", l))
                         .unwrap_or_default(),
                 ]);
             }
@@ -174,9 +174,9 @@ pub fn postmortems_text(
         for (row, owner) in rows.iter().zip(owners) {
             let age = postmortem_age(row);
             table.row([
-                owner,
+                safe::line(&owner).into_owned(),
                 palette.id(&row.incident),
-                row.severity.clone(),
+                safe::line(&row.severity).into_owned(),
                 palette.status(&row.status),
                 day(row.resolved, zone),
                 day(row.due, zone),
@@ -185,8 +185,8 @@ pub fn postmortems_text(
                 } else {
                     age
                 },
-                row.title.clone(),
-                row.link.clone(),
+                safe::line(&row.title).into_owned(),
+                safe::line(&row.link).into_owned(),
             ]);
         }
         out.push_str(&table.render(|h| palette.bold(h)));
@@ -202,20 +202,20 @@ pub fn postmortems_markdown(rows: &[PostmortemRow], as_of: NaiveDate, zone: Zone
     for (title, rows) in sections(rows, |r| r.overdue, "In review") {
         out.push_str(&format!("\n## {title} ({})\n", rows.len()));
         for chunk in rows.chunk_by(|a, b| a.owner == b.owner) {
-            out.push_str(&format!("\n### {}\n\n", chunk[0].owner));
+            out.push_str(&format!("\n### {}\n\n", md::inline(&chunk[0].owner)));
             let mut table = Table::new([
                 "Incident", "Severity", "Status", "Resolved", "Due", "Age", "Title", "File",
             ]);
             for row in chunk {
                 table.row([
-                    row.incident.clone(),
-                    row.severity.clone(),
-                    row.status.clone(),
+                    md::cell(&row.incident),
+                    md::cell(&row.severity),
+                    md::cell(&row.status),
                     day(row.resolved, zone),
                     day(row.due, zone),
                     postmortem_age(row),
-                    row.title.clone(),
-                    format!("`{}`", row.link),
+                    md::cell(&row.title),
+                    md::code(&row.link),
                 ]);
             }
             out.push_str(&table.markdown());

@@ -5,7 +5,7 @@ use crate::check::{Finding, Level};
 use crate::model::{Action, TimelineEntry, Zone};
 use crate::ops::review::{ChangeKind, FieldChange, FileReview, IncidentReview, Review};
 use crate::render::incident::{evidence_markdown, short_time};
-use crate::render::{Palette, Table};
+use crate::render::{Palette, Table, md, safe};
 
 fn short(oid: &str) -> &str {
     oid.get(..7).unwrap_or(oid)
@@ -72,6 +72,7 @@ fn heading(incident: &IncidentReview) -> (String, String) {
     (title, facts.join(" · "))
 }
 
+/// Plain text, for the caller to escape.
 fn before_after(change: &FieldChange) -> (String, String) {
     if change.added.is_empty() && change.removed.is_empty() {
         (
@@ -85,8 +86,9 @@ fn before_after(change: &FieldChange) -> (String, String) {
     }
 }
 
-fn action_row(action: &Action) -> Vec<String> {
-    vec![
+/// Plain text, for the caller to escape.
+fn action_row(action: &Action) -> [String; 6] {
+    [
         action.id.clone(),
         action.title.clone(),
         action.kind.to_string(),
@@ -96,11 +98,11 @@ fn action_row(action: &Action) -> Vec<String> {
     ]
 }
 
-fn timeline_row(entry: &TimelineEntry, zone: Zone) -> Vec<String> {
+fn timeline_row_markdown(entry: &TimelineEntry, zone: Zone) -> Vec<String> {
     vec![
         short_time(entry.at, zone),
         entry.kind.to_string(),
-        entry.text.clone(),
+        md::cell(&entry.text),
         evidence_markdown(entry),
     ]
 }
@@ -114,22 +116,26 @@ fn finding_md(finding: &Finding) -> String {
         Some(line) => format!("{}:{line}", finding.path),
         None => finding.path.clone(),
     };
-    format!("- {mark} `{at}` {}\n", finding.message)
+    format!(
+        "- {mark} {} {}\n",
+        md::code(&at),
+        md::inline(&finding.message)
+    )
 }
 
 fn file_markdown(file: &FileReview, zone: Zone, out: &mut String) {
     let label = file_label(&file.path);
     let title = if label == file.path {
-        format!("`{label}`")
+        md::code(label)
     } else {
-        format!("{label} (`{}`)", file.path)
+        format!("{label} ({})", md::code(&file.path))
     };
     out.push_str(&format!("\n#### {title}, {}\n\n", change_word(file.change)));
     if !file.fields.is_empty() {
         let mut table = Table::new(["Field", "Before", "After"]);
         for change in &file.fields {
             let (before, after) = before_after(change);
-            table.row([format!("`{}`", change.field), before, after]);
+            table.row([md::code(&change.field), md::cell(&before), md::cell(&after)]);
         }
         out.push_str(&table.markdown());
     }
@@ -139,7 +145,7 @@ fn file_markdown(file: &FileReview, zone: Zone, out: &mut String) {
         for (mark, entries) in [("+", &timeline.added), ("−", &timeline.removed)] {
             for entry in entries {
                 let mut row = vec![mark.to_string()];
-                row.extend(timeline_row(entry, zone));
+                row.extend(timeline_row_markdown(entry, zone));
                 table.row(row);
             }
         }
@@ -152,7 +158,7 @@ fn file_markdown(file: &FileReview, zone: Zone, out: &mut String) {
             for (mark, list) in [("new", &actions.added), ("removed", &actions.removed)] {
                 for action in list {
                     let mut row = vec![mark.to_string()];
-                    row.extend(action_row(action));
+                    row.extend(action_row(action).iter().map(|c| md::cell(c)));
                     table.row(row);
                 }
             }
@@ -165,11 +171,11 @@ fn file_markdown(file: &FileReview, zone: Zone, out: &mut String) {
                 for change in &action.fields {
                     let (before, after) = before_after(change);
                     table.row([
-                        action.id.clone(),
-                        action.title.clone(),
-                        format!("`{}`", change.field),
-                        before,
-                        after,
+                        md::cell(&action.id),
+                        md::cell(&action.title),
+                        md::code(&change.field),
+                        md::cell(&before),
+                        md::cell(&after),
                     ]);
                 }
             }
@@ -192,9 +198,9 @@ pub fn markdown(review: &Review, zone: Zone) -> String {
     }
     for incident in &review.incidents {
         let (title, facts) = heading(incident);
-        out.push_str(&format!("\n### {title}\n\n"));
+        out.push_str(&format!("\n### {}\n\n", md::inline(&title)));
         if !facts.is_empty() {
-            out.push_str(&format!("{facts}\n"));
+            out.push_str(&format!("{}\n", md::inline(&facts)));
         }
         for file in &incident.files {
             file_markdown(file, zone, &mut out);
@@ -223,9 +229,9 @@ fn field_text(change: &FieldChange, palette: Palette) -> String {
     if change.added.is_empty() && change.removed.is_empty() {
         format!(
             "{}: {} -> {}",
-            change.field,
+            safe::line(&change.field),
             palette.dim(change.old.as_deref().unwrap_or("(none)")),
-            change.new.as_deref().unwrap_or("(none)")
+            safe::line(change.new.as_deref().unwrap_or("(none)"))
         )
     } else {
         let mut parts: Vec<String> = change
@@ -239,14 +245,14 @@ fn field_text(change: &FieldChange, palette: Palette) -> String {
                 .iter()
                 .map(|r| palette.error(&format!("-{r}"))),
         );
-        format!("{}: {}", change.field, parts.join("  "))
+        format!("{}: {}", safe::line(&change.field), parts.join("  "))
     }
 }
 
 fn file_text(file: &FileReview, zone: Zone, palette: Palette, out: &mut String) {
     out.push_str(&format!(
         "  {} ({})\n",
-        file.path.rsplit('/').next().unwrap_or(&file.path),
+        safe::line(file.path.rsplit('/').next().unwrap_or(&file.path)),
         change_word(file.change)
     ));
     for change in &file.fields {
@@ -273,7 +279,7 @@ fn file_text(file: &FileReview, zone: Zone, palette: Palette, out: &mut String) 
     if let Some(actions) = &file.actions {
         for (mark, list) in [("+", &actions.added), ("-", &actions.removed)] {
             for action in list {
-                let row = action_row(action);
+                let row = action_row(action).map(|c| safe::line(&c).into_owned());
                 out.push_str(&format!(
                     "    action {mark} {} {} [{}] owner {} due {} {}\n",
                     row[0],

@@ -50,11 +50,14 @@ impl Palette {
         Palette { enabled: false }
     }
 
+    /// `text` is escaped (`render::safe::line`) before the style goes around it, so
+    /// user text inside a style can never carry a terminal sequence of its own.
     pub fn paint(&self, style: Style, text: &str) -> String {
+        let text = crate::render::safe::line(text);
         if self.enabled && !text.is_empty() {
             format!("{}{text}{}", style.render(), style.render_reset())
         } else {
-            text.to_string()
+            text.into_owned()
         }
     }
 

@@ -1,5 +1,7 @@
 //! Aligned tables for people: columns line up by display width, so Japanese and emoji
-//! titles align; borderless like `git branch -v`, or Markdown.
+//! titles align; borderless like `git branch -v`, or Markdown. Cells arrive escaped
+//! for their target (`render::safe` for terminals, `render::md` for Markdown), so
+//! widths are those of the text shown.
 
 use comfy_table::presets::{ASCII_MARKDOWN, NOTHING};
 use comfy_table::{CellAlignment, ColumnConstraint};
@@ -37,14 +39,7 @@ impl Table {
         table.load_style(if markdown { ASCII_MARKDOWN } else { NOTHING });
         table.set_header(self.header.iter().map(|h| header_style(h)));
         for row in &self.rows {
-            let cells = row.iter().map(|cell| {
-                if markdown {
-                    escape_markdown(cell)
-                } else {
-                    cell.replace('\n', " ")
-                }
-            });
-            table.add_row(cells);
+            table.add_row(row);
         }
         for (index, column) in table.column_iter_mut().enumerate() {
             if !markdown {
@@ -74,11 +69,6 @@ impl Table {
         out.push('\n');
         out
     }
-}
-
-/// Pipes and newlines would break a Markdown table row.
-pub fn escape_markdown(cell: &str) -> String {
-    cell.replace('|', "\\|").replace('\n', "<br>")
 }
 
 #[cfg(test)]

@@ -9,4 +9,5 @@ mod metrics;
 mod postmortem;
 mod report;
 mod review;
+mod safety;
 mod sync;
