@@ -43,7 +43,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             None => time.now(),
         };
         let started = new.started.as_deref().map(|s| time.parse(s)).transpose()?;
-        let id = IncidentId::new(&config.id_prefix, snapshot.next_number(&config.id_prefix)?);
+        let id = snapshot.next_id(&config.id_prefix)?;
         let year = time
             .now()
             .0
