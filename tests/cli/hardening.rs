@@ -139,3 +139,115 @@ fn sync_renumbering_of_actions_at_the_last_number_is_refused() {
         "{merged}"
     );
 }
+
+/// Every read that keeps a cache, with what it prints.
+const CACHED_READS: [&[&str]; 7] = [
+    &["--json", "metrics", "--as-of", "2026-11-30"],
+    &["metrics", "--as-of", "2026-11-30"],
+    &["--json", "report", "actions", "--as-of", "2026-11-30"],
+    &["--json", "report", "postmortems", "--as-of", "2026-11-30"],
+    &["--json", "list"],
+    &["--json", "action", "list", "--as-of", "2026-11-30"],
+    // Resolved by hand: `show` fills the time in from history, through the cache.
+    &["show", "INC-1"],
+];
+
+fn cached_reads(repo: &TestRepo) -> Vec<String> {
+    CACHED_READS.iter().map(|args| repo.ok(args)).collect()
+}
+
+/// A branch with an incident resolved by hand, a postmortem and an action item.
+fn branch_for_caches() -> TestRepo {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout down", "--severity", "SEV2"]);
+    repo.tick(600);
+    repo.ok(&["postmortem", "new", "INC-1", "--owner", "pat"]);
+    repo.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Fix it",
+        "--kind",
+        "prevent",
+        "--due",
+        "2026-11-25",
+    ]);
+    repo.tick(600);
+    let text = repo
+        .file(&incident_path(1))
+        .replace("status = \"investigating\"", "status = \"resolved\"");
+    commit_by_hand(&repo, "incidents", &incident_path(1), &text);
+    repo
+}
+
+fn cache_files(repo: &TestRepo) -> Vec<std::path::PathBuf> {
+    let dir = repo.path().join(".git/incident");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("a cache directory")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_cache_naming_a_vanished_commit_or_corrupt_is_rebuilt_never_fatal() {
+    let repo = branch_for_caches();
+    let expected = cached_reads(&repo);
+    assert!(expected[6].contains("(from history)"), "{}", expected[6]);
+    let files = cache_files(&repo);
+    assert!(files.len() >= 2, "{files:?}");
+    let tip = repo.tip();
+    let tree = repo
+        .git(&["rev-parse", "incidents^{tree}"])
+        .trim()
+        .to_string();
+    let spoils: [(&str, Box<dyn Fn(&str) -> String>); 6] = [
+        (
+            "naming a commit that does not exist",
+            Box::new(|text| text.replace(&tip, "0123456789abcdef0123456789abcdef01234567")),
+        ),
+        ("naming a tree", Box::new(|text| text.replace(&tip, &tree))),
+        (
+            "truncated",
+            Box::new(|text| text[..text.len() / 2].to_string()),
+        ),
+        ("empty", Box::new(|_| String::new())),
+        ("not JSON", Box::new(|_| "\u{0}\u{ff}garbage".to_string())),
+        (
+            "JSON of another shape",
+            Box::new(|_| "{\"format\": \"x\", \"tip\": []}".to_string()),
+        ),
+    ];
+    for (what, spoil) in spoils {
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("cache text");
+            assert!(text.contains(&tip), "{} names the tip", file.display());
+            std::fs::write(file, spoil(&text)).expect("write cache");
+        }
+        assert_eq!(cached_reads(&repo), expected, "cache {what}");
+        // Rebuilt: the next read is served from a good cache again.
+        assert_eq!(cached_reads(&repo), expected, "after a cache {what}");
+    }
+}
+
+#[test]
+fn a_force_push_then_gc_under_the_cache_is_read_from_the_branch() {
+    let repo = branch_for_caches();
+    let before_hand_edit = repo.git(&["rev-parse", "incidents~1"]).trim().to_string();
+    cached_reads(&repo); // the cache names the tip about to vanish
+    repo.git(&["update-ref", "refs/heads/incidents", &before_hand_edit]);
+    repo.tick(600);
+    let text = repo
+        .file(&incident_path(1))
+        .replace("status = \"investigating\"", "status = \"mitigated\"");
+    commit_by_hand(&repo, "incidents", &incident_path(1), &text);
+    repo.git(&["reflog", "expire", "--expire=now", "--all"]);
+    repo.git(&["gc", "-q", "--prune=now"]);
+    let warm = cached_reads(&repo);
+    std::fs::remove_dir_all(repo.path().join(".git/incident")).expect("remove the cache");
+    let cold = cached_reads(&repo);
+    assert_eq!(warm, cold);
+    assert!(warm[0].contains("\"time_to_mitigate\""), "{}", warm[0]);
+}
