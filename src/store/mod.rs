@@ -11,7 +11,7 @@ mod snapshot;
 pub(crate) mod tree;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use git2::{ErrorCode, Oid, Repository};
 
@@ -22,6 +22,10 @@ use identity::Ident;
 
 /// How many times a writer that lost the race re-applies its change before giving up.
 const MAX_ATTEMPTS: u32 = 200;
+
+/// How long a ref lock held by someone else is waited for (git's own
+/// `core.filesRefLockTimeout` is 100 ms; busy machines with many writers need more).
+const LOCK_PATIENCE: Duration = Duration::from_secs(1);
 
 pub struct Store {
     repo: Repository,
@@ -241,25 +245,13 @@ impl Store {
                 )
                 .context(|| "could not create the commit".into())?;
             let reflog = format!("incident: {}", planned.subject);
-            let updated = match tip {
-                Some(old) => {
-                    self.repo
-                        .reference_matching(&self.refname, commit, true, old, &reflog)
-                }
-                None => self.repo.reference(&self.refname, commit, false, &reflog),
-            };
-            match updated {
-                Ok(_) => {
-                    return Ok(Written {
-                        commit: Some(commit),
-                        value,
-                    });
-                }
-                Err(e) if lost_race(&e) => {
-                    std::thread::sleep(backoff(attempt));
-                }
-                Err(e) => return Err(e).context(|| format!("could not update {}", self.refname)),
+            if self.update_ref(tip, commit, &reflog)? {
+                return Ok(Written {
+                    commit: Some(commit),
+                    value,
+                });
             }
+            std::thread::sleep(backoff(attempt));
         }
         Err(Error::Conflict(format!(
             "{} kept moving under us; nothing was written, try again",
@@ -291,17 +283,54 @@ impl Store {
     /// (`None`: the branch must not exist yet). `false` when someone moved it first.
     pub fn advance(&self, expected: Option<Oid>, commit: Oid, reflog: &str) -> Result<bool> {
         self.refuse_checked_out_branch()?;
-        let updated = match expected {
-            Some(old) => self
-                .repo
-                .reference_matching(&self.refname, commit, true, old, reflog),
-            None => self.repo.reference(&self.refname, commit, false, reflog),
-        };
-        match updated {
-            Ok(_) => Ok(true),
-            Err(e) if lost_race(&e) => Ok(false),
-            Err(e) => Err(e).context(|| format!("could not update {}", self.refname)),
+        self.update_ref(expected, commit, reflog)
+    }
+
+    /// The compare-and-swap itself. Another writer holds the ref's lock for
+    /// milliseconds, so a lock that outlasts `LOCK_PATIENCE` was left by a process that
+    /// died mid-write; it is reported as git reports it rather than retried as a race.
+    fn update_ref(&self, expected: Option<Oid>, commit: Oid, reflog: &str) -> Result<bool> {
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let updated = match expected {
+                Some(old) => self
+                    .repo
+                    .reference_matching(&self.refname, commit, true, old, reflog),
+                None => self.repo.reference(&self.refname, commit, false, reflog),
+            };
+            match updated {
+                Ok(_) => return Ok(true),
+                Err(e) if e.code() == ErrorCode::Locked => {
+                    if started.elapsed() >= LOCK_PATIENCE {
+                        return Err(self.locked(e));
+                    }
+                    std::thread::sleep(backoff(attempt));
+                    attempt = attempt.saturating_add(1);
+                }
+                Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => {
+                    return Ok(false);
+                }
+                Err(e) => return Err(e).context(|| format!("could not update {}", self.refname)),
+            }
         }
+    }
+
+    fn locked(&self, source: git2::Error) -> Error {
+        let lock = self.repo.commondir().join(format!("{}.lock", self.refname));
+        if !lock.exists() {
+            return Error::Git {
+                context: format!("could not update {}", self.refname),
+                source,
+            };
+        }
+        Error::Conflict(format!(
+            "could not update {}: unable to create '{}': file exists.\n\
+             Another git process seems to be running in this repository. If not, a git \
+             process may have crashed here earlier: remove the file manually to continue.",
+            self.refname,
+            lock.display()
+        ))
     }
 
     /// Moving a branch that a worktree has checked out would leave that worktree
@@ -381,13 +410,6 @@ fn checked_out(branch: &str, path: Option<&Path>) -> Error {
     Error::Conflict(format!(
         "branch '{branch}' is checked out in the worktree at {place}; edit and commit the files there, or switch that worktree to another branch"
     ))
-}
-
-fn lost_race(e: &git2::Error) -> bool {
-    matches!(
-        e.code(),
-        ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
-    )
 }
 
 /// Jittered, growing waits so that writers that collided spread out.

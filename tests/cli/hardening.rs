@@ -251,3 +251,42 @@ fn a_force_push_then_gc_under_the_cache_is_read_from_the_branch() {
     assert_eq!(warm, cold);
     assert!(warm[0].contains("\"time_to_mitigate\""), "{}", warm[0]);
 }
+
+/// What git says about a lock left behind, and how quickly it is said.
+fn refused_for_the_lock(repo: &TestRepo, args: &[&str]) {
+    let lock = repo.path().join(".git/refs/heads/incidents.lock");
+    let started = std::time::Instant::now();
+    let stderr = refused(repo, 1, args, &lock.display().to_string());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{args:?} spun"
+    );
+    assert!(stderr.contains("Another git process"), "{stderr}");
+    assert!(stderr.contains("remove the file"), "{stderr}");
+    assert!(!stderr.contains("kept moving"), "{stderr}");
+}
+
+#[test]
+fn a_lock_left_by_a_killed_writer_is_named_not_retried_as_a_race() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "First", "--severity", "SEV3"]);
+    let lock = repo.path().join(".git/refs/heads/incidents.lock");
+    std::fs::write(&lock, "").expect("create the lock");
+    refused_for_the_lock(&repo, &["new", "Second", "--severity", "SEV3"]);
+    refused_for_the_lock(&repo, &["status", "INC-1", "mitigated"]);
+    std::fs::remove_file(&lock).expect("remove the lock");
+    assert_eq!(
+        repo.ok(&["new", "Second", "--severity", "SEV3"]).trim(),
+        "INC-2"
+    );
+}
+
+#[test]
+fn sync_names_a_lock_left_behind() {
+    let team = Team::new();
+    let bob = team.clone();
+    team.alice.ok(&["new", "Alice's", "--severity", "SEV3"]);
+    team.alice.ok(&["sync"]);
+    std::fs::write(bob.path().join(".git/refs/heads/incidents.lock"), "").expect("lock");
+    refused_for_the_lock(&bob, &["sync"]);
+}
