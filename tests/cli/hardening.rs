@@ -203,7 +203,8 @@ fn a_cache_naming_a_vanished_commit_or_corrupt_is_rebuilt_never_fatal() {
         .git(&["rev-parse", "incidents^{tree}"])
         .trim()
         .to_string();
-    let spoils: [(&str, Box<dyn Fn(&str) -> String>); 6] = [
+    type Spoil<'a> = Box<dyn Fn(&str) -> String + 'a>;
+    let spoils: [(&str, Spoil); 6] = [
         (
             "naming a commit that does not exist",
             Box::new(|text| text.replace(&tip, "0123456789abcdef0123456789abcdef01234567")),
@@ -289,4 +290,137 @@ fn sync_names_a_lock_left_behind() {
     team.alice.ok(&["sync"]);
     std::fs::write(bob.path().join(".git/refs/heads/incidents.lock"), "").expect("lock");
     refused_for_the_lock(&bob, &["sync"]);
+}
+
+#[test]
+fn times_out_of_range_are_errors_not_panics() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "First", "--severity", "SEV3"]);
+    repo.ok(&["postmortem", "new", "INC-1"]);
+    repo.ok(&["action", "add", "INC-1", "One", "--kind", "prevent"]);
+    let range = "out of range";
+    refused(
+        &repo,
+        1,
+        &["timeline", "INC-1", "add", "t", "--at", "3000000d ago"],
+        range,
+    );
+    refused(
+        &repo,
+        1,
+        &[
+            "new",
+            "t",
+            "--severity",
+            "SEV3",
+            "--started",
+            "999999999h ago",
+        ],
+        range,
+    );
+    refused(
+        &repo,
+        1,
+        &["set", "INC-1", "times.started=5000000d ago"],
+        range,
+    );
+    refused(
+        &repo,
+        1,
+        &["ack", "INC-1", "--at", "+10000-01-01 00:00"],
+        range,
+    );
+    refused(
+        &repo,
+        1,
+        &["status", "INC-1", "resolved", "--at=-0001-12-31"],
+        range,
+    );
+    refused(
+        &repo,
+        1,
+        &["action", "set", "INC-1.A1", "due=+10000-01-01"],
+        range,
+    );
+    refused(
+        &repo,
+        1,
+        &[
+            "action",
+            "add",
+            "INC-1",
+            "t",
+            "--kind",
+            "detect",
+            "--due",
+            "+99999999w",
+        ],
+        "invalid date",
+    );
+    for args in [
+        &[
+            "timeline",
+            "INC-1",
+            "add",
+            "t",
+            "--at",
+            "99999999999999999999w ago",
+        ][..],
+        &["set", "INC-1", "times.started=9223372036854775807s ago"],
+        &[
+            "new",
+            "t",
+            "--severity",
+            "SEV3",
+            "--started",
+            "yesterday 25:00",
+        ],
+    ] {
+        refused(&repo, 1, args, "invalid time");
+    }
+    // Reads refuse the same times rather than compute with them.
+    for args in [
+        &["metrics", "--as-of", "3000000d ago"][..],
+        &["list", "--since", "+10000-01-01"],
+        &["action", "list", "--as-of", "5000000d ago"],
+        &["report", "actions", "--as-of", "5000000d ago"],
+    ] {
+        refused(&repo, 1, args, range);
+    }
+    // The edges themselves are fine.
+    repo.ok(&["set", "INC-1", "times.started=0000-01-01T00:00:00+00:00"]);
+    repo.ok(&["action", "set", "INC-1.A1", "due=9999-12-31"]);
+}
+
+#[test]
+fn a_commit_date_past_year_9999_is_refused_by_every_write() {
+    let repo = TestRepo::new();
+    repo.ok(&["init", "--timezone", "Asia/Tokyo"]);
+    repo.ok(&["new", "First", "--severity", "SEV3"]);
+    let writes: [&[&str]; 4] = [
+        &["new", "t", "--severity", "SEV3"],
+        &["status", "INC-1", "mitigated"],
+        &["set", "INC-1", "title=Renamed"],
+        &["postmortem", "new", "INC-1"],
+    ];
+    // git accepts year 10000; and 9999-12-31 23:00 UTC is year 10000 in the team's zone,
+    // refused by the writes that record the time.
+    for (date, writes) in [
+        ("@253402300800 +0000", &writes[..]),
+        ("@253402297200 +0000", &writes[..2]),
+    ] {
+        for args in writes {
+            let tip = repo.tip();
+            let output = repo
+                .cmd(args)
+                .env("GIT_COMMITTER_DATE", date)
+                .output()
+                .expect("runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{args:?} {date}: {stderr}");
+            assert!(stderr.starts_with("error: "), "{stderr}");
+            assert!(stderr.contains("out of range"), "{stderr}");
+            assert_eq!(repo.tip(), tip);
+        }
+    }
 }
