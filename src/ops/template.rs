@@ -154,16 +154,32 @@ pub fn due_date(config: &Config, incident: &Incident, zone: Zone) -> Option<Naiv
     Some(zone.convert(due).date_naive())
 }
 
+/// `text` as comment lines, each safe whatever it holds (see [`inline`]).
 fn comment(text: &str) -> String {
     text.lines()
         .map(|line| {
             if line.is_empty() {
                 "#\n".to_string()
             } else {
-                format!("# {line}\n")
+                format!("# {}\n", inline(line))
             }
         })
         .collect()
+}
+
+/// Text for one comment line. TOML comments end at a newline and may not hold other
+/// control characters (a CR, a bell): escaped as `\n`, `\u{7}`, so a title can neither
+/// end its comment nor make the file unreadable.
+fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// People the incident names: the commander, the roles and whoever wrote the timeline.
@@ -194,7 +210,11 @@ pub fn postmortem_template(
     let id = incident.id.as_str();
     let fill = |text: &str| text.replace("{id}", id);
     let mut out = layout::schema_directive(layout::POSTMORTEM_FILE);
-    out.push_str(&comment(&format!("{} {id}: {}", g.title, incident.title)));
+    out.push_str(&comment(&format!(
+        "{} {id}: {}",
+        g.title,
+        inline(&incident.title)
+    )));
     out.push_str("#\n");
     out.push_str(&comment(g.blameless));
     out.push_str("#\n");
@@ -230,7 +250,11 @@ pub fn postmortem_template(
         .unwrap_or(0);
     for (label, value) in &facts {
         let pad = width - unicode_width::UnicodeWidthStr::width(*label);
-        out.push_str(&format!("#   {label}{}  {value}\n", " ".repeat(pad)));
+        out.push_str(&format!(
+            "#   {label}{}  {}\n",
+            " ".repeat(pad),
+            inline(value)
+        ));
     }
     if !incident.timeline.is_empty() {
         out.push_str("#\n");
@@ -238,7 +262,7 @@ pub fn postmortem_template(
         let mut timeline: Vec<_> = incident.timeline.iter().collect();
         timeline.sort_by_key(|entry| entry.at);
         for entry in timeline {
-            let text = entry.text.replace('\n', " ");
+            let text = inline(&entry.text.replace('\n', " "));
             out.push_str(&format!(
                 "#   {}  {:<13} {text}\n",
                 short_time(entry.at, zone),

@@ -94,20 +94,16 @@ impl Store {
     pub fn open(ref_override: Option<&str>) -> Result<Store> {
         tune_libgit2();
         let repo = Repository::open_from_env().map_err(|_| {
-            Error::invalid("not a git repository (or any of the parent directories)")
+            unsupported_format().unwrap_or_else(|| {
+                Error::invalid("not a git repository (or any of the parent directories)")
+            })
         })?;
         let configured = repo
             .config()
             .and_then(|c| c.get_string("incident.ref"))
             .ok();
         let refname = match ref_override.map(str::to_string).or(configured) {
-            Some(name) => {
-                let full = layout::full_ref(&name);
-                if !git2::Reference::is_valid_name(&full) {
-                    return Err(Error::invalid(format!("invalid ref name {name:?}")));
-                }
-                full
-            }
+            Some(name) => branch_ref(&name)?,
             None => layout::DEFAULT_REF.to_string(),
         };
         Ok(Store { repo, refname })
@@ -403,6 +399,45 @@ fn tune_libgit2() {
 /// tip after that are few, so they do without the tree cache `tune_libgit2` set up.
 pub fn tune_libgit2_for_walks() {
     git2::opts::enable_caching(false);
+}
+
+/// The full ref for a name given by `--ref` or `incident.ref`, refused where git refuses
+/// a branch name (`git check-ref-format --branch`). `HEAD` and `@` also name the
+/// checkout, so a branch called that would make them ambiguous.
+fn branch_ref(name: &str) -> Result<String> {
+    let full = layout::full_ref(name);
+    let branch = full.strip_prefix("refs/heads/");
+    let refused = branch.is_some_and(|b| b == "HEAD" || b == "@" || b.starts_with('-'));
+    if refused || !git2::Reference::is_valid_name(&full) {
+        return Err(Error::invalid(format!(
+            "invalid ref name {name:?}: git refuses it as a branch name (see `git help check-ref-format`); choose another with --ref or incident.ref"
+        )));
+    }
+    Ok(full)
+}
+
+/// libgit2 opens neither sha256 nor reftable repositories; git itself can still read
+/// the repository's config and say which one this is.
+fn unsupported_format() -> Option<Error> {
+    let formats = [
+        ("extensions.objectformat", "sha1", "object format"),
+        ("extensions.refstorage", "files", "ref storage format"),
+    ];
+    formats.into_iter().find_map(|(key, default, what)| {
+        let output = std::process::Command::new("git")
+            .args(["config", "--local", "--get", key])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        let value = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .to_lowercase();
+        (value != default).then(|| {
+            Error::invalid(format!(
+                "this repository uses the {value} {what}, which git-incident does not support yet"
+            ))
+        })
+    })
 }
 
 fn checked_out(branch: &str, path: Option<&Path>) -> Error {

@@ -424,3 +424,133 @@ fn a_commit_date_past_year_9999_is_refused_by_every_write() {
         }
     }
 }
+
+#[test]
+fn branch_names_git_refuses_are_refused() {
+    let repo = TestRepo::new();
+    let refs = || repo.git(&["for-each-ref", "--format=%(refname)"]);
+    let before = refs();
+    for name in [
+        "HEAD",
+        "@",
+        "refs/heads/HEAD",
+        "refs/heads/@",
+        "-x",
+        "a..b",
+        "x@{1}",
+        "x.lock",
+        "x/",
+        "x//y",
+        ".x",
+        "a b",
+        "bell\u{7}",
+        "new\nline",
+        "",
+    ] {
+        let output = repo.run(&[&format!("--ref={name}"), "init"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: invalid ref name"),
+            "{name:?}: {stderr}"
+        );
+    }
+    assert_eq!(refs(), before);
+    repo.git(&["config", "incident.ref", "HEAD"]);
+    let stderr = repo.fails(1, &["list"]);
+    assert!(
+        stderr.starts_with("error: invalid ref name \"HEAD\""),
+        "{stderr}"
+    );
+    repo.git(&["config", "--unset", "incident.ref"]);
+    // Names git accepts still work, and HEAD stays unambiguous.
+    repo.ok(&["--ref", "team/incidents", "init"]);
+    repo.git(&["rev-parse", "--verify", "-q", "HEAD"]);
+}
+
+#[test]
+fn control_characters_in_titles_and_names_leave_the_template_valid() {
+    let repo = TestRepo::initialized();
+    let titles = [
+        "Bell \u{7} rings",
+        "Two\nlines",
+        "Carriage\rreturn",
+        "Escape \u{1b}[31m red",
+        "Delete\u{7f}",
+    ];
+    for (n, title) in titles.iter().enumerate() {
+        let id = format!("INC-{}", n + 1);
+        assert_eq!(repo.ok(&["new", title, "--severity", "SEV2"]).trim(), id);
+        repo.ok(&["ack", &id, "--commander", "Pat\rExample\u{7}"]);
+        repo.ok(&["timeline", &id, "add", "Paged\u{7} the\r\nteam"]);
+        repo.ok(&["postmortem", "new", &id]);
+        let text = repo.file(&format!("incidents/2026/{id}/postmortem.toml"));
+        let heading = text.lines().nth(1).expect("a heading");
+        assert!(
+            heading.starts_with(&format!("# Postmortem of {id}: ")),
+            "{heading}"
+        );
+        assert!(!heading.chars().any(|c| c.is_control()), "{heading:?}");
+        assert!(
+            text.chars().all(|c| !c.is_control() || c == '\n'),
+            "{text:?}"
+        );
+        repo.ok(&["postmortem", "show", &id]);
+    }
+    let text = repo.file("incidents/2026/INC-2/postmortem.toml");
+    assert!(
+        text.contains("# Postmortem of INC-2: Two\\nlines\n"),
+        "{text}"
+    );
+    repo.ok(&["check"]);
+}
+
+/// A repository made by `git init ARGS`, with one commit, or `None` when no git here
+/// can make one.
+fn repository_made_with(args: &[&str]) -> Option<TestRepo> {
+    let repo = TestRepo::bare_dir();
+    let mut all = vec!["init", "-q"];
+    all.extend_from_slice(args);
+    if !repo
+        .git_cmd(&all)
+        .output()
+        .expect("git runs")
+        .status
+        .success()
+    {
+        return None;
+    }
+    repo.git(&["commit", "-q", "--allow-empty", "-m", "root"]);
+    Some(repo)
+}
+
+#[test]
+fn sha256_and_reftable_repositories_are_named_not_called_missing() {
+    let cases = [
+        ("--object-format=sha256", "the sha256 object format"),
+        ("--ref-format=reftable", "the reftable ref storage format"),
+    ];
+    for (flag, format) in cases {
+        let Some(repo) = repository_made_with(&[flag]) else {
+            println!("note: git here cannot run `git init {flag}`; not tested");
+            continue;
+        };
+        for args in [
+            &["init"][..],
+            &["list"],
+            &["new", "t", "--severity", "SEV2"],
+        ] {
+            let stderr = repo.fails(1, args);
+            assert_eq!(
+                stderr.trim_end(),
+                format!(
+                    "error: this repository uses {format}, which git-incident does not support yet"
+                ),
+                "{flag} {args:?}"
+            );
+        }
+        std::fs::create_dir(repo.path().join("sub")).expect("mkdir");
+        let stderr = repo.fails(1, &["-C", "sub", "list"]);
+        assert!(stderr.contains(format), "{stderr}");
+    }
+}
