@@ -42,15 +42,14 @@ pub fn load(store: &Store, snapshot: &Snapshot<'_>, progress: Progress<'_>) -> R
         Some(old) => {
             let usable = git2::Oid::from_str(&old.tip)
                 .ok()
-                .map(|old_tip| walk::is_ancestor(repo, old_tip, tip).map(|yes| (old_tip, yes)))
-                .transpose()?;
+                .filter(|old_tip| walk::is_ancestor(repo, *old_tip, tip));
             match usable {
-                Some((old_tip, true)) => {
+                Some(old_tip) => {
                     fresh.derived = old.derived;
                     walk::derive(repo, tip, Some(old_tip), &mut fresh.derived, progress)?;
                     fresh.files = refresh_files(snapshot, old.files)?;
                 }
-                _ => rebuild(repo, snapshot, tip, &mut fresh, progress)?,
+                None => rebuild(repo, snapshot, tip, &mut fresh, progress)?,
             }
         }
         None => rebuild(repo, snapshot, tip, &mut fresh, progress)?,

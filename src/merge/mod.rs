@@ -396,7 +396,7 @@ impl<'r> Merger<'r> {
                 )
                 .max()
                 .unwrap_or(0);
-            moves.push((entry.id.clone(), IncidentId::new(prefix, highest + 1)));
+            moves.push((entry.id.clone(), IncidentId::new(prefix, highest).next()?));
         }
         for (entry, (old, new)) in collisions.iter().zip(&moves) {
             let new_dir = layout::incident_dir(entry.year, new);

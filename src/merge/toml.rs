@@ -42,7 +42,7 @@ pub fn merge_toml(path: &str, base: Option<&str>, ours: &str, theirs: &str) -> R
         theirs.as_table(),
         "",
         &mut merge,
-    );
+    )?;
     merge.text = doc.to_string();
     Ok(merge)
 }
@@ -127,7 +127,7 @@ fn merge_table(
     theirs: &Table,
     path: &str,
     merge: &mut FileMerge,
-) {
+) -> Result<()> {
     let mut keys: Vec<String> = out.iter().map(|(k, _)| k.to_string()).collect();
     for (key, _) in theirs.iter() {
         if !out.contains_key(key) {
@@ -179,7 +179,7 @@ fn merge_table(
                     their,
                     &field,
                     merge,
-                );
+                )?;
             }
             (
                 Some(Item::Value(Value::InlineTable(mine))),
@@ -208,7 +208,7 @@ fn merge_table(
                     their,
                     &field,
                     merge,
-                );
+                )?;
             }
             (Some(Item::Value(Value::Array(mine))), Some(Item::Value(Value::Array(their))))
                 if is_entry_list(mine) && is_entry_list(their) =>
@@ -247,6 +247,7 @@ fn merge_table(
             }
         }
     }
+    Ok(())
 }
 
 /// An empty value of the same shape: a list, a table, an inline table.
@@ -369,7 +370,7 @@ fn merge_entries(
     theirs: &ArrayOfTables,
     path: &str,
     merge: &mut FileMerge,
-) {
+) -> Result<()> {
     let plain_table =
         |t: &Table| plain(Some(&Item::Table(t.clone()))).unwrap_or(toml::Value::Boolean(false));
     let ident = |t: &Table| identity(name, &plain_table(t));
@@ -402,7 +403,7 @@ fn merge_entries(
                 let mut table = table.clone();
                 if plain_table(&table) != plain_table(their) {
                     let field = format!("{path}[{}]", label(name, &plain_table(&table)));
-                    merge_table(&mut table, base_entry, their, &field, merge);
+                    merge_table(&mut table, base_entry, their, &field, merge)?;
                 }
                 result.push(table);
             }
@@ -452,7 +453,7 @@ fn merge_entries(
                 .unwrap_or_default()
                 .to_string();
             if let Some((incident, _)) = old.rsplit_once(".A") {
-                next += 1;
+                next = crate::model::next_action_number(incident, next)?;
                 let new = format!("{incident}.A{next}");
                 edit::set_value(&mut table, "id", Some(edit::string(&new)));
                 merge.renumbered.push((old, new));
@@ -475,6 +476,7 @@ fn merge_entries(
     }
     anchor_positions(&mut array, anchor);
     *mine = array;
+    Ok(())
 }
 
 fn differs_in_title(a: &Table, b: &Table) -> bool {

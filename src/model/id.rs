@@ -35,6 +35,18 @@ impl IncidentId {
         }
     }
 
+    /// The ID after this one. Numbers never wrap around (that would reuse one), so the
+    /// highest has none.
+    pub fn next(&self) -> Result<Self> {
+        let number = self.number.checked_add(1).ok_or_else(|| {
+            Error::invalid(format!(
+                "no incident number after {self} is left: numbers stop at {}; start a new series with another id_prefix in config.toml",
+                u32::MAX
+            ))
+        })?;
+        Ok(IncidentId::new(&self.prefix, number))
+    }
+
     /// Parses user input; a bare number takes the configured prefix, and the prefix is
     /// matched case-insensitively so `inc-4` finds `INC-4`.
     pub fn parse_with_prefix(input: &str, prefix: &str) -> Result<Self> {
@@ -55,7 +67,8 @@ impl FromStr for IncidentId {
     fn from_str(s: &str) -> Result<Self> {
         let bad = || {
             Error::invalid(format!(
-                "invalid incident ID {s:?}: expected PREFIX-NUMBER, like INC-42"
+                "invalid incident ID {s:?}: expected PREFIX-NUMBER, like INC-42, the number from 1 to {} without leading zeros",
+                u32::MAX
             ))
         };
         let (prefix, number) = s.rsplit_once('-').ok_or_else(bad)?;
@@ -84,11 +97,22 @@ pub struct ActionId {
     pub number: u32,
 }
 
+/// The action number after `<incident>.A<number>`; like incident numbers, they never wrap.
+pub fn next_action_number(incident: &str, number: u32) -> Result<u32> {
+    number.checked_add(1).ok_or_else(|| {
+        Error::invalid(format!(
+            "no action number after {incident}.A{number} is left: numbers stop at {}",
+            u32::MAX
+        ))
+    })
+}
+
 impl ActionId {
     pub fn parse_with_prefix(input: &str, prefix: &str) -> Result<Self> {
         let bad = || {
             Error::invalid(format!(
-                "invalid action ID {input:?}: expected INCIDENT.A<n>, like INC-42.A3"
+                "invalid action ID {input:?}: expected INCIDENT.A<n>, like INC-42.A3, n from 1 to {} without leading zeros",
+                u32::MAX
             ))
         };
         let (incident, action) = input.trim().rsplit_once('.').ok_or_else(bad)?;

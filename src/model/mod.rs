@@ -8,7 +8,7 @@ pub mod schema;
 pub mod time;
 
 pub use config::{Config, Language, PostmortemPolicy, Severity};
-pub use id::{ActionId, IncidentId};
+pub use id::{ActionId, IncidentId, next_action_number};
 pub use incident::{Detection, Incident, Status, TimelineEntry, TimelineKind, Times};
 pub use postmortem::{Action, ActionKind, ActionStatus, Postmortem, PostmortemStatus};
 pub use time::{Day, TimeContext, Timestamp, Zone};

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use toml_edit::{Item, Table, Value};
 
 use crate::error::{Error, FileError, Result};
-use crate::model::{Action, ActionId, ActionKind, ActionStatus, Day, IncidentId, Postmortem};
+use crate::model::{
+    Action, ActionId, ActionKind, ActionStatus, Day, IncidentId, Postmortem, next_action_number,
+};
 use crate::ops::incident::short;
 use crate::ops::postmortem::{PostmortemEdit, update};
 use crate::store::edit::{self, Assignment, FieldType};
@@ -22,15 +24,16 @@ pub struct NewAction {
 /// Numbers are never reused: the next one is one past the highest in the file, done and
 /// wont_do items included. (An item deleted by hand frees its number; the history is
 /// not searched for it.)
-fn next_number(pm: &Postmortem, incident: &IncidentId) -> u32 {
-    pm.action
+fn next_number(pm: &Postmortem, incident: &IncidentId) -> Result<u32> {
+    let highest = pm
+        .action
         .iter()
         .filter_map(|a| ActionId::parse_with_prefix(&a.id, &incident.prefix).ok())
         .filter(|id| &id.incident == incident)
         .map(|id| id.number)
         .max()
-        .unwrap_or(0)
-        + 1
+        .unwrap_or(0);
+    next_action_number(&incident.to_string(), highest)
 }
 
 fn text(value: Option<&str>) -> Option<&str> {
@@ -49,7 +52,7 @@ pub fn add(store: &Store, incident: &str, new: &NewAction) -> Result<Written<Act
     update(store, incident, true, |pm| {
         let id = ActionId {
             incident: pm.entry.id.clone(),
-            number: next_number(&pm.current, &pm.entry.id),
+            number: next_number(&pm.current, &pm.entry.id)?,
         };
         let mut table = Table::new();
         table.insert("id", Item::Value(edit::string(&id.to_string())));

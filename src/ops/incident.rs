@@ -30,7 +30,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
     let uid = uuid::Uuid::new_v4().to_string();
     let written = store.write(|snapshot, ctx| {
         let config = snapshot.config()?;
-        let time = TimeContext::new(ctx.committer.time, config.zone()?);
+        let time = TimeContext::new(ctx.committer.time, config.zone()?)?;
         let severity = config.require_severity(&new.severity)?.name.clone();
         for service in &new.services {
             config.require_service(service)?;
@@ -43,7 +43,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             None => time.now(),
         };
         let started = new.started.as_deref().map(|s| time.parse(s)).transpose()?;
-        let id = IncidentId::new(&config.id_prefix, snapshot.next_number(&config.id_prefix)?);
+        let id = snapshot.next_id(&config.id_prefix)?;
         let year = time
             .now()
             .0
@@ -174,7 +174,7 @@ pub fn update<T>(
             doc: edit::parse_mut(&loaded.path, &loaded.text)?,
             current: loaded.value,
             config: &config,
-            time: TimeContext::new(ctx.committer.time, config.zone()?),
+            time: TimeContext::new(ctx.committer.time, config.zone()?)?,
             author: &ctx.author.name,
         };
         let (subject, value) = f(&mut edit)?;

@@ -98,7 +98,7 @@ pub fn update<T>(
             current,
             incident: incident.value,
             config: &config,
-            time: TimeContext::new(ctx.committer.time, zone),
+            time: TimeContext::new(ctx.committer.time, zone)?,
             entry: entry.clone(),
         };
         let (subject, value) = f(&mut edit)?;

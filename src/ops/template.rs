@@ -155,13 +155,15 @@ pub fn due_date(config: &Config, incident: &Incident, zone: Zone) -> Option<Naiv
     Some(zone.convert(due).date_naive())
 }
 
+/// `text` as comment lines, each safe whatever it holds: a TOML comment ends at a
+/// newline and may hold no other control character.
 fn comment(text: &str) -> String {
     text.lines()
         .map(|line| {
             if line.is_empty() {
                 "#\n".to_string()
             } else {
-                format!("# {line}\n")
+                format!("# {}\n", safe::line(line))
             }
         })
         .collect()
@@ -238,7 +240,11 @@ pub fn postmortem_template(
         .unwrap_or(0);
     for (label, value) in &facts {
         let pad = width - unicode_width::UnicodeWidthStr::width(*label);
-        out.push_str(&format!("#   {label}{}  {value}\n", " ".repeat(pad)));
+        out.push_str(&format!(
+            "#   {label}{}  {}\n",
+            " ".repeat(pad),
+            safe::line(value)
+        ));
     }
     if !incident.timeline.is_empty() {
         out.push_str("#\n");

@@ -7,6 +7,8 @@ use std::process::Command;
 use chrono::{DateTime, FixedOffset, TimeZone};
 
 use crate::error::{Error, Result};
+use crate::model::Timestamp;
+use crate::model::time::out_of_range;
 
 #[derive(Debug, Clone)]
 pub struct Ident {
@@ -41,8 +43,18 @@ fn git_var(git_dir: &Path, var: &str) -> Result<Ident> {
             "could not determine your identity ({var}); set it with `git config user.name` and `git config user.email`\n{why}"
         ))
     })?;
-    parse_ident(&line)
-        .ok_or_else(|| Error::invalid(format!("git printed an identity we cannot read for {var}")))
+    let ident = parse_ident(&line).ok_or_else(|| {
+        Error::invalid(format!("git printed an identity we cannot read for {var}"))
+    })?;
+    // git accepts dates past year 9999; the times a write records could not be stored.
+    if Timestamp::new(ident.time).is_none() {
+        let date = var.replace("IDENT", "DATE");
+        return Err(out_of_range(&format!(
+            "the {date} {}",
+            ident.time.to_rfc3339()
+        )));
+    }
+    Ok(ident)
 }
 
 /// A value `git var` computes by git's own precedence rules (identities, editor, pager),

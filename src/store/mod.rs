@@ -11,7 +11,7 @@ mod snapshot;
 pub(crate) mod tree;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use git2::{ErrorCode, Oid, Repository};
 
@@ -22,6 +22,10 @@ use identity::Ident;
 
 /// How many times a writer that lost the race re-applies its change before giving up.
 const MAX_ATTEMPTS: u32 = 200;
+
+/// How long a ref lock held by someone else is waited for (git's own
+/// `core.filesRefLockTimeout` is 100 ms; busy machines with many writers need more).
+const LOCK_PATIENCE: Duration = Duration::from_secs(1);
 
 pub struct Store {
     repo: Repository,
@@ -90,20 +94,16 @@ impl Store {
     pub fn open(ref_override: Option<&str>) -> Result<Store> {
         tune_libgit2();
         let repo = Repository::open_from_env().map_err(|_| {
-            Error::invalid("not a git repository (or any of the parent directories)")
+            unsupported_format().unwrap_or_else(|| {
+                Error::invalid("not a git repository (or any of the parent directories)")
+            })
         })?;
         let configured = repo
             .config()
             .and_then(|c| c.get_string("incident.ref"))
             .ok();
         let refname = match ref_override.map(str::to_string).or(configured) {
-            Some(name) => {
-                let full = layout::full_ref(&name);
-                if !git2::Reference::is_valid_name(&full) {
-                    return Err(Error::invalid(format!("invalid ref name {name:?}")));
-                }
-                full
-            }
+            Some(name) => branch_ref(&name)?,
             None => layout::DEFAULT_REF.to_string(),
         };
         Ok(Store { repo, refname })
@@ -241,25 +241,13 @@ impl Store {
                 )
                 .context(|| "could not create the commit".into())?;
             let reflog = format!("incident: {}", planned.subject);
-            let updated = match tip {
-                Some(old) => {
-                    self.repo
-                        .reference_matching(&self.refname, commit, true, old, &reflog)
-                }
-                None => self.repo.reference(&self.refname, commit, false, &reflog),
-            };
-            match updated {
-                Ok(_) => {
-                    return Ok(Written {
-                        commit: Some(commit),
-                        value,
-                    });
-                }
-                Err(e) if lost_race(&e) => {
-                    std::thread::sleep(backoff(attempt));
-                }
-                Err(e) => return Err(e).context(|| format!("could not update {}", self.refname)),
+            if self.update_ref(tip, commit, &reflog)? {
+                return Ok(Written {
+                    commit: Some(commit),
+                    value,
+                });
             }
+            std::thread::sleep(backoff(attempt));
         }
         Err(Error::Conflict(format!(
             "{} kept moving under us; nothing was written, try again",
@@ -291,17 +279,54 @@ impl Store {
     /// (`None`: the branch must not exist yet). `false` when someone moved it first.
     pub fn advance(&self, expected: Option<Oid>, commit: Oid, reflog: &str) -> Result<bool> {
         self.refuse_checked_out_branch()?;
-        let updated = match expected {
-            Some(old) => self
-                .repo
-                .reference_matching(&self.refname, commit, true, old, reflog),
-            None => self.repo.reference(&self.refname, commit, false, reflog),
-        };
-        match updated {
-            Ok(_) => Ok(true),
-            Err(e) if lost_race(&e) => Ok(false),
-            Err(e) => Err(e).context(|| format!("could not update {}", self.refname)),
+        self.update_ref(expected, commit, reflog)
+    }
+
+    /// The compare-and-swap itself. Another writer holds the ref's lock for
+    /// milliseconds, so a lock that outlasts `LOCK_PATIENCE` was left by a process that
+    /// died mid-write; it is reported as git reports it rather than retried as a race.
+    fn update_ref(&self, expected: Option<Oid>, commit: Oid, reflog: &str) -> Result<bool> {
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let updated = match expected {
+                Some(old) => self
+                    .repo
+                    .reference_matching(&self.refname, commit, true, old, reflog),
+                None => self.repo.reference(&self.refname, commit, false, reflog),
+            };
+            match updated {
+                Ok(_) => return Ok(true),
+                Err(e) if e.code() == ErrorCode::Locked => {
+                    if started.elapsed() >= LOCK_PATIENCE {
+                        return Err(self.locked(e));
+                    }
+                    std::thread::sleep(backoff(attempt));
+                    attempt = attempt.saturating_add(1);
+                }
+                Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => {
+                    return Ok(false);
+                }
+                Err(e) => return Err(e).context(|| format!("could not update {}", self.refname)),
+            }
         }
+    }
+
+    fn locked(&self, source: git2::Error) -> Error {
+        let lock = self.repo.commondir().join(format!("{}.lock", self.refname));
+        if !lock.exists() {
+            return Error::Git {
+                context: format!("could not update {}", self.refname),
+                source,
+            };
+        }
+        Error::Conflict(format!(
+            "could not update {}: unable to create '{}': file exists.\n\
+             Another git process seems to be running in this repository. If not, a git \
+             process may have crashed here earlier: remove the file manually to continue.",
+            self.refname,
+            lock.display()
+        ))
     }
 
     /// Moving a branch that a worktree has checked out would leave that worktree
@@ -376,18 +401,50 @@ pub fn tune_libgit2_for_walks() {
     git2::opts::enable_caching(false);
 }
 
+/// The full ref for a name given by `--ref` or `incident.ref`, refused where git refuses
+/// a branch name (`git check-ref-format --branch`). `HEAD` and `@` also name the
+/// checkout, so a branch called that would make them ambiguous.
+fn branch_ref(name: &str) -> Result<String> {
+    let full = layout::full_ref(name);
+    let branch = full.strip_prefix("refs/heads/");
+    let refused = branch.is_some_and(|b| b == "HEAD" || b == "@" || b.starts_with('-'));
+    if refused || !git2::Reference::is_valid_name(&full) {
+        return Err(Error::invalid(format!(
+            "invalid ref name {name:?}: git refuses it as a branch name (see `git help check-ref-format`); choose another with --ref or incident.ref"
+        )));
+    }
+    Ok(full)
+}
+
+/// libgit2 opens neither sha256 nor reftable repositories; git itself can still read
+/// the repository's config and say which one this is.
+fn unsupported_format() -> Option<Error> {
+    let formats = [
+        ("extensions.objectformat", "sha1", "object format"),
+        ("extensions.refstorage", "files", "ref storage format"),
+    ];
+    formats.into_iter().find_map(|(key, default, what)| {
+        let output = std::process::Command::new("git")
+            .args(["config", "--local", "--get", key])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        let value = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .to_lowercase();
+        (value != default).then(|| {
+            Error::invalid(format!(
+                "this repository uses the {value} {what}, which git-incident does not support yet"
+            ))
+        })
+    })
+}
+
 fn checked_out(branch: &str, path: Option<&Path>) -> Error {
     let place = path.map(|p| p.display().to_string()).unwrap_or_default();
     Error::Conflict(format!(
         "branch '{branch}' is checked out in the worktree at {place}; edit and commit the files there, or switch that worktree to another branch"
     ))
-}
-
-fn lost_race(e: &git2::Error) -> bool {
-    matches!(
-        e.code(),
-        ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
-    )
 }
 
 /// Jittered, growing waits so that writers that collided spread out.

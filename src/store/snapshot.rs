@@ -289,16 +289,16 @@ impl<'r> Snapshot<'r> {
             .ok_or_else(|| Error::not_found(format!("no incident {id}: see `git incident list`")))
     }
 
-    /// The next free number: IDs are never reused, so one past the highest ever seen.
-    pub fn next_number(&self, prefix: &str) -> Result<u32> {
+    /// The next free ID: IDs are never reused, so one past the highest number seen.
+    pub fn next_id(&self, prefix: &str) -> Result<IncidentId> {
         let (entries, _) = self.incident_entries()?;
-        Ok(entries
+        let highest = entries
             .iter()
             .filter(|e| e.id.prefix == prefix)
             .map(|e| e.id.number)
             .max()
-            .unwrap_or(0)
-            + 1)
+            .unwrap_or(0);
+        IncidentId::new(prefix, highest).next()
     }
 
     fn load_in<T: DeserializeOwned>(
