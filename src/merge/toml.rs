@@ -195,7 +195,7 @@ fn merge_table(
                     &their.clone().into_table(),
                     &field,
                     merge,
-                );
+                )?;
                 let decor = mine.decor().clone();
                 *mine = table.into_inline_table();
                 *mine.decor_mut() = decor;
@@ -228,7 +228,7 @@ fn merge_table(
                     &entries(their),
                     &field,
                     merge,
-                );
+                )?;
                 let decor = mine.decor().clone();
                 *mine = tables.into_array();
                 *mine.decor_mut() = decor;
