@@ -6,6 +6,7 @@ pub mod codec;
 pub mod edit;
 pub mod identity;
 pub mod layout;
+mod maintenance;
 pub mod remote;
 mod snapshot;
 pub(crate) mod tree;
@@ -250,6 +251,7 @@ impl Store {
             };
             match updated {
                 Ok(_) => {
+                    maintenance::after_write(&self.repo);
                     return Ok(Written {
                         commit: Some(commit),
                         value,
@@ -298,7 +300,10 @@ impl Store {
             None => self.repo.reference(&self.refname, commit, false, reflog),
         };
         match updated {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                maintenance::after_write(&self.repo);
+                Ok(true)
+            }
             Err(e) if lost_race(&e) => Ok(false),
             Err(e) => Err(e).context(|| format!("could not update {}", self.refname)),
         }

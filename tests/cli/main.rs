@@ -2,6 +2,7 @@
 
 mod action;
 mod common;
+mod everyday;
 mod history;
 mod incident;
 mod log;
