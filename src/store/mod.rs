@@ -190,57 +190,23 @@ impl Store {
                 None => Snapshot::empty(&self.repo),
             };
             let (planned, value) = change(&snapshot, &ctx)?;
-            let mut tree = snapshot.tree_id();
-            for (path, text) in &planned.files {
-                let blob = match text {
-                    Some(text) => Some(
-                        self.repo
-                            .blob(text.as_bytes())
-                            .context(|| format!("could not store {path}"))?,
-                    ),
-                    None => None,
-                };
-                let components: Vec<&str> = path.split('/').collect();
-                tree = update_tree(&self.repo, tree, &components, blob)?;
-            }
-            let tree_id = match tree {
-                Some(id) => id,
-                None => self
-                    .repo
-                    .treebuilder(None)
-                    .and_then(|b| b.write())
-                    .context(|| "could not write an empty tree".into())?,
+            let commit = match self.commit_planned(&snapshot, tip, &planned, &author, &committer) {
+                Ok(Some(commit)) => commit,
+                Ok(None) => {
+                    return Ok(Written {
+                        commit: None,
+                        value,
+                    });
+                }
+                // A `git gc` or maintenance run (ours, in the background, or the user's)
+                // removed an empty object directory while we were writing into it; git
+                // itself retries then, and so do we.
+                Err(e) if object_dir_vanished(&e) => {
+                    std::thread::sleep(backoff(attempt));
+                    continue;
+                }
+                Err(e) => return Err(e),
             };
-            if tip.is_some() && Some(tree_id) == snapshot.tree_id() {
-                return Ok(Written {
-                    commit: None,
-                    value,
-                });
-            }
-            let tree = self
-                .repo
-                .find_tree(tree_id)
-                .context(|| "could not read the new tree".into())?;
-            let parents = match tip {
-                Some(id) => vec![
-                    self.repo
-                        .find_commit(id)
-                        .context(|| "could not read the tip".into())?,
-                ],
-                None => Vec::new(),
-            };
-            let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-            let commit = self
-                .repo
-                .commit(
-                    None,
-                    &author,
-                    &committer,
-                    &planned.message(),
-                    &tree,
-                    &parent_refs,
-                )
-                .context(|| "could not create the commit".into())?;
             let reflog = format!("incident: {}", planned.subject);
             let updated = match tip {
                 Some(old) => {
@@ -267,6 +233,66 @@ impl Store {
             "{} kept moving under us; nothing was written, try again",
             self.refname
         )))
+    }
+
+    /// The commit of `planned` on `tip` (its objects written), or `None` when it changes
+    /// nothing.
+    fn commit_planned(
+        &self,
+        snapshot: &Snapshot<'_>,
+        tip: Option<Oid>,
+        planned: &Change,
+        author: &git2::Signature<'_>,
+        committer: &git2::Signature<'_>,
+    ) -> Result<Option<Oid>> {
+        let mut tree = snapshot.tree_id();
+        for (path, text) in &planned.files {
+            let blob = match text {
+                Some(text) => Some(
+                    self.repo
+                        .blob(text.as_bytes())
+                        .context(|| format!("could not store {path}"))?,
+                ),
+                None => None,
+            };
+            let components: Vec<&str> = path.split('/').collect();
+            tree = update_tree(&self.repo, tree, &components, blob)?;
+        }
+        let tree_id = match tree {
+            Some(id) => id,
+            None => self
+                .repo
+                .treebuilder(None)
+                .and_then(|b| b.write())
+                .context(|| "could not write an empty tree".into())?,
+        };
+        if tip.is_some() && Some(tree_id) == snapshot.tree_id() {
+            return Ok(None);
+        }
+        let tree = self
+            .repo
+            .find_tree(tree_id)
+            .context(|| "could not read the new tree".into())?;
+        let parents = match tip {
+            Some(id) => vec![
+                self.repo
+                    .find_commit(id)
+                    .context(|| "could not read the tip".into())?,
+            ],
+            None => Vec::new(),
+        };
+        let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        self.repo
+            .commit(
+                None,
+                author,
+                committer,
+                &planned.message(),
+                &tree,
+                &parent_refs,
+            )
+            .context(|| "could not create the commit".into())
+            .map(Some)
     }
 
     /// A commit of `tree` with the user's identity and the given parents (a merge has
@@ -386,6 +412,14 @@ fn checked_out(branch: &str, path: Option<&Path>) -> Error {
     Error::Conflict(format!(
         "branch '{branch}' is checked out in the worktree at {place}; edit and commit the files there, or switch that worktree to another branch"
     ))
+}
+
+fn object_dir_vanished(e: &Error) -> bool {
+    match e {
+        Error::Git { source, .. } => source.class() == git2::ErrorClass::Os,
+        Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    }
 }
 
 fn lost_race(e: &git2::Error) -> bool {
