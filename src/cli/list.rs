@@ -93,9 +93,16 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
         with_history_times(&store, &snapshot, zone, loaded.value, &mut |done, total| {
             progress.update(done, total)
         })?;
+    let ack_target = config.ack_target(&incident.severity);
     match args.format {
-        ShowFormat::Text => ui.page(&show_text(&incident, &from_history, zone, ui.palette))?,
-        ShowFormat::Md => ui.print(&markdown(&incident, &from_history, zone))?,
+        ShowFormat::Text => ui.page(&show_text(
+            &incident,
+            &from_history,
+            ack_target,
+            zone,
+            ui.palette,
+        ))?,
+        ShowFormat::Md => ui.print(&markdown(&incident, &from_history, ack_target, zone))?,
     }
     Ok(0)
 }

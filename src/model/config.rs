@@ -136,6 +136,13 @@ impl Config {
         resolved.checked_add(i64::from(days) * 86_400)
     }
 
+    /// How soon an incident of `severity` should be acknowledged, in seconds: its
+    /// `ack_target`, when set and valid (`check` reports one that is not).
+    pub fn ack_target(&self, severity: &str) -> Option<i64> {
+        let target = self.severity(severity)?.ack_target.as_deref()?;
+        parse_duration(target).ok().map(|d| d.num_seconds())
+    }
+
     pub fn zone(&self) -> Result<Zone> {
         Zone::from_config(self.timezone.as_deref())
     }

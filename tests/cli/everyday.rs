@@ -1,7 +1,115 @@
 //! Everyday use: acknowledgement targets, people and `me`, what each write says, and
 //! git's auto-maintenance after writes.
 
-use crate::common::TestRepo;
+use serde_json::json;
+
+use crate::common::{TestRepo, incident_path};
+use crate::history::{hand_commit, replace};
+
+const AS_OF: &str = "2026-11-24T00:00:00+09:00";
+
+/// Targets from the default config: SEV1 5m, SEV2 15m, SEV3 1h; SEV4's is removed.
+///
+/// - INC-1 (SEV1): acknowledged after 7 min: missed.
+/// - INC-2 (SEV2): acknowledged after 2 min: met.
+/// - INC-3 (SEV2): a commander set by hand after 1 min, no time written: the
+///   acknowledgement comes from history, met.
+/// - INC-4 (SEV3): never acknowledged: not counted.
+/// - INC-5 (SEV1 drill) and INC-6 (SEV1, canceled), acknowledged late: left out.
+/// - INC-7 (SEV4, no target): not counted.
+fn acknowledgements() -> TestRepo {
+    let repo = TestRepo::initialized();
+    hand_commit(&repo, "No ack target for SEV4", |dir| {
+        replace(dir, "config.toml", "ack_target = \"1d\"\n", "");
+    });
+    repo.ok(&["new", "Checkout down", "-s", "SEV1"]);
+    repo.tick(420);
+    repo.ok(&["ack", "INC-1"]);
+    repo.ok(&["new", "Search slow", "-s", "SEV2"]);
+    repo.tick(120);
+    repo.ok(&["ack", "INC-2", "--commander", "ana"]);
+    repo.ok(&["new", "Mail delayed", "-s", "SEV2"]);
+    repo.tick(60);
+    hand_commit(&repo, "ana takes INC-3", |dir| {
+        replace(
+            dir,
+            &incident_path(3),
+            "status = \"investigating\"",
+            "status = \"investigating\"\ncommander = \"ana\"",
+        );
+    });
+    repo.ok(&["new", "Typo on the pricing page", "-s", "SEV3"]);
+    repo.ok(&["new", "Game day", "-s", "SEV1", "--drill"]);
+    repo.ok(&["new", "False alarm", "-s", "SEV1"]);
+    repo.ok(&["new", "Internal dashboard stale", "-s", "SEV4"]);
+    repo.tick(3600);
+    repo.ok(&["ack", "INC-5"]);
+    repo.ok(&["ack", "INC-6"]);
+    repo.ok(&["status", "INC-6", "canceled"]);
+    repo.ok(&["ack", "INC-7"]);
+    repo
+}
+
+#[test]
+fn show_says_whether_the_ack_target_was_met() {
+    let repo = acknowledgements();
+    let show = repo.ok(&["show", "INC-1"]);
+    assert!(
+        show.contains("acknowledged in 7m (target 5m: missed)"),
+        "{show}"
+    );
+    let show = repo.ok(&["show", "INC-2"]);
+    assert!(
+        show.contains("acknowledged in 2m (target 15m: met)"),
+        "{show}"
+    );
+    // The acknowledgement of INC-3 exists only in history.
+    let md = repo.ok(&["show", "INC-3", "--format", "md"]);
+    let row = md.lines().find(|l| l.starts_with("| Ack target")).unwrap();
+    assert!(
+        row.contains("| acknowledged in 1m (target 15m: met)"),
+        "{md}"
+    );
+    // Not acknowledged, or no target: nothing to say.
+    assert!(!repo.ok(&["show", "INC-4"]).contains("target"));
+    assert!(!repo.ok(&["show", "INC-7"]).contains("target"));
+}
+
+#[test]
+fn metrics_count_ack_targets_met() {
+    let repo = acknowledgements();
+    let m = repo.json(&["metrics", "--as-of", AS_OF]);
+    assert_eq!(m["ack_target"], json!({"count": 3, "met": 2}));
+    let g = repo.json(&["metrics", "--as-of", AS_OF, "--by", "severity"]);
+    let by: Vec<(&str, &serde_json::Value)> = g["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), &g["ack_target"]))
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("SEV1", &json!({"count": 1, "met": 0})),
+            ("SEV2", &json!({"count": 2, "met": 2})),
+            ("SEV3", &json!({"count": 0, "met": 0})),
+            ("SEV4", &json!({"count": 0, "met": 0})),
+        ]
+    );
+    let text = repo.ok(&["metrics", "--as-of", AS_OF]);
+    assert!(text.contains("ack target met  2/3 (67%)"), "{text}");
+    let md = repo.ok(&["metrics", "--as-of", AS_OF, "--format", "md"]);
+    assert!(md.contains("- ack target met: 2/3 (67%)"), "{md}");
+    let csv = repo.ok(&["metrics", "--as-of", AS_OF, "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",ack_target_count,ack_target_met")
+    );
+    assert!(lines.next().unwrap().ends_with(",3,2"), "{csv}");
+}
 
 /// `git count-objects -v`'s `count`: loose objects in the repository.
 fn loose_objects(repo: &TestRepo) -> u64 {
