@@ -52,7 +52,7 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
     listed.retain(|l| filter.matches(&l.incident));
     sort_newest_first(&mut listed);
     if listed.is_empty() {
-        eprintln!("no incidents");
+        ui.status("no incidents");
     } else {
         ui.page(&list_table(
             listed.iter().map(|l| &l.incident),

@@ -22,10 +22,10 @@ pub fn run(ui: &Ui, args: SyncArgs) -> CmdResult {
     let store = ui.store()?;
     let report = sync(&store, args.remote.as_deref())?;
     for r in &report.renumbered {
-        eprintln!("renumbered {} -> {}", r.from, r.to);
+        ui.warn(&format!("renumbered {} -> {}", r.from, r.to));
     }
     for c in &report.conflicts {
-        eprintln!(
+        ui.warn(&format!(
             "conflict: {} {}: kept {} value {:?}, {} had {:?} (still in history)",
             c.incident.as_deref().unwrap_or(&c.path),
             c.field,
@@ -33,10 +33,10 @@ pub fn run(ui: &Ui, args: SyncArgs) -> CmdResult {
             side_value(c, c.kept),
             side_name(other(c.kept)),
             side_value(c, other(c.kept)),
-        );
+        ));
     }
     for finding in report.findings.iter().filter(|f| f.level == Level::Error) {
-        eprintln!("{finding}");
+        ui.warn(&finding.to_string());
     }
     if ui.json {
         ui.print_json(&report)?;
@@ -49,10 +49,10 @@ pub fn run(ui: &Ui, args: SyncArgs) -> CmdResult {
             Outcome::Pushed => format!("pushed to {branch}"),
             Outcome::Merged => format!("merged with {branch} and pushed"),
         };
-        eprintln!("{message}");
+        ui.status(&message);
         if !report.findings.is_empty() {
-            eprintln!(
-                "the merged branch has check errors: fix them with `git incident edit`, then sync again"
+            ui.warn(
+                "the merged branch has check errors: fix them with `git incident edit`, then sync again",
             );
         }
     }

@@ -155,7 +155,11 @@ fn action_field(key: &str) -> Option<FieldType> {
 
 pub const SETTABLE: &str = "title, kind, owner, due, status, link, notes";
 
-pub fn set_fields(store: &Store, action: &str, assignments: &[Assignment]) -> Result<Written<()>> {
+pub fn set_fields(
+    store: &Store,
+    action: &str,
+    assignments: &[Assignment],
+) -> Result<Written<ActionId>> {
     if assignments.is_empty() {
         return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
     }
@@ -183,7 +187,26 @@ pub fn set_fields(store: &Store, action: &str, assignments: &[Assignment]) -> Re
         }
         let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
         keys.dedup();
-        Ok((format!("{id} set {}", keys.join(", ")), ()))
+        Ok((format!("{id} set {}", keys.join(", ")), id))
+    })
+}
+
+/// The action item as it stands after a write (at `commit`, or at the tip when the write
+/// changed nothing), as one item of `action list --json`.
+pub fn written(store: &Store, commit: Option<git2::Oid>, id: &ActionId) -> Result<Listed> {
+    let written = crate::ops::postmortem::written(store, commit, &id.incident)?;
+    let snapshot = store.snapshot()?;
+    let today = crate::model::TimeContext::wall_clock(snapshot.config()?.zone()?).today();
+    let name = id.to_string();
+    let action = written
+        .action
+        .into_iter()
+        .find(|a| a.id == name)
+        .ok_or_else(|| Error::not_found(format!("no action item {name}")))?;
+    Ok(Listed {
+        incident: id.incident.to_string(),
+        overdue: action.status.is_overdue(action.due.map(|d| d.0), today),
+        action,
     })
 }
 

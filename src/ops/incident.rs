@@ -232,7 +232,7 @@ pub fn ack(
     id: &str,
     commander: Option<&str>,
     at: Option<&str>,
-) -> Result<Written<String>> {
+) -> Result<Written<(IncidentId, String)>> {
     update(store, id, |edit| {
         let commander = commander
             .map(str::trim)
@@ -268,7 +268,7 @@ pub fn ack(
             ),
         };
         edit.add_timeline(at, TimelineKind::Status, &note, &[])?;
-        Ok((subject, commander))
+        Ok((subject.clone(), (edit.id.clone(), subject)))
     })
 }
 
@@ -278,7 +278,7 @@ pub fn set_status(
     status: Status,
     at: Option<&str>,
     note: Option<&str>,
-) -> Result<Written<Status>> {
+) -> Result<Written<(IncidentId, Status)>> {
     update(store, id, |edit| {
         let old = edit.current.status;
         if old == status {
@@ -308,7 +308,7 @@ pub fn set_status(
             text.push_str(note.trim());
         }
         edit.add_timeline(at, TimelineKind::Status, &text, &[])?;
-        Ok((format!("status {old} -> {status}"), old))
+        Ok((format!("status {old} -> {status}"), (edit.id.clone(), old)))
     })
 }
 
@@ -319,7 +319,7 @@ pub fn add_timeline(
     at: Option<&str>,
     kind: TimelineKind,
     links: &[String],
-) -> Result<Written<()>> {
+) -> Result<Written<IncidentId>> {
     if text.trim().is_empty() {
         return Err(Error::invalid("the timeline text cannot be empty"));
     }
@@ -336,9 +336,20 @@ pub fn add_timeline(
         edit.add_timeline(at, kind, text.trim(), links)?;
         Ok((
             format!("timeline + {kind} {:?}", short(text.trim(), 60)),
-            (),
+            edit.id.clone(),
         ))
     })
+}
+
+/// The incident as it stands after a write (at `commit`, or at the tip when the write
+/// changed nothing), as `show --json` prints it.
+pub fn written(store: &Store, commit: Option<git2::Oid>, id: &IncidentId) -> Result<Incident> {
+    let snapshot = match commit {
+        Some(commit) => store.snapshot_at(&commit.to_string())?,
+        None => store.snapshot()?,
+    };
+    let entry = snapshot.require(id)?;
+    Ok(snapshot.incident(&entry)?.value.chronological())
 }
 
 /// Fields `set` may change, with the type of value each takes.
@@ -364,7 +375,11 @@ fn incident_field(key: &str) -> Option<(Vec<&str>, FieldType)> {
 
 pub const SETTABLE: &str = "title, severity, summary, customer_impact, commander, services, teams, labels, related, detection, drill, times.<started|detected|acknowledged|mitigated|resolved|closed>, changes.caused_by, changes.fixed_by, roles.<name>";
 
-pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result<Written<()>> {
+pub fn set_fields(
+    store: &Store,
+    id: &str,
+    assignments: &[Assignment],
+) -> Result<Written<IncidentId>> {
     if assignments.is_empty() {
         return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
     }
@@ -407,7 +422,7 @@ pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result
         }
         let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
         keys.dedup();
-        Ok((format!("set {}", keys.join(", ")), ()))
+        Ok((format!("set {}", keys.join(", ")), edit.id.clone()))
     })
 }
 

@@ -63,6 +63,20 @@ pub fn create(store: &Store, id: &str, owner: Option<&str>) -> Result<Written<In
     })
 }
 
+/// The postmortem as it stands after a write (at `commit`, or at the tip when the write
+/// changed nothing), as `postmortem show --json` prints it.
+pub fn written(store: &Store, commit: Option<git2::Oid>, id: &IncidentId) -> Result<Postmortem> {
+    let snapshot = match commit {
+        Some(commit) => store.snapshot_at(&commit.to_string())?,
+        None => store.snapshot()?,
+    };
+    let entry = snapshot.require(id)?;
+    let loaded = snapshot
+        .postmortem(&entry)?
+        .ok_or_else(|| no_postmortem(id))?;
+    Ok(loaded.value)
+}
+
 /// What an edit of one postmortem sees.
 pub struct PostmortemEdit<'a> {
     pub entry: IncidentEntry,
@@ -157,7 +171,11 @@ fn postmortem_field(key: &str) -> Option<FieldType> {
 
 pub const SETTABLE: &str = "owner, participants, summary, impact, trigger, detection, response, root_cause.whys, root_cause.statement, contributing_factors, mental_models, went_well, went_wrong, where_lucky, kpt.keep, kpt.problem, kpt.try, lessons, links";
 
-pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result<Written<()>> {
+pub fn set_fields(
+    store: &Store,
+    id: &str,
+    assignments: &[Assignment],
+) -> Result<Written<IncidentId>> {
     if assignments.is_empty() {
         return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
     }
@@ -206,7 +224,10 @@ pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result
         }
         let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
         keys.dedup();
-        Ok((format!("postmortem set {}", keys.join(", ")), ()))
+        Ok((
+            format!("postmortem set {}", keys.join(", ")),
+            pm.entry.id.clone(),
+        ))
     })
 }
 
@@ -328,7 +349,7 @@ pub fn set_status(
     store: &Store,
     id: &str,
     status: PostmortemStatus,
-) -> Result<Written<(PostmortemStatus, PostmortemStatus)>> {
+) -> Result<Written<(IncidentId, PostmortemStatus, PostmortemStatus)>> {
     update(store, id, false, |pm| {
         let old = pm.current.status;
         if old == status {
@@ -360,6 +381,9 @@ pub fn set_status(
                 )));
             }
         }
-        Ok((format!("postmortem {old} -> {status}"), (old, status)))
+        Ok((
+            format!("postmortem {old} -> {status}"),
+            (pm.entry.id.clone(), old, status),
+        ))
     })
 }

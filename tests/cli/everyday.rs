@@ -165,3 +165,158 @@ fn gc_auto_zero_turns_the_maintenance_off() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(loose_objects(&repo) > 100);
 }
+
+/// Runs a write and returns its stdout and stderr.
+fn write(repo: &TestRepo, args: &[&str]) -> (String, String) {
+    let output = repo.run(args);
+    crate::common::assert_success(&output);
+    (
+        String::from_utf8(output.stdout).expect("utf-8"),
+        String::from_utf8(output.stderr).expect("utf-8"),
+    )
+}
+
+#[test]
+fn every_write_says_what_it_did_on_one_line() {
+    let repo = TestRepo::initialized();
+    // `new` prints the ID on stdout, as always.
+    assert_eq!(
+        write(&repo, &["new", "Search slow", "-s", "SEV3"]),
+        ("INC-1\n".into(), "".into())
+    );
+    let says = |args: &[&str], line: &str| {
+        let (stdout, stderr) = write(&repo, args);
+        assert_eq!(stderr, format!("{line}\n"), "git incident {args:?}");
+        stdout
+    };
+    says(
+        &["set", "INC-1", "services+=search", "title=Search is slow"],
+        "INC-1: services += search, title = \"Search is slow\"",
+    );
+    says(
+        &["set", "INC-1", "title=Search is slow"],
+        "INC-1: nothing changed",
+    );
+    says(
+        &["timeline", "INC-1", "add", "Rolled back"],
+        "INC-1: timeline + \"Rolled back\"",
+    );
+    says(&["ack", "INC-1"], "INC-1: acknowledged by Pat Example");
+    says(
+        &["ack", "inc-1", "--commander", "ana"],
+        "INC-1: commander Pat Example -> ana",
+    );
+    says(
+        &["status", "INC-1", "mitigated"],
+        "INC-1: status investigating -> mitigated",
+    );
+    says(
+        &["postmortem", "new", "INC-1", "--owner", "ana"],
+        "INC-1: postmortem started; fill it in with `git incident edit INC-1 --postmortem`",
+    );
+    says(
+        &["postmortem", "set", "INC-1", "owner=kenji"],
+        "INC-1: postmortem owner = kenji",
+    );
+    says(
+        &["postmortem", "status", "INC-1", "in_review"],
+        "INC-1: postmortem draft -> in_review",
+    );
+    let id = says(
+        &[
+            "action",
+            "add",
+            "INC-1",
+            "Alert on p99 latency",
+            "--kind",
+            "detect",
+        ],
+        "INC-1.A1: added \"Alert on p99 latency\" (detect)",
+    );
+    assert_eq!(id, "INC-1.A1\n");
+    says(
+        &["action", "set", "INC-1.A1", "owner=ana"],
+        "INC-1.A1: owner = ana",
+    );
+    says(&["action", "done", "INC-1.A1"], "INC-1.A1: status -> done");
+    let editor = repo.script(
+        "editor",
+        "sed -i 's/^title = .*/title = \"Search down\"/' \"$1\"",
+    );
+    let output = repo.edit(&["INC-1"], &editor);
+    crate::common::assert_success(&output);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "INC-1: updated title\n"
+    );
+
+    // -q silences the status lines, not the data.
+    for args in [
+        &["-q", "set", "INC-1", "labels+=p99"][..],
+        &["timeline", "INC-1", "add", "Quiet note", "--quiet"],
+        &["-q", "status", "INC-1", "resolved"],
+        &["-q", "action", "set", "INC-1.A1", "due=2026-12-01"],
+    ] {
+        assert_eq!(write(&repo, args), ("".into(), "".into()), "{args:?}");
+    }
+    assert_eq!(
+        write(
+            &repo,
+            &[
+                "-q", "action", "add", "INC-1", "Runbook", "--kind", "process"
+            ]
+        ),
+        ("INC-1.A2\n".into(), "".into())
+    );
+}
+
+#[test]
+fn json_writes_print_the_object_they_wrote() {
+    let repo = TestRepo::initialized();
+    let new = repo.json(&["new", "Search slow", "-s", "SEV3"]);
+    assert_eq!(new["id"], "INC-1");
+    assert_eq!(new, repo.json(&["show", "INC-1"]));
+    for args in [
+        &["set", "INC-1", "services+=search"][..],
+        &["timeline", "INC-1", "add", "Rolled back"],
+        &["ack", "INC-1"],
+        &["status", "INC-1", "mitigated"],
+        &["set", "INC-1", "services+=search"],
+    ] {
+        let wrote = repo.json(args);
+        assert_eq!(wrote, repo.json(&["show", "INC-1"]), "{args:?}");
+    }
+    for args in [
+        &["postmortem", "new", "INC-1"][..],
+        &["postmortem", "set", "INC-1", "owner=ana"],
+        &["postmortem", "status", "INC-1", "in_review"],
+    ] {
+        let wrote = repo.json(args);
+        assert_eq!(
+            wrote,
+            repo.json(&["postmortem", "show", "INC-1"]),
+            "{args:?}"
+        );
+    }
+    let added = repo.json(&["action", "add", "INC-1", "Alert on p99", "--kind", "detect"]);
+    assert_eq!(added["id"], "INC-1.A1");
+    assert_eq!(added, repo.json(&["action", "list"])[0]);
+    let set = repo.json(&["action", "set", "INC-1.A1", "owner=ana"]);
+    assert_eq!(set["owner"], "ana");
+    let done = repo.json(&["action", "done", "INC-1.A1"]);
+    assert_eq!(done["status"], "done");
+    assert_eq!(done, repo.json(&["action", "list"])[0]);
+    let editor = repo.script(
+        "editor",
+        "sed -i 's/^title = .*/title = \"Search down\"/' \"$1\"",
+    );
+    let output = repo
+        .cmd(&["--json", "edit", "INC-1"])
+        .env("GIT_EDITOR", &editor)
+        .output()
+        .expect("runs");
+    crate::common::assert_success(&output);
+    let edited: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(edited["title"], "Search down");
+    assert_eq!(edited, repo.json(&["show", "INC-1"]));
+}
