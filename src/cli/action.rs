@@ -114,6 +114,9 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
                 Some(input) => time.zone.convert(time.parse(&input)?.0).date_naive(),
                 None => time.today(),
             };
+            let owner = owner
+                .map(|typed| ops::owner_filter(&store, &typed))
+                .transpose()?;
             let filter = Filter {
                 owner,
                 kind,

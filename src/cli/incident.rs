@@ -196,7 +196,8 @@ pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
                 ui.print_json(&loaded.value.chronological().timeline)?;
             } else {
                 let zone = TimeContext::wall_clock(config.zone()?).zone;
-                ui.page(&timeline_table(&loaded.value, zone, ui.palette))?;
+                let incident = ops::with_handles(&config, loaded.value);
+                ui.page(&timeline_table(&incident, zone, ui.palette))?;
             }
             Ok(0)
         }

@@ -2,7 +2,7 @@ use clap::{Args, ValueEnum};
 
 use super::{CmdResult, Ui};
 use crate::model::TimeContext;
-use crate::ops::incident::{load, with_history_times};
+use crate::ops::incident::{load, with_handles, with_history_times};
 use crate::ops::list::{Filter, load_all, sort_newest_first};
 use crate::ops::list_cache::json_listing;
 use crate::render::incident::{list_table, markdown, show as show_text};
@@ -89,8 +89,9 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
         return Ok(0);
     }
     let mut progress = CommitProgress::new();
+    let incident = with_handles(&config, loaded.value);
     let (incident, from_history) =
-        with_history_times(&store, &snapshot, zone, loaded.value, &mut |done, total| {
+        with_history_times(&store, &snapshot, zone, incident, &mut |done, total| {
             progress.update(done, total)
         })?;
     let ack_target = config.ack_target(&incident.severity);

@@ -74,6 +74,8 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
                 ui.print_json(pm)?;
                 return Ok(0);
             }
+            let incident = &crate::ops::incident::with_handles(&config, incident.clone());
+            let pm = &ops::with_handles(&config, pm.clone());
             match format {
                 ShowFormat::Text => ui.page(&show(&config, incident, pm, zone, ui.palette))?,
                 ShowFormat::Md => ui.print(&markdown(&config, incident, pm, zone))?,

@@ -56,6 +56,7 @@ pub fn add(store: &Store, incident: &str, new: &NewAction) -> Result<Written<Act
         table.insert("title", Item::Value(edit::string(title)));
         table.insert("kind", Item::Value(edit::string(kind.as_str())));
         if let Some(owner) = text(new.owner.as_deref()) {
+            let owner = if owner == "me" { pm.me.as_str() } else { owner };
             table.insert("owner", Item::Value(edit::string(owner)));
         }
         if let Some(due) = due {
@@ -208,6 +209,17 @@ pub fn written(store: &Store, commit: Option<git2::Oid>, id: &ActionId) -> Resul
         overdue: action.status.is_overdue(action.due.map(|d| d.0), today),
         action,
     })
+}
+
+/// The owner `action list --owner WHO` looks for: `me` is the handle of the current git
+/// identity (its name when config.toml's `[[person]]` list does not know it).
+pub fn owner_filter(store: &Store, typed: &str) -> Result<String> {
+    if typed.trim() != "me" {
+        return Ok(typed.trim().to_string());
+    }
+    let config = store.snapshot()?.config()?;
+    let me = crate::store::identity::author(store.repo().path())?;
+    Ok(config.me(&me.name, &me.email))
 }
 
 /// One action item with the incident it belongs to.

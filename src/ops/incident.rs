@@ -43,6 +43,11 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             None => time.now(),
         };
         let started = new.started.as_deref().map(|s| time.parse(s)).transpose()?;
+        let commander = new
+            .commander
+            .as_deref()
+            .map(|who| config.who(who, &ctx.author.name, &ctx.author.email))
+            .filter(|who| !who.is_empty());
         let id = IncidentId::new(&config.id_prefix, snapshot.next_number(&config.id_prefix)?);
         let year = time
             .now()
@@ -63,7 +68,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             services: new.services.clone(),
             teams: new.teams.clone(),
             labels: Vec::new(),
-            commander: new.commander.clone(),
+            commander: commander.clone(),
             roles: Default::default(),
             detection: None,
             drill: new.drill,
@@ -72,7 +77,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             times: crate::model::Times {
                 started,
                 detected: Some(detected),
-                acknowledged: new.commander.as_ref().map(|_| time.now()),
+                acknowledged: commander.as_ref().map(|_| time.now()),
                 ..Default::default()
             },
             timeline: Vec::new(),
@@ -145,7 +150,8 @@ pub struct IncidentEdit<'a> {
     pub current: Incident,
     pub config: &'a Config,
     pub time: TimeContext,
-    pub author: &'a str,
+    /// Who is writing: the handle of the git identity, else its name.
+    pub author: String,
 }
 
 /// Loads an incident from a snapshot, parsing the user's ID with the configured prefix.
@@ -175,7 +181,7 @@ pub fn update<T>(
             current: loaded.value,
             config: &config,
             time: TimeContext::new(ctx.committer.time, config.zone()?),
-            author: &ctx.author.name,
+            author: config.me(&ctx.author.name, &ctx.author.email),
         };
         let (subject, value) = f(&mut edit)?;
         let text = edit.doc.to_string();
@@ -213,7 +219,7 @@ impl IncidentEdit<'_> {
         entry.insert("at", Item::Value(Value::from(at.to_toml())));
         entry.insert("kind", Item::Value(edit::string(kind.as_str())));
         entry.insert("text", Item::Value(edit::string(text)));
-        entry.insert("author", Item::Value(edit::string(self.author)));
+        entry.insert("author", Item::Value(edit::string(&self.author)));
         if !links.is_empty() {
             entry.insert("links", Item::Value(edit::string_array(links)));
         }
@@ -234,11 +240,11 @@ pub fn ack(
     at: Option<&str>,
 ) -> Result<Written<(IncidentId, String)>> {
     update(store, id, |edit| {
-        let commander = commander
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .unwrap_or(edit.author)
-            .to_string();
+        // `me`, or no one named: the writer (their handle when config.toml knows them).
+        let commander = match commander.map(str::trim).filter(|c| !c.is_empty()) {
+            Some("me") | None => edit.author.clone(),
+            Some(who) => who.to_string(),
+        };
         let at = edit.at(at)?;
         let previous = edit.current.commander.clone();
         if previous.as_deref() == Some(commander.as_str())
@@ -350,6 +356,20 @@ pub fn written(store: &Store, commit: Option<git2::Oid>, id: &IncidentId) -> Res
     };
     let entry = snapshot.require(id)?;
     Ok(snapshot.incident(&entry)?.value.chronological())
+}
+
+/// The incident as people read it: timeline authors and the commander as handles where
+/// config.toml's `[[person]]` list knows them (a git name or email is stored as is).
+pub fn with_handles(config: &Config, mut incident: Incident) -> Incident {
+    for entry in &mut incident.timeline {
+        if let Some(author) = &entry.author {
+            entry.author = Some(config.display_person(author).to_string());
+        }
+    }
+    if let Some(commander) = &incident.commander {
+        incident.commander = Some(config.display_person(commander).to_string());
+    }
+    incident
 }
 
 /// Fields `set` may change, with the type of value each takes.

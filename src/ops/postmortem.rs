@@ -40,8 +40,10 @@ pub fn load(snapshot: &Snapshot<'_>, config: &Config, id: &str) -> Result<Review
 
 /// Writes a new postmortem from the template; refuses when one exists.
 pub fn create(store: &Store, id: &str, owner: Option<&str>) -> Result<Written<IncidentId>> {
-    store.write(|snapshot, _| {
+    store.write(|snapshot, ctx| {
         let config = snapshot.config()?;
+        let owner = owner.map(|who| config.who(who, &ctx.author.name, &ctx.author.email));
+        let owner = owner.as_deref();
         let (entry, incident) = incident_ops::load(snapshot, &config, id)?;
         let path = entry.postmortem_path();
         if snapshot.read_in(&entry, layout::POSTMORTEM_FILE)?.is_some() {
@@ -77,6 +79,19 @@ pub fn written(store: &Store, commit: Option<git2::Oid>, id: &IncidentId) -> Res
     Ok(loaded.value)
 }
 
+/// The postmortem as people read it: owner, participants and action owners as handles
+/// where config.toml's `[[person]]` list knows them.
+pub fn with_handles(config: &Config, mut pm: Postmortem) -> Postmortem {
+    let show = |who: &mut String| *who = config.display_person(who).to_string();
+    pm.participants.iter_mut().for_each(show);
+    pm.owner.iter_mut().for_each(show);
+    pm.action
+        .iter_mut()
+        .flat_map(|a| a.owner.iter_mut())
+        .for_each(show);
+    pm
+}
+
 /// What an edit of one postmortem sees.
 pub struct PostmortemEdit<'a> {
     pub entry: IncidentEntry,
@@ -85,6 +100,8 @@ pub struct PostmortemEdit<'a> {
     pub incident: Incident,
     pub config: &'a Config,
     pub time: TimeContext,
+    /// Who is writing: the handle of the git identity, else its name.
+    pub me: String,
 }
 
 /// Runs `f` on the incident's postmortem and commits the result as `<ID>: <subject>`.
@@ -113,6 +130,7 @@ pub fn update<T>(
             incident: incident.value,
             config: &config,
             time: TimeContext::new(ctx.committer.time, zone),
+            me: config.me(&ctx.author.name, &ctx.author.email),
             entry: entry.clone(),
         };
         let (subject, value) = f(&mut edit)?;

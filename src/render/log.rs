@@ -95,7 +95,13 @@ pub fn event_text(event: &Event, zone: Zone, palette: Palette) -> String {
         )),
         event.subject
     );
-    out.push_str(&format!("Author: {} <{}>\n", event.author, event.email));
+    match &event.handle {
+        Some(handle) => out.push_str(&format!(
+            "Author: {handle} ({} <{}>)\n",
+            event.author, event.email
+        )),
+        None => out.push_str(&format!("Author: {} <{}>\n", event.author, event.email)),
+    }
     out.push_str(&format!(
         "Date:   {}\n",
         zone.convert(event.date.0).format("%Y-%m-%d %H:%M:%S %:z")

@@ -320,3 +320,168 @@ fn json_writes_print_the_object_they_wrote() {
     assert_eq!(edited["title"], "Search down");
     assert_eq!(edited, repo.json(&["show", "INC-1"]));
 }
+
+const PEOPLE: &str = "
+[[person]]
+handle = \"pat\"
+name = \"Pat Example\"
+emails = [\"pat@example.com\"]
+
+[[person]]
+handle = \"ana\"
+name = \"Ana Lima\"
+emails = [\"ana@example.com\", \"ana@users.noreply.example.com\"]
+";
+
+/// Runs the binary as another git identity.
+fn as_someone(repo: &TestRepo, name: &str, email: &str, args: &[&str]) -> String {
+    let output = repo
+        .cmd(args)
+        .env("GIT_AUTHOR_NAME", name)
+        .env("GIT_AUTHOR_EMAIL", email)
+        .env("GIT_COMMITTER_NAME", name)
+        .env("GIT_COMMITTER_EMAIL", email)
+        .output()
+        .expect("runs");
+    crate::common::assert_success(&output);
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+#[test]
+fn people_are_shown_by_handle_and_me_is_the_current_identity() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout down", "-s", "SEV2"]);
+    // Written before config.toml knew anyone: the git name is stored.
+    repo.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Paged the on-call",
+        "--link",
+        "https://x.example/1",
+    ]);
+    assert!(
+        repo.file(&crate::common::incident_path(1))
+            .contains("author = \"Pat Example\"")
+    );
+    assert!(!repo.ok(&["check"]).contains("unknown person"));
+    hand_commit(&repo, "Add the team", |dir| {
+        let path = dir.join("config.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, text + PEOPLE).unwrap();
+    });
+
+    // `me` is the handle of the git identity, matched by email...
+    repo.ok(&["ack", "INC-1", "--commander", "me"]);
+    assert_eq!(repo.json(&["show", "INC-1"])["commander"], "pat");
+    repo.ok(&["new", "Search slow", "-s", "SEV3", "--commander", "me"]);
+    assert_eq!(repo.json(&["show", "INC-2"])["commander"], "pat");
+    // ...else by name; and without a match it is git's user.name.
+    as_someone(&repo, "Ana Lima", "ana@laptop.local", &["ack", "INC-2"]);
+    assert_eq!(repo.json(&["show", "INC-2"])["commander"], "ana");
+    as_someone(
+        &repo,
+        "Zoe Newcomer",
+        "zoe@example.com",
+        &["ack", "INC-2", "--commander", "me"],
+    );
+    assert_eq!(repo.json(&["show", "INC-2"])["commander"], "Zoe Newcomer");
+
+    repo.ok(&["postmortem", "new", "INC-1", "--owner", "me"]);
+    assert_eq!(repo.json(&["postmortem", "show", "INC-1"])["owner"], "pat");
+    as_someone(
+        &repo,
+        "Ana",
+        "ana@users.noreply.example.com",
+        &[
+            "action",
+            "add",
+            "INC-1",
+            "Alert on 5xx",
+            "--kind",
+            "detect",
+            "--owner",
+            "me",
+        ],
+    );
+    repo.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Idempotency keys",
+        "--kind",
+        "prevent",
+        "--owner",
+        "me",
+    ]);
+    let mine = repo.json(&["action", "list", "--owner", "me"]);
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["title"], "Idempotency keys");
+    let anas = as_someone(
+        &repo,
+        "Ana Lima",
+        "ana@example.com",
+        &["--json", "action", "list", "--owner", "me"],
+    );
+    assert!(
+        anas.contains("Alert on 5xx") && !anas.contains("Idempotency"),
+        "{anas}"
+    );
+
+    // Timeline authors and participants show as handles, whatever git name was stored.
+    let show = repo.ok(&["show", "INC-1"]);
+    assert!(!show.contains("Pat Example"), "{show}");
+    let timeline = repo.ok(&["timeline", "INC-1"]);
+    assert!(
+        timeline.contains("pat") && !timeline.contains("Pat Example"),
+        "{timeline}"
+    );
+    repo.ok(&[
+        "postmortem",
+        "set",
+        "INC-1",
+        "participants=Ana Lima",
+        "participants=bob",
+    ]);
+    let pm = repo.ok(&["postmortem", "show", "INC-1"]);
+    assert!(pm.contains("ana") && !pm.contains("Ana Lima"), "{pm}");
+
+    // Authors in the log.
+    let log = repo.ok(&["log", "INC-1", "-n", "1"]);
+    assert!(
+        log.contains("Author: pat (Pat Example <pat@example.com>)"),
+        "{log}"
+    );
+    assert_eq!(repo.json(&["log", "INC-1", "-n", "1"])[0]["handle"], "pat");
+
+    // check names a person it does not know, where they are named.
+    repo.ok(&["set", "INC-1", "commander=carol"]);
+    let check = repo.ok(&["check"]);
+    let warnings: Vec<&str> = check
+        .lines()
+        .filter(|l| l.contains("unknown person"))
+        .collect();
+    assert_eq!(warnings.len(), 4, "{check}");
+    let line_of = |path: &str, key: &str| {
+        let text = repo.file(path);
+        text.lines().position(|l| l.contains(key)).unwrap() + 1
+    };
+    let incident = crate::common::incident_path(1);
+    assert!(warnings.contains(&format!(
+        "{incident}:{}: warning: unknown person \"carol\" as commander: config.toml's [[person]] handles are pat, ana; add them there if they are new",
+        line_of(&incident, "commander =")
+    ).as_str()), "{check}");
+    let pm_path = "incidents/2026/INC-1/postmortem.toml";
+    assert!(check.contains(&format!(
+        "{pm_path}:{}: warning: unknown person \"Ana Lima\" as participant: use the handle \"ana\"",
+        line_of(pm_path, "\"Ana Lima\"")
+    )), "{check}");
+    assert!(
+        check.contains("unknown person \"bob\" as participant"),
+        "{check}"
+    );
+    assert!(
+        check.contains("unknown person \"Zoe Newcomer\" as commander"),
+        "{check}"
+    );
+}
