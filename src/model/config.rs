@@ -202,7 +202,7 @@ impl Config {
         if self.is_handle(who) {
             return who;
         }
-        let email = who.contains('@').then_some(who).unwrap_or_default();
+        let email = if who.contains('@') { who } else { "" };
         self.handle_of(who, email).unwrap_or(who)
     }
 
