@@ -123,15 +123,15 @@ fn loose_objects(repo: &TestRepo) -> u64 {
 #[test]
 fn writes_run_gits_auto_maintenance_so_loose_objects_stay_bounded() {
     let repo = TestRepo::initialized();
-    repo.git(&["config", "gc.auto", "50"]);
+    repo.git(&["config", "gc.auto", "30"]);
     repo.ok(&["new", "Queue backlog", "-s", "SEV3"]);
-    let writes = 120;
+    let writes = 80;
     for n in 0..writes {
         repo.ok(&["set", "INC-1", &format!("labels+=l{n}")]);
     }
     // About six objects a write; the maintenance runs in the background, so give the
     // last one a moment to finish.
-    let bound = 200;
+    let bound = 120;
     let mut count = loose_objects(&repo);
     for _ in 0..100 {
         if count < bound {
@@ -142,7 +142,7 @@ fn writes_run_gits_auto_maintenance_so_loose_objects_stay_bounded() {
     }
     assert!(
         count < bound,
-        "{count} loose objects after {writes} writes with gc.auto = 50"
+        "{count} loose objects after {writes} writes with gc.auto = 30"
     );
     assert_eq!(
         repo.file("incidents/2026/INC-1/incident.toml")
