@@ -168,6 +168,15 @@ pub fn check_incident(
             }
         }
     }
+    if let Some(commander) = &incident.commander {
+        unknown_person(
+            config,
+            &mut out,
+            &[Step::Key("commander")],
+            commander,
+            "commander",
+        );
+    }
     for (earlier, later) in incident.times.out_of_order() {
         let (a, b) = (incident.times.get(earlier), incident.times.get(later));
         out.error(
@@ -214,6 +223,29 @@ pub fn check_incident(
     (Some(incident), out.findings)
 }
 
+/// With a `[[person]]` list in config.toml, a person named by anything but one of its
+/// handles is a warning: a typo, a git name instead of the handle, or someone missing
+/// from the list.
+pub fn unknown_person(
+    config: &Config,
+    out: &mut FileFindings<'_>,
+    at: &[Step<'_>],
+    who: &str,
+    role: &str,
+) {
+    if config.person.is_empty() || who.trim().is_empty() || config.is_handle(who) {
+        return;
+    }
+    let hint = match config.display_person(who) {
+        handle if handle != who => format!("use the handle {handle:?}"),
+        _ => format!(
+            "config.toml's [[person]] handles are {}; add them there if they are new",
+            config.handles()
+        ),
+    };
+    out.warning(at, format!("unknown person {who:?} as {role}: {hint}"));
+}
+
 /// Enough of a timeline text to recognise the entry in a one-line finding.
 fn first_words(text: &str) -> String {
     let line = text.lines().next().unwrap_or_default();
@@ -258,7 +290,13 @@ pub fn check_snapshot(
         let postmortem_path = entry.postmortem_path();
         if wanted(&postmortem_path) {
             match snapshot.read_in(entry, layout::POSTMORTEM_FILE) {
-                Ok(Some(text)) => findings.extend(postmortem::check_postmortem(entry, &text).1),
+                Ok(Some(text)) => {
+                    let (pm, file_findings) = postmortem::check_postmortem(entry, &text);
+                    findings.extend(file_findings);
+                    if let Some(pm) = pm {
+                        findings.extend(postmortem::check_people(&config, entry, &text, &pm));
+                    }
+                }
                 Ok(None) => {}
                 Err(crate::Error::File(e)) => findings.push(e.into()),
                 Err(e) => return Err(e),

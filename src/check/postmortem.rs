@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::check::{FileFindings, Finding};
-use crate::model::{ActionId, ActionKind, Postmortem, PostmortemStatus};
+use crate::check::{FileFindings, Finding, unknown_person};
+use crate::model::{ActionId, ActionKind, Config, Postmortem, PostmortemStatus};
 use crate::store::IncidentEntry;
 use crate::store::codec::{Step, parse};
 
@@ -36,6 +36,37 @@ pub fn check_postmortem(entry: &IncidentEntry, text: &str) -> (Option<Postmortem
     }
     check_practices(&pm, &mut out);
     (Some(pm), out.findings)
+}
+
+/// Owner, participants and action owners against config.toml's `[[person]]` handles.
+pub fn check_people(
+    config: &Config,
+    entry: &IncidentEntry,
+    text: &str,
+    pm: &Postmortem,
+) -> Vec<Finding> {
+    let path = entry.postmortem_path();
+    let mut out = FileFindings::new(&path, text);
+    if let Some(owner) = &pm.owner {
+        unknown_person(config, &mut out, &[Step::Key("owner")], owner, "owner");
+    }
+    for (i, who) in pm.participants.iter().enumerate() {
+        let at = [Step::Key("participants"), Step::Index(i)];
+        unknown_person(config, &mut out, &at, who, "participant");
+    }
+    for (i, action) in pm.action.iter().enumerate() {
+        if let Some(owner) = &action.owner {
+            let at = [Step::Key("action"), Step::Index(i), Step::Key("owner")];
+            unknown_person(
+                config,
+                &mut out,
+                &at,
+                owner,
+                &format!("owner of {}", action.id),
+            );
+        }
+    }
+    out.findings
 }
 
 fn blank(text: &Option<String>) -> bool {

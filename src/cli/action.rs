@@ -77,6 +77,10 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
             due,
             link,
         } => {
+            let said = format!(
+                "added {:?} ({kind})",
+                crate::ops::incident::short(&title, 60)
+            );
             let written = ops::add(
                 &store,
                 &id,
@@ -88,10 +92,12 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
                     link,
                 },
             )?;
+            let id = &written.value;
+            ui.status(&format!("{id}: {said}"));
             if ui.json {
-                ui.print_json(&serde_json::json!({ "id": written.value.to_string() }))?;
+                ui.print_json(&ops::written(&store, written.commit, id)?)?;
             } else {
-                ui.print(&format!("{}\n", written.value))?;
+                ui.print(&format!("{id}\n"))?;
             }
         }
         ActionCommand::List {
@@ -108,6 +114,9 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
                 Some(input) => time.zone.convert(time.parse(&input)?.0).date_naive(),
                 None => time.today(),
             };
+            let owner = owner
+                .map(|typed| ops::owner_filter(&store, &typed))
+                .transpose()?;
             let filter = Filter {
                 owner,
                 kind,
@@ -120,7 +129,7 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
             if ui.json {
                 ui.print_json(&listed)?;
             } else if listed.is_empty() {
-                eprintln!("no action items");
+                ui.status("no action items");
             } else {
                 ui.page(&action_table(&listed, ui.palette))?;
             }
@@ -128,16 +137,24 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
         }
         ActionCommand::Done { action_id } => {
             let written = ops::done(&store, &action_id)?;
-            eprintln!("{} done", written.value);
+            let id = &written.value;
+            ui.wrote(&format!("{id}: status -> done"), || {
+                ops::written(&store, written.commit, id)
+            })?;
         }
         ActionCommand::Set {
             action_id,
             assignments,
         } => {
             let written = ops::set_fields(&store, &action_id, &assignments)?;
-            if written.commit.is_none() {
-                eprintln!("nothing changed");
-            }
+            let id = &written.value;
+            let what = match written.commit {
+                Some(_) => super::written::assignments(&assignments),
+                None => "nothing changed".to_string(),
+            };
+            ui.wrote(&format!("{id}: {what}"), || {
+                ops::written(&store, written.commit, id)
+            })?;
         }
     }
     Ok(0)

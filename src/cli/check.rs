@@ -40,7 +40,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
         }
         ui.print(&out)?;
         let warnings = findings.len() - errors;
-        eprintln!("{errors} error(s), {warnings} warning(s)");
+        ui.status(&format!("{errors} error(s), {warnings} warning(s)"));
     }
     Ok(if errors > 0 { 1 } else { 0 })
 }

@@ -6,7 +6,6 @@ use super::{CmdResult, Ui};
 use crate::error::{Error, GitContext};
 use crate::model::IncidentId;
 use crate::ops::edit::{EditedFile, commit, rebase_draft, validate};
-use crate::render::safe;
 use crate::store::identity::read_git_var;
 
 /// Edit an incident (or its postmortem) in git's editor
@@ -50,7 +49,10 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
     // overwrite what others committed to the file in between.
     let base_file = draft.with_extension("toml.base");
     let (start, base) = if draft.exists() {
-        eprintln!("resuming your earlier edit kept in {}", draft.display());
+        ui.status(&format!(
+            "resuming your earlier edit kept in {}",
+            draft.display()
+        ));
         let kept = std::fs::read_to_string(&draft)
             .context(|| format!("cannot read {}", draft.display()))?;
         let base = std::fs::read_to_string(&base_file).unwrap_or_else(|_| original.clone());
@@ -67,13 +69,15 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
     if edited == original {
         let _ = std::fs::remove_file(&draft);
         let _ = std::fs::remove_file(&base_file);
-        eprintln!("nothing changed");
+        ui.wrote(&format!("{id}: nothing changed"), || {
+            written_file(&store, None, &id, file)
+        })?;
         return Ok(0);
     }
     let errors = validate(&config, &entry, file, &edited);
     if !errors.is_empty() {
         for error in &errors {
-            eprintln!("{}", safe::line(&error.to_string()));
+            ui.warn(&error.to_string());
         }
         return Err(Error::invalid(format!(
             "not committed: fix the errors above. Your text is kept in {}; run `git incident edit {id}{}` to continue",
@@ -98,18 +102,15 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
         Ok(written) => {
             let _ = std::fs::remove_file(&draft);
             let _ = std::fs::remove_file(&base_file);
-            if ui.json {
-                ui.print_json(&serde_json::json!({ "id": id.to_string(), "changed": written.value, "commit": written.commit.map(|c| c.to_string()) }))?;
+            let what = if written.value.is_empty() {
+                "layout".to_string()
             } else {
-                eprintln!(
-                    "{id}: updated {}",
-                    if written.value.is_empty() {
-                        "layout".to_string()
-                    } else {
-                        safe::line(&written.value.join(", ")).into_owned()
-                    }
-                );
-            }
+                written.value.join(", ")
+            };
+            let which = if args.postmortem { "postmortem " } else { "" };
+            ui.wrote(&format!("{id}: {which}updated {what}"), || {
+                written_file(&store, written.commit, &id, file)
+            })?;
             Ok(0)
         }
         Err(e) => Err(Error::invalid(format!(
@@ -117,6 +118,24 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
             draft.display()
         ))),
     }
+}
+
+/// The file as the edit left it, as `show --json` or `postmortem show --json` prints it.
+fn written_file(
+    store: &crate::store::Store,
+    commit: Option<git2::Oid>,
+    id: &IncidentId,
+    file: EditedFile,
+) -> Result<serde_json::Value, Error> {
+    let value = match file {
+        EditedFile::Incident => {
+            serde_json::to_value(crate::ops::incident::written(store, commit, id)?)
+        }
+        EditedFile::Postmortem => {
+            serde_json::to_value(crate::ops::postmortem::written(store, commit, id)?)
+        }
+    };
+    Ok(value.expect("our JSON values always serialize"))
 }
 
 fn run_editor(file: &std::path::Path) -> Result<(), Error> {

@@ -4,7 +4,6 @@ use super::{CmdResult, Ui};
 use crate::model::{Status, TimeContext, TimelineKind};
 use crate::ops::incident::{self as ops, NewIncident};
 use crate::render::incident::timeline_table;
-use crate::render::safe;
 use crate::store::edit::Assignment;
 
 /// Open a new incident and print its ID
@@ -54,7 +53,7 @@ pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
         },
     )?;
     if ui.json {
-        ui.print_json(&serde_json::json!({ "id": id.to_string() }))?;
+        ui.print_json(&ops::written(&store, None, &id)?)?;
     } else {
         ui.print(&format!("{id}\n"))?;
     }
@@ -73,13 +72,17 @@ pub struct AckArgs {
 }
 
 pub fn ack(ui: &Ui, args: AckArgs) -> CmdResult {
+    let store = ui.store()?;
     let written = ops::ack(
-        &ui.store()?,
+        &store,
         &args.id,
         args.commander.as_deref(),
         args.at.as_deref(),
     )?;
-    eprintln!("{} is the commander", safe::line(&written.value));
+    let (id, what) = &written.value;
+    ui.wrote(&format!("{id}: {what}"), || {
+        ops::written(&store, written.commit, id)
+    })?;
     Ok(0)
 }
 
@@ -101,14 +104,18 @@ pub struct StatusArgs {
 }
 
 pub fn status(ui: &Ui, args: StatusArgs) -> CmdResult {
+    let store = ui.store()?;
     let written = ops::set_status(
-        &ui.store()?,
+        &store,
         &args.id,
         args.state,
         args.at.as_deref(),
         args.note.as_deref(),
     )?;
-    eprintln!("{} -> {}", written.value, args.state);
+    let (id, old) = &written.value;
+    ui.wrote(&format!("{id}: status {old} -> {}", args.state), || {
+        ops::written(&store, written.commit, id)
+    })?;
     Ok(0)
 }
 
@@ -127,10 +134,16 @@ pub fn parse_assignment(input: &str) -> Result<Assignment, String> {
 }
 
 pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
-    let written = ops::set_fields(&ui.store()?, &args.id, &args.assignments)?;
-    if written.commit.is_none() {
-        eprintln!("nothing changed");
-    }
+    let store = ui.store()?;
+    let written = ops::set_fields(&store, &args.id, &args.assignments)?;
+    let id = &written.value;
+    let what = match written.commit {
+        Some(_) => super::written::assignments(&args.assignments),
+        None => "nothing changed".to_string(),
+    };
+    ui.wrote(&format!("{id}: {what}"), || {
+        ops::written(&store, written.commit, id)
+    })?;
     Ok(0)
 }
 
@@ -167,7 +180,12 @@ pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
             kind,
             links,
         }) => {
-            ops::add_timeline(&store, &args.id, &text, at.as_deref(), kind, &links)?;
+            let written = ops::add_timeline(&store, &args.id, &text, at.as_deref(), kind, &links)?;
+            let id = &written.value;
+            ui.wrote(
+                &format!("{id}: timeline + {:?}", ops::short(text.trim(), 60)),
+                || ops::written(&store, written.commit, id),
+            )?;
             Ok(0)
         }
         None => {
@@ -178,7 +196,8 @@ pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
                 ui.print_json(&loaded.value.chronological().timeline)?;
             } else {
                 let zone = TimeContext::wall_clock(config.zone()?).zone;
-                ui.page(&timeline_table(&loaded.value, zone, ui.palette))?;
+                let incident = ops::with_handles(&config, loaded.value);
+                ui.page(&timeline_table(&incident, zone, ui.palette))?;
             }
             Ok(0)
         }

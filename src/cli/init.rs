@@ -33,9 +33,9 @@ pub fn run(ui: &Ui, args: InitArgs) -> CmdResult {
             language,
         },
     )?;
-    eprintln!(
+    ui.status(&format!(
         "Created branch '{}' with config.toml and schema/.\nNext: git incident new \"What is broken\" --severity SEV2",
         store.branch_name()
-    );
+    ));
     Ok(0)
 }

@@ -2,7 +2,7 @@ use clap::{Args, ValueEnum};
 
 use super::{CmdResult, Ui};
 use crate::model::TimeContext;
-use crate::ops::incident::{load, with_history_times};
+use crate::ops::incident::{load, with_handles, with_history_times};
 use crate::ops::list::{Filter, load_all, sort_newest_first};
 use crate::ops::list_cache::json_listing;
 use crate::render::incident::{list_table, markdown, show as show_text};
@@ -52,7 +52,7 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
     listed.retain(|l| filter.matches(&l.incident));
     sort_newest_first(&mut listed);
     if listed.is_empty() {
-        eprintln!("no incidents");
+        ui.status("no incidents");
     } else {
         ui.page(&list_table(
             listed.iter().map(|l| &l.incident),
@@ -89,13 +89,21 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
         return Ok(0);
     }
     let mut progress = CommitProgress::new();
+    let incident = with_handles(&config, loaded.value);
     let (incident, from_history) =
-        with_history_times(&store, &snapshot, zone, loaded.value, &mut |done, total| {
+        with_history_times(&store, &snapshot, zone, incident, &mut |done, total| {
             progress.update(done, total)
         })?;
+    let ack_target = config.ack_target(&incident.severity);
     match args.format {
-        ShowFormat::Text => ui.page(&show_text(&incident, &from_history, zone, ui.palette))?,
-        ShowFormat::Md => ui.print(&markdown(&incident, &from_history, zone))?,
+        ShowFormat::Text => ui.page(&show_text(
+            &incident,
+            &from_history,
+            ack_target,
+            zone,
+            ui.palette,
+        ))?,
+        ShowFormat::Md => ui.print(&markdown(&incident, &from_history, ack_target, zone))?,
     }
     Ok(0)
 }

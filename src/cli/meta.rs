@@ -62,7 +62,11 @@ pub fn man(ui: &Ui, args: ManArgs) -> CmdResult {
         std::fs::write(dir.join(name), page)
             .context(|| format!("cannot write {}", dir.join(name).display()))?;
     }
-    eprintln!("installed {} man pages in {}", pages.len(), dir.display());
+    ui.status(&format!(
+        "installed {} man pages in {}",
+        pages.len(),
+        dir.display()
+    ));
     Ok(0)
 }
 

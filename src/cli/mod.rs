@@ -13,6 +13,7 @@ mod postmortem;
 mod report;
 mod review;
 mod sync;
+mod written;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -42,9 +43,12 @@ pub struct Cli {
     /// Branch holding the incidents (default: `git config incident.ref`, else `incidents`)
     #[arg(long = "ref", global = true, value_name = "REF")]
     pub reference: Option<String>,
-    /// Print machine-readable JSON
+    /// Print machine-readable JSON (a write prints what it wrote)
     #[arg(long, global = true)]
     pub json: bool,
+    /// Do not say what a write did
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// When to use colour
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -82,6 +86,7 @@ pub enum Command {
 /// What every command needs besides its arguments.
 pub struct Ui {
     pub json: bool,
+    quiet: bool,
     pub palette: Palette,
     pager: bool,
     reference: Option<String>,
@@ -117,6 +122,28 @@ impl Ui {
             serde_json::to_string_pretty(value).expect("our JSON values always serialize");
         text.push('\n');
         self.print(&text)
+    }
+
+    /// What a command did, one line on stderr (`INC-3: services += search`); `-q`
+    /// silences it. stdout stays data.
+    pub fn status(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{}", safe::block(line));
+        }
+    }
+
+    /// What a write did: with `--json` the object it wrote (as the read command's
+    /// `--json` prints it) on stdout, and the status line on stderr either way.
+    pub fn wrote<T: serde::Serialize>(
+        &self,
+        line: &str,
+        object: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<(), Error> {
+        self.status(line);
+        if self.json {
+            self.print_json(&object()?)?;
+        }
+        Ok(())
     }
 
     pub fn warn(&self, text: &str) {
@@ -157,6 +184,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let git_color_ui = crate::store::git_config("color.ui");
     let ui = Ui {
         json: cli.json,
+        quiet: cli.quiet,
         palette: Palette::detect(cli.color, git_color_ui),
         pager: !cli.no_pager,
         reference: cli.reference.clone(),

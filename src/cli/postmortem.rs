@@ -56,14 +56,13 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
     match args.command {
         PostmortemCommand::New { id, owner } => {
             let written = ops::create(&store, &id, owner.as_deref())?;
-            let id = written.value;
-            if ui.json {
-                ui.print_json(&serde_json::json!({ "id": id.to_string() }))?;
-            } else {
-                eprintln!(
+            let id = &written.value;
+            ui.wrote(
+                &format!(
                     "{id}: postmortem started; fill it in with `git incident edit {id} --postmortem`"
-                );
-            }
+                ),
+                || ops::written(&store, written.commit, id),
+            )?;
         }
         PostmortemCommand::Show { id, format } => {
             let snapshot = store.snapshot()?;
@@ -75,6 +74,8 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
                 ui.print_json(pm)?;
                 return Ok(0);
             }
+            let incident = &crate::ops::incident::with_handles(&config, incident.clone());
+            let pm = &ops::with_handles(&config, pm.clone());
             match format {
                 ShowFormat::Text => ui.page(&show(&config, incident, pm, zone, ui.palette))?,
                 ShowFormat::Md => ui.print(&markdown(&config, incident, pm, zone))?,
@@ -82,14 +83,21 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
         }
         PostmortemCommand::Set { id, assignments } => {
             let written = ops::set_fields(&store, &id, &assignments)?;
-            if written.commit.is_none() {
-                eprintln!("nothing changed");
-            }
+            let id = &written.value;
+            let what = match written.commit {
+                Some(_) => super::written::assignments(&assignments),
+                None => "nothing changed".to_string(),
+            };
+            ui.wrote(&format!("{id}: postmortem {what}"), || {
+                ops::written(&store, written.commit, id)
+            })?;
         }
         PostmortemCommand::Status { id, state } => {
             let written = ops::set_status(&store, &id, state)?;
-            let (old, new) = written.value;
-            eprintln!("postmortem {old} -> {new}");
+            let (id, old, new) = &written.value;
+            ui.wrote(&format!("{id}: postmortem {old} -> {new}"), || {
+                ops::written(&store, written.commit, id)
+            })?;
         }
     }
     Ok(0)

@@ -23,25 +23,21 @@ pub fn run(ui: &Ui, args: SyncArgs) -> CmdResult {
     let store = ui.store()?;
     let report = sync(&store, args.remote.as_deref())?;
     for r in &report.renumbered {
-        eprintln!(
-            "renumbered {} -> {}",
-            safe::line(&r.from.to_string()),
-            safe::line(&r.to.to_string())
-        );
+        ui.warn(&format!("renumbered {} -> {}", r.from, r.to));
     }
     for c in &report.conflicts {
-        eprintln!(
+        ui.warn(&format!(
             "conflict: {} {}: kept {} value {}, {} had {} (still in history)",
-            safe::line(c.incident.as_deref().unwrap_or(&c.path)),
-            safe::line(&c.field),
+            c.incident.as_deref().unwrap_or(&c.path),
+            c.field,
             side_name(c.kept),
             safe::quoted(side_value(c, c.kept)),
             side_name(other(c.kept)),
             safe::quoted(side_value(c, other(c.kept))),
-        );
+        ));
     }
     for finding in report.findings.iter().filter(|f| f.level == Level::Error) {
-        eprintln!("{}", safe::line(&finding.to_string()));
+        ui.warn(&finding.to_string());
     }
     if ui.json {
         ui.print_json(&report)?;
@@ -54,10 +50,10 @@ pub fn run(ui: &Ui, args: SyncArgs) -> CmdResult {
             Outcome::Pushed => format!("pushed to {branch}"),
             Outcome::Merged => format!("merged with {branch} and pushed"),
         };
-        eprintln!("{message}");
+        ui.status(&message);
         if !report.findings.is_empty() {
-            eprintln!(
-                "the merged branch has check errors: fix them with `git incident edit`, then sync again"
+            ui.warn(
+                "the merged branch has check errors: fix them with `git incident edit`, then sync again",
             );
         }
     }

@@ -17,6 +17,9 @@ pub struct Event {
     pub commit: String,
     pub author: String,
     pub email: String,
+    /// The author's handle, when config.toml's `[[person]]` list knows them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
     /// The author date: when the person made the change.
     pub date: Timestamp,
     pub subject: String,
@@ -113,6 +116,7 @@ pub fn events(
             commit: oid.to_string(),
             author: author.name().unwrap_or("?").to_string(),
             email: author.email().unwrap_or("").to_string(),
+            handle: None,
             date: commit_time(when),
             subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
                 .into_owned(),

@@ -111,10 +111,26 @@ pub struct Summary {
     pub incidents: IncidentCounts,
     pub time_to_detect: Figure,
     pub time_to_acknowledge: Figure,
+    pub ack_target: AckTarget,
     pub time_to_mitigate: Figure,
     pub time_to_resolve: Figure,
     pub postmortems: PostmortemFigures,
     pub actions: ActionFigures,
+}
+
+/// Incidents acknowledged within their severity's `ack_target`: `count` have both an
+/// acknowledgement and a target, `met` of them took no longer than the target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AckTarget {
+    pub count: usize,
+    pub met: usize,
+}
+
+impl AckTarget {
+    /// `met` as a whole percentage of `count`, rounded half up; `None` when nothing counts.
+    pub fn percent(&self) -> Option<usize> {
+        (self.count > 0).then(|| (200 * self.met + self.count) / (2 * self.count))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -225,11 +241,26 @@ pub fn summarize(incidents: &[&IncidentFacts], ctx: &Context<'_>) -> Summary {
         },
         time_to_detect: detect,
         time_to_acknowledge: acknowledge,
+        ack_target: ack_target(&counted, ctx.config),
         time_to_mitigate: mitigate,
         time_to_resolve: resolve,
         postmortems: postmortem_figures(&counted, ctx),
         actions: action_figures(&counted, ctx),
     }
+}
+
+fn ack_target(counted: &[&IncidentFacts], config: &Config) -> AckTarget {
+    let mut figure = AckTarget::default();
+    for incident in counted {
+        let Some(target) = config.ack_target(&incident.severity) else {
+            continue;
+        };
+        if let Some(took) = between(incident.times.detected, incident.times.acknowledged) {
+            figure.count += 1;
+            figure.met += usize::from(took <= target);
+        }
+    }
+    figure
 }
 
 fn is_published(incident: &IncidentFacts) -> bool {

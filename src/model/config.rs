@@ -32,6 +32,24 @@ pub struct Config {
     /// Allow-list of team names (any name is accepted when absent).
     #[serde(default)]
     pub teams: Option<Vec<String>>,
+    /// The people on the team: their handles, used for commanders, owners and
+    /// participants, and the git identities that are theirs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub person: Vec<Person>,
+}
+
+/// A person on the team.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// The short name used in incidents and postmortems, e.g. "ana".
+    pub handle: String,
+    /// The full name, as in git's user.name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The email addresses of the person's git identities.
+    #[serde(default)]
+    pub emails: Vec<String>,
 }
 
 fn default_prefix() -> String {
@@ -120,6 +138,7 @@ impl Default for Config {
             ],
             services: None,
             teams: None,
+            person: Vec::new(),
         }
     }
 }
@@ -134,6 +153,69 @@ impl Config {
     pub fn postmortem_due(&self, severity: &str, resolved: i64) -> Option<i64> {
         let days = self.severity(severity)?.postmortem_due_days?;
         resolved.checked_add(i64::from(days) * 86_400)
+    }
+
+    /// How soon an incident of `severity` should be acknowledged, in seconds: its
+    /// `ack_target`, when set and valid (`check` reports one that is not).
+    pub fn ack_target(&self, severity: &str) -> Option<i64> {
+        let target = self.severity(severity)?.ack_target.as_deref()?;
+        parse_duration(target).ok().map(|d| d.num_seconds())
+    }
+
+    /// The handle of the git identity `name <email>`: the person with that email, else
+    /// the one with that name.
+    pub fn handle_of(&self, name: &str, email: &str) -> Option<&str> {
+        let email = email.trim();
+        self.person
+            .iter()
+            .find(|p| {
+                !email.is_empty()
+                    && p.emails
+                        .iter()
+                        .any(|e| e.trim().eq_ignore_ascii_case(email))
+            })
+            .or_else(|| {
+                self.person
+                    .iter()
+                    .find(|p| p.name.as_deref().is_some_and(|n| n.trim() == name.trim()))
+            })
+            .map(|p| p.handle.as_str())
+    }
+
+    /// Who `me` is for the git identity `name <email>`: its handle, else git's name.
+    pub fn me(&self, name: &str, email: &str) -> String {
+        self.handle_of(name, email).unwrap_or(name).to_string()
+    }
+
+    /// A person as typed (`--owner WHO`): `me` is the current identity's handle.
+    pub fn who(&self, typed: &str, name: &str, email: &str) -> String {
+        if typed.trim() == "me" {
+            self.me(name, email)
+        } else {
+            typed.trim().to_string()
+        }
+    }
+
+    /// How to show `who` (a handle, a name or an email, as stored): the handle when
+    /// a person matches, else as it is.
+    pub fn display_person<'a>(&'a self, who: &'a str) -> &'a str {
+        if self.is_handle(who) {
+            return who;
+        }
+        let email = if who.contains('@') { who } else { "" };
+        self.handle_of(who, email).unwrap_or(who)
+    }
+
+    pub fn is_handle(&self, who: &str) -> bool {
+        self.person.iter().any(|p| p.handle == who.trim())
+    }
+
+    pub fn handles(&self) -> String {
+        self.person
+            .iter()
+            .map(|p| p.handle.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn zone(&self) -> Result<Zone> {

@@ -59,6 +59,7 @@ pub fn add(store: &Store, incident: &str, new: &NewAction) -> Result<Written<Act
         table.insert("title", Item::Value(edit::string(title)));
         table.insert("kind", Item::Value(edit::string(kind.as_str())));
         if let Some(owner) = text(new.owner.as_deref()) {
+            let owner = if owner == "me" { pm.me.as_str() } else { owner };
             table.insert("owner", Item::Value(edit::string(owner)));
         }
         if let Some(due) = due {
@@ -158,7 +159,11 @@ fn action_field(key: &str) -> Option<FieldType> {
 
 pub const SETTABLE: &str = "title, kind, owner, due, status, link, notes";
 
-pub fn set_fields(store: &Store, action: &str, assignments: &[Assignment]) -> Result<Written<()>> {
+pub fn set_fields(
+    store: &Store,
+    action: &str,
+    assignments: &[Assignment],
+) -> Result<Written<ActionId>> {
     if assignments.is_empty() {
         return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
     }
@@ -186,8 +191,38 @@ pub fn set_fields(store: &Store, action: &str, assignments: &[Assignment]) -> Re
         }
         let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
         keys.dedup();
-        Ok((format!("{id} set {}", keys.join(", ")), ()))
+        Ok((format!("{id} set {}", keys.join(", ")), id))
     })
+}
+
+/// The action item as it stands after a write (at `commit`, or at the tip when the write
+/// changed nothing), as one item of `action list --json`.
+pub fn written(store: &Store, commit: Option<git2::Oid>, id: &ActionId) -> Result<Listed> {
+    let written = crate::ops::postmortem::written(store, commit, &id.incident)?;
+    let snapshot = store.snapshot()?;
+    let today = crate::model::TimeContext::wall_clock(snapshot.config()?.zone()?).today();
+    let name = id.to_string();
+    let action = written
+        .action
+        .into_iter()
+        .find(|a| a.id == name)
+        .ok_or_else(|| Error::not_found(format!("no action item {name}")))?;
+    Ok(Listed {
+        incident: id.incident.to_string(),
+        overdue: action.status.is_overdue(action.due.map(|d| d.0), today),
+        action,
+    })
+}
+
+/// The owner `action list --owner WHO` looks for: `me` is the handle of the current git
+/// identity (its name when config.toml's `[[person]]` list does not know it).
+pub fn owner_filter(store: &Store, typed: &str) -> Result<String> {
+    if typed.trim() != "me" {
+        return Ok(typed.trim().to_string());
+    }
+    let config = store.snapshot()?.config()?;
+    let me = crate::store::identity::author(store.repo().path())?;
+    Ok(config.me(&me.name, &me.email))
 }
 
 /// One action item with the incident it belongs to.

@@ -43,6 +43,11 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             None => time.now(),
         };
         let started = new.started.as_deref().map(|s| time.parse(s)).transpose()?;
+        let commander = new
+            .commander
+            .as_deref()
+            .map(|who| config.who(who, &ctx.author.name, &ctx.author.email))
+            .filter(|who| !who.is_empty());
         let id = snapshot.next_id(&config.id_prefix)?;
         let year = time
             .now()
@@ -63,7 +68,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             services: new.services.clone(),
             teams: new.teams.clone(),
             labels: Vec::new(),
-            commander: new.commander.clone(),
+            commander: commander.clone(),
             roles: Default::default(),
             detection: None,
             drill: new.drill,
@@ -72,7 +77,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             times: crate::model::Times {
                 started,
                 detected: Some(detected),
-                acknowledged: new.commander.as_ref().map(|_| time.now()),
+                acknowledged: commander.as_ref().map(|_| time.now()),
                 ..Default::default()
             },
             timeline: Vec::new(),
@@ -145,7 +150,8 @@ pub struct IncidentEdit<'a> {
     pub current: Incident,
     pub config: &'a Config,
     pub time: TimeContext,
-    pub author: &'a str,
+    /// Who is writing: the handle of the git identity, else its name.
+    pub author: String,
 }
 
 /// Loads an incident from a snapshot, parsing the user's ID with the configured prefix.
@@ -175,7 +181,7 @@ pub fn update<T>(
             current: loaded.value,
             config: &config,
             time: TimeContext::new(ctx.committer.time, config.zone()?)?,
-            author: &ctx.author.name,
+            author: config.me(&ctx.author.name, &ctx.author.email),
         };
         let (subject, value) = f(&mut edit)?;
         let text = edit.doc.to_string();
@@ -213,7 +219,7 @@ impl IncidentEdit<'_> {
         entry.insert("at", Item::Value(Value::from(at.to_toml())));
         entry.insert("kind", Item::Value(edit::string(kind.as_str())));
         entry.insert("text", Item::Value(edit::string(text)));
-        entry.insert("author", Item::Value(edit::string(self.author)));
+        entry.insert("author", Item::Value(edit::string(&self.author)));
         if !links.is_empty() {
             entry.insert("links", Item::Value(edit::string_array(links)));
         }
@@ -232,13 +238,13 @@ pub fn ack(
     id: &str,
     commander: Option<&str>,
     at: Option<&str>,
-) -> Result<Written<String>> {
+) -> Result<Written<(IncidentId, String)>> {
     update(store, id, |edit| {
-        let commander = commander
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .unwrap_or(edit.author)
-            .to_string();
+        // `me`, or no one named: the writer (their handle when config.toml knows them).
+        let commander = match commander.map(str::trim).filter(|c| !c.is_empty()) {
+            Some("me") | None => edit.author.clone(),
+            Some(who) => who.to_string(),
+        };
         let at = edit.at(at)?;
         let previous = edit.current.commander.clone();
         if previous.as_deref() == Some(commander.as_str())
@@ -268,7 +274,7 @@ pub fn ack(
             ),
         };
         edit.add_timeline(at, TimelineKind::Status, &note, &[])?;
-        Ok((subject, commander))
+        Ok((subject.clone(), (edit.id.clone(), subject)))
     })
 }
 
@@ -278,7 +284,7 @@ pub fn set_status(
     status: Status,
     at: Option<&str>,
     note: Option<&str>,
-) -> Result<Written<Status>> {
+) -> Result<Written<(IncidentId, Status)>> {
     update(store, id, |edit| {
         let old = edit.current.status;
         if old == status {
@@ -308,7 +314,7 @@ pub fn set_status(
             text.push_str(note.trim());
         }
         edit.add_timeline(at, TimelineKind::Status, &text, &[])?;
-        Ok((format!("status {old} -> {status}"), old))
+        Ok((format!("status {old} -> {status}"), (edit.id.clone(), old)))
     })
 }
 
@@ -319,7 +325,7 @@ pub fn add_timeline(
     at: Option<&str>,
     kind: TimelineKind,
     links: &[String],
-) -> Result<Written<()>> {
+) -> Result<Written<IncidentId>> {
     if text.trim().is_empty() {
         return Err(Error::invalid("the timeline text cannot be empty"));
     }
@@ -336,9 +342,34 @@ pub fn add_timeline(
         edit.add_timeline(at, kind, text.trim(), links)?;
         Ok((
             format!("timeline + {kind} {:?}", short(text.trim(), 60)),
-            (),
+            edit.id.clone(),
         ))
     })
+}
+
+/// The incident as it stands after a write (at `commit`, or at the tip when the write
+/// changed nothing), as `show --json` prints it.
+pub fn written(store: &Store, commit: Option<git2::Oid>, id: &IncidentId) -> Result<Incident> {
+    let snapshot = match commit {
+        Some(commit) => store.snapshot_at(&commit.to_string())?,
+        None => store.snapshot()?,
+    };
+    let entry = snapshot.require(id)?;
+    Ok(snapshot.incident(&entry)?.value.chronological())
+}
+
+/// The incident as people read it: timeline authors and the commander as handles where
+/// config.toml's `[[person]]` list knows them (a git name or email is stored as is).
+pub fn with_handles(config: &Config, mut incident: Incident) -> Incident {
+    for entry in &mut incident.timeline {
+        if let Some(author) = &entry.author {
+            entry.author = Some(config.display_person(author).to_string());
+        }
+    }
+    if let Some(commander) = &incident.commander {
+        incident.commander = Some(config.display_person(commander).to_string());
+    }
+    incident
 }
 
 /// Fields `set` may change, with the type of value each takes.
@@ -364,7 +395,11 @@ fn incident_field(key: &str) -> Option<(Vec<&str>, FieldType)> {
 
 pub const SETTABLE: &str = "title, severity, summary, customer_impact, commander, services, teams, labels, related, detection, drill, times.<started|detected|acknowledged|mitigated|resolved|closed>, changes.caused_by, changes.fixed_by, roles.<name>";
 
-pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result<Written<()>> {
+pub fn set_fields(
+    store: &Store,
+    id: &str,
+    assignments: &[Assignment],
+) -> Result<Written<IncidentId>> {
     if assignments.is_empty() {
         return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
     }
@@ -407,7 +442,7 @@ pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result
         }
         let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
         keys.dedup();
-        Ok((format!("set {}", keys.join(", ")), ()))
+        Ok((format!("set {}", keys.join(", ")), edit.id.clone()))
     })
 }
 

@@ -80,6 +80,15 @@ pub fn config_text(options: &InitOptions) -> String {
             text.push_str(&format!("ack_target = \"{ack}\"\n"));
         }
     }
+    text.push_str(
+        "\n# The people on the team (optional). Logs, timelines and postmortems show their\n\
+         # handles; `me` (as in --owner me) is the handle of your git identity, matched by\n\
+         # email, else by name; and `check` warns about a commander or owner not listed.\n\
+         # [[person]]\n\
+         # handle = \"ana\"\n\
+         # name = \"Ana Lima\"\n\
+         # emails = [\"ana@example.com\", \"ana.lima@users.noreply.github.com\"]\n",
+    );
     text
 }
 
@@ -99,5 +108,18 @@ mod tests {
         assert_eq!(config.timezone.as_deref(), Some("Asia/Tokyo"));
         assert_eq!(config.language, Language::Ja);
         assert!(config.validate().is_empty());
+        // Uncommenting the example gives a valid person.
+        let uncommented: String = config_text(&options)
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(code) if code.starts_with("[[person]]") || code.contains(" = ") => {
+                    format!("{code}\n")
+                }
+                _ => format!("{line}\n"),
+            })
+            .collect();
+        let config: Config = toml::from_str(&uncommented).unwrap();
+        assert_eq!(config.person[0].handle, "ana");
+        assert_eq!(config.handle_of("Someone", "ANA@example.com"), Some("ana"));
     }
 }

@@ -5,7 +5,7 @@ use git2::Oid;
 use crate::error::Result;
 use crate::history::Progress;
 use crate::history::audit::{self, Event};
-use crate::model::{IncidentId, Zone};
+use crate::model::{Config, IncidentId, Zone};
 use crate::store::Store;
 
 /// What a `log` walks: from which tip, which incident's directory (all when `None`),
@@ -14,6 +14,8 @@ pub struct LogScope {
     tip: Oid,
     dir: Option<String>,
     pub zone: Zone,
+    /// For the authors' handles.
+    config: Config,
 }
 
 pub fn scope(store: &Store, id: Option<&str>) -> Result<LogScope> {
@@ -33,6 +35,7 @@ pub fn scope(store: &Store, id: Option<&str>) -> Result<LogScope> {
         tip,
         dir,
         zone: config.zone()?,
+        config,
     })
 }
 
@@ -50,6 +53,12 @@ pub fn log(
         scope.dir.as_deref(),
         limit,
         progress,
-        sink,
+        &mut |mut event: Event| {
+            event.handle = scope
+                .config
+                .handle_of(&event.author, &event.email)
+                .map(str::to_string);
+            sink(event)
+        },
     )
 }

@@ -40,8 +40,10 @@ pub fn load(snapshot: &Snapshot<'_>, config: &Config, id: &str) -> Result<Review
 
 /// Writes a new postmortem from the template; refuses when one exists.
 pub fn create(store: &Store, id: &str, owner: Option<&str>) -> Result<Written<IncidentId>> {
-    store.write(|snapshot, _| {
+    store.write(|snapshot, ctx| {
         let config = snapshot.config()?;
+        let owner = owner.map(|who| config.who(who, &ctx.author.name, &ctx.author.email));
+        let owner = owner.as_deref();
         let (entry, incident) = incident_ops::load(snapshot, &config, id)?;
         let path = entry.postmortem_path();
         if snapshot.read_in(&entry, layout::POSTMORTEM_FILE)?.is_some() {
@@ -63,6 +65,33 @@ pub fn create(store: &Store, id: &str, owner: Option<&str>) -> Result<Written<In
     })
 }
 
+/// The postmortem as it stands after a write (at `commit`, or at the tip when the write
+/// changed nothing), as `postmortem show --json` prints it.
+pub fn written(store: &Store, commit: Option<git2::Oid>, id: &IncidentId) -> Result<Postmortem> {
+    let snapshot = match commit {
+        Some(commit) => store.snapshot_at(&commit.to_string())?,
+        None => store.snapshot()?,
+    };
+    let entry = snapshot.require(id)?;
+    let loaded = snapshot
+        .postmortem(&entry)?
+        .ok_or_else(|| no_postmortem(id))?;
+    Ok(loaded.value)
+}
+
+/// The postmortem as people read it: owner, participants and action owners as handles
+/// where config.toml's `[[person]]` list knows them.
+pub fn with_handles(config: &Config, mut pm: Postmortem) -> Postmortem {
+    let show = |who: &mut String| *who = config.display_person(who).to_string();
+    pm.participants.iter_mut().for_each(show);
+    pm.owner.iter_mut().for_each(show);
+    pm.action
+        .iter_mut()
+        .flat_map(|a| a.owner.iter_mut())
+        .for_each(show);
+    pm
+}
+
 /// What an edit of one postmortem sees.
 pub struct PostmortemEdit<'a> {
     pub entry: IncidentEntry,
@@ -71,6 +100,8 @@ pub struct PostmortemEdit<'a> {
     pub incident: Incident,
     pub config: &'a Config,
     pub time: TimeContext,
+    /// Who is writing: the handle of the git identity, else its name.
+    pub me: String,
 }
 
 /// Runs `f` on the incident's postmortem and commits the result as `<ID>: <subject>`.
@@ -99,6 +130,7 @@ pub fn update<T>(
             incident: incident.value,
             config: &config,
             time: TimeContext::new(ctx.committer.time, zone)?,
+            me: config.me(&ctx.author.name, &ctx.author.email),
             entry: entry.clone(),
         };
         let (subject, value) = f(&mut edit)?;
@@ -157,7 +189,11 @@ fn postmortem_field(key: &str) -> Option<FieldType> {
 
 pub const SETTABLE: &str = "owner, participants, summary, impact, trigger, detection, response, root_cause.whys, root_cause.statement, contributing_factors, mental_models, went_well, went_wrong, where_lucky, kpt.keep, kpt.problem, kpt.try, lessons, links";
 
-pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result<Written<()>> {
+pub fn set_fields(
+    store: &Store,
+    id: &str,
+    assignments: &[Assignment],
+) -> Result<Written<IncidentId>> {
     if assignments.is_empty() {
         return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
     }
@@ -206,7 +242,10 @@ pub fn set_fields(store: &Store, id: &str, assignments: &[Assignment]) -> Result
         }
         let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
         keys.dedup();
-        Ok((format!("postmortem set {}", keys.join(", ")), ()))
+        Ok((
+            format!("postmortem set {}", keys.join(", ")),
+            pm.entry.id.clone(),
+        ))
     })
 }
 
@@ -328,7 +367,7 @@ pub fn set_status(
     store: &Store,
     id: &str,
     status: PostmortemStatus,
-) -> Result<Written<(PostmortemStatus, PostmortemStatus)>> {
+) -> Result<Written<(IncidentId, PostmortemStatus, PostmortemStatus)>> {
     update(store, id, false, |pm| {
         let old = pm.current.status;
         if old == status {
@@ -360,6 +399,9 @@ pub fn set_status(
                 )));
             }
         }
-        Ok((format!("postmortem {old} -> {status}"), (old, status)))
+        Ok((
+            format!("postmortem {old} -> {status}"),
+            (pm.entry.id.clone(), old, status),
+        ))
     })
 }

@@ -98,9 +98,48 @@ pub fn durations(incident: &Incident) -> Vec<(&'static str, &'static str, &'stat
     .collect()
 }
 
+/// `7m` for 7m 00s: a duration without its trailing zero unit.
+fn compact_duration(seconds: i64) -> String {
+    let text = format_duration(seconds);
+    for zero in [" 00s", " 00m", " 0h"] {
+        if let Some(short) = text.strip_suffix(zero) {
+            return short.to_string();
+        }
+    }
+    text
+}
+
+/// `acknowledged in 7m (target 5m: missed)`, for an incident whose severity has an
+/// `ack_target` (in seconds) and that has been acknowledged; the verdict is `met` when
+/// detected -> acknowledged took no longer than the target.
+pub fn ack_verdict(incident: &Incident, target: Option<i64>) -> Option<(String, bool)> {
+    let target = target?;
+    let t = &incident.times;
+    let took = t.detected?.seconds_until(t.acknowledged?);
+    if took < 0 {
+        return None;
+    }
+    let met = took <= target;
+    Some((
+        format!(
+            "acknowledged in {} (target {}: {})",
+            compact_duration(took),
+            compact_duration(target),
+            if met { "met" } else { "missed" }
+        ),
+        met,
+    ))
+}
+
 /// The full view. `from_history` names the times the file leaves out that were taken
-/// from the branch's history, which are marked so.
-pub fn show(incident: &Incident, from_history: &[&str], zone: Zone, palette: Palette) -> String {
+/// from the branch's history, which are marked so; `ack_target` is the severity's.
+pub fn show(
+    incident: &Incident,
+    from_history: &[&str],
+    ack_target: Option<i64>,
+    zone: Zone,
+    palette: Palette,
+) -> String {
     let mut out = format!(
         "{}  {}\n",
         palette.id(&incident.id),
@@ -199,6 +238,17 @@ pub fn show(incident: &Incident, from_history: &[&str], zone: Zone, palette: Pal
                 palette.dim(&format!("({from} -> {to})"))
             ));
         }
+        if let Some((verdict, met)) = ack_verdict(incident, ack_target) {
+            let verdict = if met {
+                verdict
+            } else {
+                palette.warning(&verdict)
+            };
+            out.push_str(&format!(
+                "  {}  {verdict}\n",
+                palette.dim(&format!("{:<20}", "ack target"))
+            ));
+        }
     }
     if !incident.timeline.is_empty() {
         out.push_str(&format!("\n{}\n", palette.bold("Timeline")));
@@ -239,7 +289,12 @@ fn indent(text: &str) -> String {
 /// How a time taken from history rather than the file is marked.
 const FROM_HISTORY: &str = "  (from history)";
 
-pub fn markdown(incident: &Incident, from_history: &[&str], zone: Zone) -> String {
+pub fn markdown(
+    incident: &Incident,
+    from_history: &[&str],
+    ack_target: Option<i64>,
+    zone: Zone,
+) -> String {
     let mut out = format!(
         "# {}\n\n",
         md::inline(&format!("{}: {}", incident.id, incident.title))
@@ -274,6 +329,9 @@ pub fn markdown(incident: &Incident, from_history: &[&str], zone: Zone) -> Strin
             capitalize(name),
             format!("{} ({from} → {to})", format_duration(seconds)),
         ]);
+    }
+    if let Some((verdict, _)) = ack_verdict(incident, ack_target) {
+        facts.row(["Ack target".to_string(), verdict]);
     }
     if incident.drill {
         facts.row(["Drill".to_string(), "yes".to_string()]);

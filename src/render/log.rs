@@ -96,11 +96,19 @@ pub fn event_text(event: &Event, zone: Zone, palette: Palette) -> String {
         )),
         safe::line(&event.subject)
     );
-    out.push_str(&format!(
-        "Author: {} <{}>\n",
-        safe::line(&event.author),
-        safe::line(&event.email)
-    ));
+    match &event.handle {
+        Some(handle) => out.push_str(&format!(
+            "Author: {} ({} <{}>)\n",
+            safe::line(handle),
+            safe::line(&event.author),
+            safe::line(&event.email)
+        )),
+        None => out.push_str(&format!(
+            "Author: {} <{}>\n",
+            safe::line(&event.author),
+            safe::line(&event.email)
+        )),
+    }
     out.push_str(&format!(
         "Date:   {}\n",
         zone.convert(event.date.0).format("%Y-%m-%d %H:%M:%S %:z")

@@ -98,6 +98,15 @@ fn counts_line(summary: &Summary) -> String {
     line
 }
 
+/// `ack target met  3/4 (75%)`, with `sep` between the label and the figure.
+fn ack_target_line(summary: &Summary, sep: &str) -> String {
+    let a = &summary.ack_target;
+    match a.percent() {
+        Some(percent) => format!("ack target met{sep}{}/{} ({percent}%)", a.met, a.count),
+        None => format!("ack target met{sep}- (no acknowledged incident with a target)"),
+    }
+}
+
 fn follow_up_lines(summary: &Summary) -> Vec<String> {
     let p = &summary.postmortems;
     let a = &summary.actions;
@@ -153,6 +162,7 @@ fn summary_block(summary: &Summary, palette: Palette) -> String {
     for line in table.render(|h| palette.bold(h)).lines() {
         out.push_str(&format!("  {line}\n"));
     }
+    out.push_str(&format!("  {}\n", ack_target_line(summary, "  ")));
     out.push('\n');
     for line in follow_up_lines(summary) {
         out.push_str(&format!("{line}\n"));
@@ -271,6 +281,7 @@ pub fn markdown(
         }
         out.push_str(&table.markdown());
         out.push('\n');
+        out.push_str(&format!("- {}\n", ack_target_line(summary, ": ")));
         for line in follow_up_lines(summary) {
             out.push_str(&format!("- {line}\n"));
         }
@@ -297,6 +308,8 @@ pub fn csv(overall: &Summary, groups: Option<&[Group]>) -> String {
             "actions_done",
             "actions_wont_do",
             "actions_overdue",
+            "ack_target_count",
+            "ack_target_met",
         ]
         .map(String::from),
     );
@@ -332,6 +345,8 @@ pub fn csv(overall: &Summary, groups: Option<&[Group]>) -> String {
                 a.done,
                 a.wont_do,
                 a.overdue,
+                summary.ack_target.count,
+                summary.ack_target.met,
             ]
             .map(|n| n.to_string()),
         );

@@ -6,6 +6,7 @@ pub mod codec;
 pub mod edit;
 pub mod identity;
 pub mod layout;
+mod maintenance;
 pub mod remote;
 mod snapshot;
 pub(crate) mod tree;
@@ -189,59 +190,26 @@ impl Store {
                 None => Snapshot::empty(&self.repo),
             };
             let (planned, value) = change(&snapshot, &ctx)?;
-            let mut tree = snapshot.tree_id();
-            for (path, text) in &planned.files {
-                let blob = match text {
-                    Some(text) => Some(
-                        self.repo
-                            .blob(text.as_bytes())
-                            .context(|| format!("could not store {path}"))?,
-                    ),
-                    None => None,
-                };
-                let components: Vec<&str> = path.split('/').collect();
-                tree = update_tree(&self.repo, tree, &components, blob)?;
-            }
-            let tree_id = match tree {
-                Some(id) => id,
-                None => self
-                    .repo
-                    .treebuilder(None)
-                    .and_then(|b| b.write())
-                    .context(|| "could not write an empty tree".into())?,
+            let commit = match self.commit_planned(&snapshot, tip, &planned, &author, &committer) {
+                Ok(Some(commit)) => commit,
+                Ok(None) => {
+                    return Ok(Written {
+                        commit: None,
+                        value,
+                    });
+                }
+                // A `git gc` or maintenance run (ours, in the background, or the user's)
+                // removed an empty object directory while we were writing into it; git
+                // itself retries then, and so do we.
+                Err(e) if object_dir_vanished(&e) => {
+                    std::thread::sleep(backoff(attempt));
+                    continue;
+                }
+                Err(e) => return Err(e),
             };
-            if tip.is_some() && Some(tree_id) == snapshot.tree_id() {
-                return Ok(Written {
-                    commit: None,
-                    value,
-                });
-            }
-            let tree = self
-                .repo
-                .find_tree(tree_id)
-                .context(|| "could not read the new tree".into())?;
-            let parents = match tip {
-                Some(id) => vec![
-                    self.repo
-                        .find_commit(id)
-                        .context(|| "could not read the tip".into())?,
-                ],
-                None => Vec::new(),
-            };
-            let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-            let commit = self
-                .repo
-                .commit(
-                    None,
-                    &author,
-                    &committer,
-                    &planned.message(),
-                    &tree,
-                    &parent_refs,
-                )
-                .context(|| "could not create the commit".into())?;
             let reflog = format!("incident: {}", planned.subject);
             if self.update_ref(tip, commit, &reflog)? {
+                maintenance::after_write(&self.repo);
                 return Ok(Written {
                     commit: Some(commit),
                     value,
@@ -253,6 +221,66 @@ impl Store {
             "{} kept moving under us; nothing was written, try again",
             self.refname
         )))
+    }
+
+    /// The commit of `planned` on `tip` (its objects written), or `None` when it changes
+    /// nothing.
+    fn commit_planned(
+        &self,
+        snapshot: &Snapshot<'_>,
+        tip: Option<Oid>,
+        planned: &Change,
+        author: &git2::Signature<'_>,
+        committer: &git2::Signature<'_>,
+    ) -> Result<Option<Oid>> {
+        let mut tree = snapshot.tree_id();
+        for (path, text) in &planned.files {
+            let blob = match text {
+                Some(text) => Some(
+                    self.repo
+                        .blob(text.as_bytes())
+                        .context(|| format!("could not store {path}"))?,
+                ),
+                None => None,
+            };
+            let components: Vec<&str> = path.split('/').collect();
+            tree = update_tree(&self.repo, tree, &components, blob)?;
+        }
+        let tree_id = match tree {
+            Some(id) => id,
+            None => self
+                .repo
+                .treebuilder(None)
+                .and_then(|b| b.write())
+                .context(|| "could not write an empty tree".into())?,
+        };
+        if tip.is_some() && Some(tree_id) == snapshot.tree_id() {
+            return Ok(None);
+        }
+        let tree = self
+            .repo
+            .find_tree(tree_id)
+            .context(|| "could not read the new tree".into())?;
+        let parents = match tip {
+            Some(id) => vec![
+                self.repo
+                    .find_commit(id)
+                    .context(|| "could not read the tip".into())?,
+            ],
+            None => Vec::new(),
+        };
+        let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        self.repo
+            .commit(
+                None,
+                author,
+                committer,
+                &planned.message(),
+                &tree,
+                &parent_refs,
+            )
+            .context(|| "could not create the commit".into())
+            .map(Some)
     }
 
     /// A commit of `tree` with the user's identity and the given parents (a merge has
@@ -279,7 +307,11 @@ impl Store {
     /// (`None`: the branch must not exist yet). `false` when someone moved it first.
     pub fn advance(&self, expected: Option<Oid>, commit: Oid, reflog: &str) -> Result<bool> {
         self.refuse_checked_out_branch()?;
-        self.update_ref(expected, commit, reflog)
+        let moved = self.update_ref(expected, commit, reflog)?;
+        if moved {
+            maintenance::after_write(&self.repo);
+        }
+        Ok(moved)
     }
 
     /// The compare-and-swap itself. Another writer holds the ref's lock for
@@ -445,6 +477,14 @@ fn checked_out(branch: &str, path: Option<&Path>) -> Error {
     Error::Conflict(format!(
         "branch '{branch}' is checked out in the worktree at {place}; edit and commit the files there, or switch that worktree to another branch"
     ))
+}
+
+fn object_dir_vanished(e: &Error) -> bool {
+    match e {
+        Error::Git { source, .. } => source.class() == git2::ErrorClass::Os,
+        Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    }
 }
 
 /// Jittered, growing waits so that writers that collided spread out.

@@ -2,6 +2,7 @@
 
 mod action;
 mod common;
+mod everyday;
 mod hardening;
 mod history;
 mod incident;
