@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use git2::{ErrorCode, Oid, Repository};
 
-pub use snapshot::{IncidentEntry, Loaded, Snapshot};
+pub use snapshot::{IncidentEntry, Loaded, Snapshot, parse_config};
 
 use crate::error::{Error, GitContext, Result};
 use identity::Ident;
