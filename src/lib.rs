@@ -13,3 +13,6 @@ pub mod merge;
 pub mod metrics;
 pub mod ops;
 pub mod render;
+
+#[doc(hidden)]
+pub mod fuzzing;

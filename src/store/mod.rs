@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use git2::{ErrorCode, Oid, Repository};
 
-pub use snapshot::{IncidentEntry, Loaded, Snapshot};
+pub use snapshot::{IncidentEntry, Loaded, Snapshot, parse_config};
 
 use crate::error::{Error, GitContext, Result};
 use identity::Ident;

@@ -43,6 +43,30 @@ pub struct Loaded<T> {
     pub value: T,
 }
 
+/// The text of config.toml as the team's settings, or the first problem in it with the
+/// line to fix: a parse error, or a setting `Config::validate` rejects.
+pub fn parse_config(text: &str) -> std::result::Result<Config, FileError> {
+    let config: Config = codec::parse(layout::CONFIG, text)?;
+    match config.validate().into_iter().next() {
+        None => Ok(config),
+        Some(problem) => {
+            let steps = match problem.severity {
+                Some(index) => vec![
+                    Step::Key("severity"),
+                    Step::Index(index),
+                    Step::Key(problem.key),
+                ],
+                None => vec![Step::Key(problem.key)],
+            };
+            Err(FileError {
+                path: layout::CONFIG.to_string(),
+                line: Located::new(text).line(&steps).or(Some(1)),
+                message: format!("error: {}", problem.message),
+            })
+        }
+    }
+}
+
 impl<'r> Snapshot<'r> {
     pub fn at_commit(repo: &'r Repository, commit: Oid) -> Result<Self> {
         let tree = repo
@@ -133,25 +157,8 @@ impl<'r> Snapshot<'r> {
                 "no incident branch yet: run `git incident init`".to_string(),
             ));
         }
-        match self.load::<Config>(layout::CONFIG)? {
-            Some(loaded) => {
-                if let Some(problem) = loaded.value.validate().into_iter().next() {
-                    let steps = match problem.severity {
-                        Some(index) => vec![
-                            Step::Key("severity"),
-                            Step::Index(index),
-                            Step::Key(problem.key),
-                        ],
-                        None => vec![Step::Key(problem.key)],
-                    };
-                    return Err(Error::File(FileError {
-                        path: layout::CONFIG.to_string(),
-                        line: Located::new(&loaded.text).line(&steps).or(Some(1)),
-                        message: format!("error: {}", problem.message),
-                    }));
-                }
-                Ok(loaded.value)
-            }
+        match self.read(layout::CONFIG)? {
+            Some(text) => parse_config(&text).map_err(Error::File),
             None => Err(Error::not_found(
                 "config.toml is missing from the incident branch: run `git incident init`",
             )),
