@@ -7,10 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use chrono::Datelike;
-
-use super::{FileKind, merge, parse_time, read_and_check, time_input};
-use crate::model::time::Day;
+use super::{FileKind, merge, parse_time, read_and_check};
 
 /// xorshift64*: deterministic, no dependency, good enough to pick mutations.
 struct Rng(u64);
@@ -337,7 +334,7 @@ fn fuzz_merge() {
 fn fuzz_parse_time() {
     let corpus = seeds("parse_time");
     let mut mutated = bytes_or_mutation(&corpus);
-    let mut generate = |rng: &mut Rng| {
+    let generate = |rng: &mut Rng| {
         if rng.below(3) == 0 {
             return mutated(rng);
         }
@@ -345,42 +342,13 @@ fn fuzz_parse_time() {
         input.extend_from_slice(time_like(rng).as_bytes());
         input
     };
-    let mut skipped = 0;
-    run(
-        "parse_time",
-        5,
-        &corpus,
-        |rng| loop {
-            let input = generate(rng);
-            if !known_time_panic(&input) {
-                return input;
-            }
-            skipped += 1;
-        },
-        parse_time,
-    );
-    eprintln!(
-        "fuzz parse_time: skipped {skipped} inputs of the known class (years outside 0000-9999)"
-    );
+    run("parse_time", 5, &corpus, generate, parse_time);
 }
 
-/// A known bug, fixed separately: a time whose year is outside 0000-9999 parses, then
-/// storing it panics (`Timestamp::to_toml`, `Day::to_toml`). Reached by a time far ago
-/// ("3000000d ago", "999999999h ago") and by a typed date or wall-clock time with a
-/// signed or long year ("-2026-11-23T10:03", "+12345-01-01"), which chrono's `%Y`
-/// accepts; see `time_out_of_toml_range` for the reproducers.
-fn known_time_panic(data: &[u8]) -> bool {
-    let Some((time, input)) = time_input(data) else {
-        return false;
-    };
-    let storable = |year: i32| (0..=9999).contains(&year);
-    time.parse(&input).is_ok_and(|at| !storable(at.0.year()))
-        || Day::parse(&input).is_ok_and(|day| !storable(day.0.year()))
-}
-
-/// Reproducers of the known bug above; run them with `--ignored` once it is fixed.
+/// Times whose year is outside 0000-9999 parsed, then panicked when stored: a time far
+/// ago, or a typed date with a signed or long year, which chrono's `%Y` accepts (found
+/// by cargo-fuzz). They are refused now.
 #[test]
-#[ignore = "known panic: times outside years 0000-9999 parse but cannot be stored"]
 fn time_out_of_toml_range() {
     // The first byte picks the zone ('0': Asia/Tokyo).
     let inputs = [
@@ -452,11 +420,10 @@ fn time_like(rng: &mut Rng) -> String {
     }
 }
 
-/// A known bug, fixed separately: in a list laid out one item per line, the items are
-/// not told apart, so their additions and removals are lost in a three-way merge.
-/// The merge laws `fuzz_merge` asserts (a side that changed nothing) cannot see it.
+/// In a list laid out one item per line, the items were not told apart, so their
+/// additions and removals were lost in a three-way merge. The laws `fuzz_merge`
+/// asserts (a side that changed nothing) cannot see it.
 #[test]
-#[ignore = "known data loss: three-way merge of lists laid out one item per line"]
 fn merge_keeps_both_sides_changes_to_multiline_lists() {
     let base = "services = [\n  \"a\",\n  \"b\",\n]\n";
     let ours = "services = [\n  \"a\",\n  \"b\",\n  \"c\",\n]\n";
