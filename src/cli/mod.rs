@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 use crate::render::style::ColorChoice;
-use crate::render::{Palette, pager, safe};
+use crate::render::{Palette, fit, pager, safe};
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -157,7 +157,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let git_color_ui = crate::store::git_config("color.ui");
     let ui = Ui {
         json: cli.json,
-        palette: Palette::detect(cli.color, git_color_ui),
+        palette: Palette::detect(cli.color, git_color_ui).within(fit::terminal_width()),
         pager: !cli.no_pager,
         reference: cli.reference.clone(),
     };

@@ -2,6 +2,7 @@
 
 mod action;
 mod common;
+mod fit;
 mod hardening;
 mod history;
 mod incident;

@@ -1,0 +1,224 @@
+//! Everyday use: output that fits the terminal, the attention view, and help.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::common::{TestRepo, assert_success};
+
+const SERVICES: [&str; 11] = [
+    "checkout-frontend",
+    "payments-gateway",
+    "card-vault",
+    "fraud-scoring",
+    "order-service",
+    "inventory-sync",
+    "notifications",
+    "email-relay",
+    "ledger-writer",
+    "analytics-ingest",
+    "customer-accounts",
+];
+
+const LONG_TITLE: &str = "Checkout API returns 500 for card payments when the retry budget of the payment gateway client is exhausted";
+const JAPANESE_TITLE: &str =
+    "決済確認メールが送信されない問題が発生し、一部の顧客から問い合わせが急増している";
+
+/// Text without our colour sequences.
+fn strip_colours(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A branch with a long English title carrying 11 services, a long Japanese title, a
+/// long timeline entry and action items, one of them the caller's.
+fn busy_repo() -> TestRepo {
+    let repo = TestRepo::initialized();
+    let mut new = vec![
+        "new",
+        LONG_TITLE,
+        "--severity",
+        "SEV2",
+        "--commander",
+        "aiko",
+        "--detected",
+        "2026-11-20 09:00",
+    ];
+    for service in SERVICES {
+        new.extend(["--service", service]);
+    }
+    repo.ok(&new);
+    repo.ok(&[
+        "new",
+        JAPANESE_TITLE,
+        "--severity",
+        "SEV3",
+        "--commander",
+        "田中",
+        "--service",
+        "通知サービス",
+        "--detected",
+        "2026-11-20 09:30",
+    ]);
+    repo.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Rolled back deploy 4412 after the error rate on /charge climbed above 40 percent; the rollback took eleven minutes because the pipeline was queued behind a migration",
+        "--at",
+        "2026-11-20 09:10",
+        "--link",
+        "https://grafana.example/d/abcdef/payments-overview?from=now-6h&to=now",
+    ]);
+    repo.ok(&["status", "INC-1", "resolved", "--at", "2026-11-20 09:40"]);
+    repo.ok(&["postmortem", "new", "INC-1", "--owner", "Pat Example"]);
+    repo.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Idempotency keys on /charge so that retried requests never charge a card twice",
+        "--kind",
+        "prevent",
+        "--owner",
+        "Pat Example",
+        "--due",
+        "2026-11-21",
+        "--link",
+        "https://tracker.example/browse/PAY-12345-idempotency-keys",
+    ]);
+    repo.ok(&["postmortem", "status", "INC-1", "in_review"]);
+    repo
+}
+
+/// Runs `git incident ARGS` on a pseudo-terminal `columns` wide (as a person would,
+/// through the pager) and returns what the pager was given.
+fn on_terminal(repo: &TestRepo, columns: usize, args: &str, env: &[(&str, &str)]) -> String {
+    let paged = repo.home.path().join("paged");
+    let _ = std::fs::remove_file(&paged);
+    let binary = assert_cmd::cargo::cargo_bin("git-incident");
+    let mut command = std::process::Command::new("script");
+    command
+        .args([
+            "-qec",
+            &format!("stty cols {columns} rows 50; {} {args}", binary.display()),
+            "/dev/null",
+        ])
+        .current_dir(repo.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", repo.home.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Pat Example")
+        .env("GIT_AUTHOR_EMAIL", "pat@example.com")
+        .env("GIT_COMMITTER_NAME", "Pat Example")
+        .env("GIT_COMMITTER_EMAIL", "pat@example.com")
+        .env("TZ", "Asia/Tokyo")
+        .env("TERM", "xterm")
+        .env("GIT_PAGER", format!("cat > {}", paged.display()));
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("script runs");
+    assert_success(&output);
+    std::fs::read_to_string(&paged).unwrap_or_else(|_| {
+        // Short output is not paged by every command: take the terminal's copy.
+        String::from_utf8_lossy(&output.stdout).replace('\r', "")
+    })
+}
+
+fn assert_fits(text: &str, columns: usize, what: &str) {
+    let text = strip_colours(text);
+    for line in text.lines() {
+        assert!(
+            line.width() <= columns,
+            "{what}: a line of {} columns at {columns}:\n{line}\n\n{text}",
+            line.width()
+        );
+    }
+}
+
+#[test]
+fn tables_fit_80_columns_and_cut_free_text_by_display_width() {
+    let repo = busy_repo();
+    let list = on_terminal(&repo, 80, "list", &[]);
+    assert_fits(&list, 80, "list");
+    let plain = strip_colours(&list);
+    // A row never spans two lines: a header and one line per incident.
+    assert_eq!(plain.lines().count(), 3, "{plain}");
+    assert!(plain.contains('…'), "{plain}");
+    let japanese = plain.lines().find(|l| l.contains("INC-2")).unwrap();
+    let shown = japanese.rsplit("  ").next().unwrap().trim_end_matches('…');
+    assert!(
+        JAPANESE_TITLE.starts_with(shown) && !shown.is_empty(),
+        "cut inside a wide character: {japanese}"
+    );
+    assert!(!plain.contains(&SERVICES.join(",")), "{plain}");
+    for args in [
+        "list --status open",
+        "action list",
+        "report actions --as-of 2026-11-30",
+        "report postmortems --as-of 2026-11-30",
+        "metrics --as-of 2026-11-30 --since 2026-01-01",
+        "metrics --as-of 2026-11-30 --by service",
+        "show INC-1",
+        "show INC-2",
+        "timeline INC-1",
+        "log",
+        "postmortem show INC-1",
+        "review incidents~3..incidents",
+    ] {
+        let out = on_terminal(&repo, 80, args, &[]);
+        assert!(!out.trim().is_empty(), "{args}: no output");
+        assert_fits(&out, 80, args);
+    }
+    // show, timeline and log wrap instead of cutting: every word is still there.
+    let show = strip_colours(&on_terminal(&repo, 80, "show INC-1", &[]));
+    assert!(show.contains("customer-accounts") && show.contains("migration"));
+    let hanging = show
+        .lines()
+        .skip_while(|l| !l.starts_with("services"))
+        .nth(1)
+        .unwrap();
+    assert!(hanging.starts_with("           "), "hanging indent: {show}");
+}
+
+#[test]
+fn columns_and_the_terminal_size_set_the_width() {
+    let repo = busy_repo();
+    assert_fits(
+        &on_terminal(&repo, 200, "list", &[("COLUMNS", "60")]),
+        60,
+        "COLUMNS=60",
+    );
+    let wide = strip_colours(&on_terminal(&repo, 400, "list", &[]));
+    assert!(wide.contains(LONG_TITLE), "room for everything: {wide}");
+    assert!(wide.contains(JAPANESE_TITLE), "{wide}");
+}
+
+#[test]
+fn piped_output_keeps_full_values() {
+    let repo = busy_repo();
+    let list = repo.ok(&["list"]);
+    assert!(list.contains(LONG_TITLE), "{list}");
+    assert!(list.contains(JAPANESE_TITLE), "{list}");
+    assert!(list.contains(&SERVICES.join(",")), "{list}");
+    assert!(!list.contains('…'));
+    let show = repo.ok(&["show", "INC-1"]);
+    assert!(show.contains(&SERVICES.join(", ")), "{show}");
+    let actions = repo.ok(&["action", "list"]);
+    assert!(actions.contains("never charge a card twice"), "{actions}");
+    // COLUMNS alone does not cut what goes into a pipe.
+    let piped = repo.cmd(&["list"]).env("COLUMNS", "40").output().unwrap();
+    assert!(String::from_utf8_lossy(&piped.stdout).contains(LONG_TITLE));
+}
