@@ -1,6 +1,7 @@
 //! The command line: clap types and a thin dispatch over `ops` and `render`.
 
 mod action;
+mod attention;
 mod check;
 mod edit;
 mod incident;
@@ -51,8 +52,9 @@ pub struct Cli {
     /// Do not pipe long output into a pager
     #[arg(long, global = true)]
     pub no_pager: bool,
+    /// Without a command: what needs attention now
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -161,7 +163,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
         pager: !cli.no_pager,
         reference: cli.reference.clone(),
     };
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        return finish(attention::run(&ui));
+    };
+    let result = match command {
         Command::Init(args) => init::run(&ui, args),
         Command::New(args) => incident::new(&ui, args),
         Command::List(args) => list::list(&ui, args),
@@ -183,6 +188,11 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),
     };
+    finish(result)
+}
+
+/// The exit code of a command's result, its error printed.
+fn finish(result: CmdResult) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -147,6 +147,9 @@ pub fn cut(text: &str, max: usize) -> String {
             }
             Unit::Shown(..) => {
                 if !done && max > 0 {
+                    // `…` right after the last word, not after a space.
+                    let kept = out.trim_end_matches(' ').len();
+                    out.truncate(kept);
                     out.push('…');
                 }
                 done = true;
@@ -267,7 +270,8 @@ mod tests {
 
     #[test]
     fn cuts_never_split_a_wide_character_or_an_escape() {
-        assert_eq!(cut("Checkout API returns 500", 10), "Checkout …");
+        assert_eq!(cut("Checkout API returns 500", 10), "Checkout…");
+        assert_eq!(cut("Checkout API returns 500", 11), "Checkout A…");
         assert_eq!(cut("short", 10), "short");
         // Each character is 2 columns: 4 leaves room for one and the ellipsis; at 6
         // the third would end past the edge, so the row is a column short instead.

@@ -17,7 +17,7 @@ pub fn full_time(t: Timestamp, zone: Zone) -> String {
         .to_string()
 }
 
-fn severity_rank(config: &Config, name: &str) -> usize {
+pub fn severity_rank(config: &Config, name: &str) -> usize {
     config
         .severity
         .iter()

@@ -222,3 +222,88 @@ fn piped_output_keeps_full_values() {
     let piped = repo.cmd(&["list"]).env("COLUMNS", "40").output().unwrap();
     assert!(String::from_utf8_lossy(&piped.stdout).contains(LONG_TITLE));
 }
+
+/// A bare `git incident`: open incidents, the caller's open action items, postmortems
+/// late, nearly due or in review; usage moved to `--help`.
+#[test]
+fn a_bare_call_shows_what_needs_attention() {
+    let repo = busy_repo();
+    // Someone else's item is not the caller's.
+    repo.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Alert on duplicates",
+        "--kind",
+        "detect",
+        "--owner",
+        "dave",
+    ]);
+    // A SEV1 resolved three days ago (by the real clock, which the view reads): its
+    // postmortem (due 5 days after) falls due in two.
+    let real_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    repo.now.set(real_now - 3 * 86_400);
+    repo.ok(&["new", "Database failover", "--severity", "SEV1"]);
+    repo.ok(&["status", "INC-3", "resolved"]);
+
+    let view = repo.ok(&[]);
+    assert!(!view.contains("Usage:"), "{view}");
+    let section = |title: &str| -> String {
+        view.split("\n\n")
+            .find(|part| part.trim_start().starts_with(title))
+            .unwrap_or_else(|| panic!("no {title} section:\n{view}"))
+            .to_string()
+    };
+    let incidents = section("Open incidents");
+    assert!(
+        incidents.contains("INC-2") && incidents.contains("田中"),
+        "{incidents}"
+    );
+    assert!(!incidents.contains("INC-1") && !incidents.contains("INC-3"));
+    let actions = section("Your open action items (Pat Example)");
+    assert!(
+        actions.contains("INC-1.A1") && actions.contains("overdue"),
+        "{actions}"
+    );
+    assert!(!actions.contains("INC-1.A2"), "dave's item: {actions}");
+    let postmortems = section("Postmortems");
+    assert!(postmortems.contains("INC-1"), "in review: {postmortems}");
+    assert!(
+        postmortems.contains("INC-3"),
+        "due within 3 days: {postmortems}"
+    );
+
+    // --json: the same objects as list, action list and report postmortems print.
+    let json = repo.json(&[]);
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["actions", "incidents", "postmortems"]);
+    assert_eq!(json["incidents"], repo.json(&["list", "--status", "open"]));
+    assert_eq!(
+        json["actions"],
+        repo.json(&["action", "list", "--open", "--owner", "Pat Example"])
+    );
+    let report = repo.json(&["report", "postmortems"]);
+    assert_eq!(json["postmortems"][0], report["postmortems"][0]);
+    assert_eq!(json["postmortems"].as_array().unwrap().len(), 2);
+    assert_eq!(json["postmortems"][1]["incident"], "INC-3");
+
+    // One screen at 80 columns.
+    let screen = on_terminal(&repo, 80, "", &[]);
+    assert_fits(&screen, 80, "attention view");
+    assert!(strip_colours(&screen).lines().count() < 25, "{screen}");
+}
+
+#[test]
+fn a_bare_call_without_a_branch_or_a_repository_says_what_to_do() {
+    let repo = TestRepo::new();
+    let stderr = repo.fails(1, &[]);
+    assert!(stderr.contains("git incident init"), "{stderr}");
+    assert!(stderr.contains("git incident --help"), "{stderr}");
+    let outside = TestRepo::bare_dir();
+    let stderr = outside.fails(1, &[]);
+    assert!(stderr.contains("not a git repository"), "{stderr}");
+    assert!(stderr.contains("git incident --help"), "{stderr}");
+}
