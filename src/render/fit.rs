@@ -283,7 +283,7 @@ mod tests {
         assert_eq!(cut("ab\\u{202e}cd", 11), "ab\\u{202e}…");
         assert_eq!(
             cut("\u{1b}[2mlong text here\u{1b}[0m", 6),
-            "\u{1b}[2mlong …\u{1b}[0m"
+            "\u{1b}[2mlong…\u{1b}[0m"
         );
         assert!(width(&cut("👍👍👍👍", 6)) <= 6);
     }
