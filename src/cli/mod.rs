@@ -3,6 +3,7 @@
 mod action;
 mod attention;
 mod check;
+mod complete;
 mod edit;
 mod incident;
 mod init;
@@ -28,12 +29,16 @@ use crate::store::Store;
 #[derive(Parser, Debug)]
 #[command(
     name = "git-incident",
+    bin_name = "git incident",
     version,
     about = "Record incidents, write blameless postmortems and track follow-ups on a git branch",
     long_about = "Record incidents while they happen, turn them into blameless postmortems reviewed like code, \
 and keep every follow-up visible until it is done. Everything lives as TOML files on a dedicated branch \
 (default `incidents`) of your repository; every change is one commit.",
-    after_help = "Run `git incident <command> --help` for details on a command.",
+    after_help = "Without a command: what needs attention now (open incidents, your action items, \
+postmortems due).\n\
+Run `git incident <command> --help` for details on a command. The manual: `git incident --help`; \
+if git finds no page, install it with `git incident man --install` (or read it with `git incident man`).",
     propagate_version = true
 )]
 pub struct Cli {
@@ -79,6 +84,9 @@ pub enum Command {
     Report(report::ReportArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
+    /// Completion candidates from the branch, for the shell scripts
+    #[command(name = "__complete", hide = true)]
+    Complete(complete::CompleteArgs),
 }
 
 /// What every command needs besides its arguments.
@@ -187,6 +195,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Report(args) => report::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),
+        Command::Complete(args) => complete::run(&ui, args),
     };
     finish(result)
 }

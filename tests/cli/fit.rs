@@ -307,3 +307,190 @@ fn a_bare_call_without_a_branch_or_a_repository_says_what_to_do() {
     assert!(stderr.contains("not a git repository"), "{stderr}");
     assert!(stderr.contains("git incident --help"), "{stderr}");
 }
+
+/// Every argument and option of every command, with the commands leading to it.
+fn undocumented() -> Vec<String> {
+    use clap::CommandFactory;
+    fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.is_hide_set() || id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {id}"));
+            }
+        }
+        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut command = git_incident::cli::Cli::command();
+    command.build();
+    let mut missing = Vec::new();
+    walk(&command, "git incident", &mut missing);
+    missing
+}
+
+#[test]
+fn help_reads_git_incident_and_describes_every_argument() {
+    assert_eq!(undocumented(), Vec::<String>::new());
+    let repo = TestRepo::new();
+    let help = repo.ok(&["--help"]);
+    assert!(help.contains("Usage: git incident [OPTIONS]"), "{help}");
+    assert!(!help.contains("git-incident "), "{help}");
+    let short = repo.ok(&["-h"]);
+    assert!(short.contains("git incident man --install"), "{short}");
+    let action = repo.ok(&["action", "add", "--help"]);
+    assert!(
+        action.contains("Usage: git incident action add"),
+        "{action}"
+    );
+    let usage = repo.fails(2, &["show"]);
+    assert!(usage.contains("Usage: git incident show"), "{usage}");
+}
+
+/// Every page a generated man page names is one `man --install` writes.
+#[test]
+fn man_pages_name_only_pages_that_exist() {
+    let repo = TestRepo::new();
+    let dir = repo.home.path().join("share/man/man1");
+    repo.ok(&["man", "--install", "--dir", dir.to_str().unwrap()]);
+    let installed: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(installed.contains(&"git-incident-action-add.1".to_string()));
+    assert!(
+        !installed.iter().any(|p| p.contains("help")),
+        "{installed:?}"
+    );
+    let mut named = 0;
+    for page in &installed {
+        let text = std::fs::read_to_string(dir.join(page))
+            .unwrap()
+            .replace("\\-", "-");
+        assert!(
+            text.contains("git incident"),
+            "{page}: usage reads `git incident`"
+        );
+        for (at, _) in text.match_indices("(1)") {
+            let start = text[..at]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .map_or(0, |i| i + 1);
+            let name = &text[start..at];
+            if name.starts_with("git-incident") {
+                named += 1;
+                assert!(
+                    installed.contains(&format!("{name}.1")),
+                    "{page} names {name}(1), which is not installed"
+                );
+            }
+        }
+    }
+    assert!(named > 20, "{named} references");
+}
+
+/// On a terminal `man` shows the page; into a pipe it is roff, for `man -l -` or a file.
+#[test]
+fn man_on_a_terminal_goes_through_man() {
+    let repo = TestRepo::new();
+    let bin = repo.home.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let called = repo.home.path().join("man-called");
+    let fake = repo.script(
+        "man",
+        &format!("echo \"$@\" > {0}; cat >> {0}", called.display()),
+    );
+    std::fs::rename(fake, bin.join("man")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let shown = on_terminal(&repo, 80, "man", &[("PATH", &path)]);
+    assert!(!shown.contains(".TH"), "roff on the terminal: {shown}");
+    let given = std::fs::read_to_string(&called).expect("man was run");
+    assert!(given.starts_with("-l -\n") && given.contains(".TH git-incident 1"));
+    assert!(
+        repo.ok(&["man"]).contains(".TH git-incident 1"),
+        "piped: roff"
+    );
+}
+
+/// Completions offer what only the branch knows: incident and action IDs, severities.
+#[test]
+fn completions_offer_ids_and_severities_from_the_branch() {
+    let repo = busy_repo();
+    let helper = |words: &[&str]| -> Vec<String> {
+        let mut args = vec!["__complete", "--"];
+        args.extend_from_slice(words);
+        repo.ok(&args).lines().map(str::to_string).collect()
+    };
+    assert_eq!(helper(&["show", ""]), ["INC-2", "INC-1"]);
+    assert_eq!(helper(&["-C", ".", "timeline", "INC-"]), ["INC-2", "INC-1"]);
+    assert_eq!(helper(&["action", "done", ""]), ["INC-1.A1"]);
+    assert_eq!(
+        helper(&["new", "Title", "--severity", ""]),
+        ["SEV1", "SEV2", "SEV3", "SEV4"]
+    );
+    assert!(helper(&["status", "INC-1", ""]).contains(&"mitigated".to_string()));
+    assert!(helper(&["list", "--status", ""]).contains(&"open".to_string()));
+    assert!(helper(&["new", ""]).is_empty(), "a title is free text");
+    // Outside a repository: no candidates, no error.
+    let outside = TestRepo::bare_dir();
+    let output = outside.run(&["__complete", "--", "show", ""]);
+    assert_success(&output);
+    assert!(output.stdout.is_empty() && output.stderr.is_empty());
+
+    // bash, through git's completion (`_git_incident`) and as `git-incident`.
+    let script = repo.home.path().join("completion.bash");
+    std::fs::write(&script, repo.ok(&["completions", "bash"])).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("git-incident");
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let complete = |function: &str, words: &str| -> String {
+        let program = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             {function} \"${{COMP_WORDS[0]}}\" \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; echo \"${{COMPREPLY[*]}}\"",
+            script.display()
+        );
+        let output = std::process::Command::new("bash")
+            .args(["-c", &program])
+            .current_dir(repo.path())
+            .env("PATH", &path)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert_success(&output);
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(
+        complete("_git_incident", "git incident show INC-"),
+        "INC-2 INC-1"
+    );
+    assert_eq!(
+        complete("_git_incident", "git incident action done I"),
+        "INC-1.A1"
+    );
+    assert_eq!(
+        complete("_git_incident", "git incident new x --severity SEV"),
+        "SEV1 SEV2 SEV3 SEV4"
+    );
+    assert_eq!(complete("_git_incident", "git incident sta"), "status");
+    assert_eq!(
+        complete("_git_incident_direct", "git-incident log INC-1"),
+        "INC-1"
+    );
+    assert_eq!(
+        complete("_git_incident_direct", "git-incident st"),
+        "status"
+    );
+    // zsh asks the same helper before its generated completion.
+    let zsh = repo.ok(&["completions", "zsh"]);
+    assert!(zsh.contains("git-incident __complete --") && zsh.contains("_git-incident_generated"));
+}
