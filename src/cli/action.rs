@@ -24,9 +24,12 @@ process (how the team works). Have both prevent and detect/mitigate items."
     Add {
         /// The incident, e.g. INC-42
         id: String,
+        /// What will be done, e.g. "Idempotency keys on /charge"
         title: String,
+        /// prevent, detect, mitigate or process
         #[arg(long, value_name = "K")]
         kind: ActionKind,
+        /// Who does it
         #[arg(long, value_name = "WHO")]
         owner: Option<String>,
         /// Due date, YYYY-MM-DD
@@ -44,8 +47,10 @@ process (how the team works). Have both prevent and detect/mitigate items."
         /// Only open items past their due date (as of --as-of)
         #[arg(long)]
         overdue: bool,
+        /// Only items owned by WHO
         #[arg(long, value_name = "WHO")]
         owner: Option<String>,
+        /// Only items of this kind
         #[arg(long, value_name = "K")]
         kind: Option<ActionKind>,
         /// The day overdue is judged on (default: now)
@@ -61,6 +66,7 @@ process (how the team works). Have both prevent and detect/mitigate items."
     Set {
         /// e.g. INC-42.A3
         action_id: String,
+        /// Fields to change: KEY=VALUE or KEY= (clear)
         #[arg(required = true, value_name = "KEY=VALUE", value_parser = parse_assignment)]
         assignments: Vec<Assignment>,
     },

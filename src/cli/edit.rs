@@ -16,6 +16,7 @@ breaks a rule is refused with its errors and nothing is committed; your text is 
 `git incident edit` on the same file starts from it."
 )]
 pub struct EditArgs {
+    /// The incident, e.g. INC-42
     id: String,
     /// Edit postmortem.toml instead of incident.toml
     #[arg(long)]

@@ -29,6 +29,7 @@ pub struct NewArgs {
     /// When it was noticed (default: now)
     #[arg(long, value_name = "TIME")]
     detected: Option<String>,
+    /// What is known so far, in a sentence or two
     #[arg(long, value_name = "TEXT")]
     summary: Option<String>,
     /// A game day or exercise: kept, but out of every metric
@@ -63,7 +64,9 @@ pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
 /// Take command of an incident (you, or --commander)
 #[derive(Args, Debug)]
 pub struct AckArgs {
+    /// The incident, e.g. INC-42
     id: String,
+    /// Who takes command (default: you, by git's user.name)
     #[arg(long, value_name = "WHO")]
     commander: Option<String>,
     /// When command was taken (default: now)
@@ -93,7 +96,9 @@ pub fn ack(ui: &Ui, args: AckArgs) -> CmdResult {
 Reaching a state stamps its time in [times] (mitigated, resolved, closed) unless already set."
 )]
 pub struct StatusArgs {
+    /// The incident, e.g. INC-42
     id: String,
+    /// The new status: investigating, identified, mitigated, resolved, closed or canceled
     state: Status,
     /// When it happened (default: now)
     #[arg(long, value_name = "TIME")]
@@ -124,7 +129,9 @@ pub fn status(ui: &Ui, args: StatusArgs) -> CmdResult {
 #[command(after_help = concat!("Settable: ", "title, severity, summary, customer_impact, commander, services, teams, labels, related, \
 detection, drill, times.<started|detected|acknowledged|mitigated|resolved|closed>, changes.caused_by, changes.fixed_by, roles.<name>"))]
 pub struct SetArgs {
+    /// The incident, e.g. INC-42
     id: String,
+    /// Fields to change: KEY=VALUE, KEY+=VALUE (append), KEY-=VALUE (remove) or KEY= (clear)
     #[arg(required = true, value_name = "KEY=VALUE", value_parser = parse_assignment)]
     assignments: Vec<Assignment>,
 }
@@ -150,6 +157,7 @@ pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
 /// Print an incident's timeline, or add an entry to it
 #[derive(Args, Debug)]
 pub struct TimelineArgs {
+    /// The incident, e.g. INC-42
     id: String,
     #[command(subcommand)]
     action: Option<TimelineAction>,
@@ -159,10 +167,12 @@ pub struct TimelineArgs {
 enum TimelineAction {
     /// Add a fact to the timeline, with evidence links
     Add {
+        /// What happened, as a fact (blameless: what, not who)
         text: String,
         /// When it happened (default: now)
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
+        /// alert, action, decision, communication, status or note
         #[arg(long, default_value = "note")]
         kind: TimelineKind,
         /// Evidence: a dashboard, log search or chat thread (repeatable)

@@ -14,8 +14,10 @@ pub struct ListArgs {
     /// A status, or `open` for investigating, identified and mitigated
     #[arg(long, value_name = "S|open", value_parser = status_filter())]
     status: Option<String>,
+    /// Only incidents of this severity
     #[arg(long, value_name = "S")]
     severity: Option<String>,
+    /// Only incidents affecting this service
     #[arg(long, value_name = "S")]
     service: Option<String>,
     /// Detected at or after this time
@@ -73,7 +75,9 @@ pub enum ShowFormat {
 /// Show one incident in full
 #[derive(Args, Debug)]
 pub struct ShowArgs {
+    /// The incident, e.g. INC-42
     id: String,
+    /// text for the terminal, md for a Markdown document
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     format: ShowFormat,
 }

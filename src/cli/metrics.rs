@@ -40,6 +40,7 @@ pub struct MetricsArgs {
     /// One set of figures per group
     #[arg(long, value_enum)]
     by: Option<By>,
+    /// text for the terminal, csv for spreadsheets, md for a wiki page
     #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
     format: MetricsFormat,
 }

@@ -1,7 +1,9 @@
 //! The command line: clap types and a thin dispatch over `ops` and `render`.
 
 mod action;
+mod attention;
 mod check;
+mod complete;
 mod edit;
 mod incident;
 mod init;
@@ -22,18 +24,22 @@ use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 use crate::render::style::ColorChoice;
-use crate::render::{Palette, pager, safe};
+use crate::render::{Palette, fit, pager, safe};
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "git-incident",
+    bin_name = "git incident",
     version,
     about = "Record incidents, write blameless postmortems and track follow-ups on a git branch",
     long_about = "Record incidents while they happen, turn them into blameless postmortems reviewed like code, \
 and keep every follow-up visible until it is done. Everything lives as TOML files on a dedicated branch \
 (default `incidents`) of your repository; every change is one commit.",
-    after_help = "Run `git incident <command> --help` for details on a command.",
+    after_help = "Without a command: what needs attention now (open incidents, your action items, \
+postmortems due).\n\
+Run `git incident <command> --help` for details on a command. The manual: `git incident --help`; \
+if git finds no page, install it with `git incident man --install` (or read it with `git incident man`).",
     propagate_version = true
 )]
 pub struct Cli {
@@ -55,8 +61,9 @@ pub struct Cli {
     /// Do not pipe long output into a pager
     #[arg(long, global = true)]
     pub no_pager: bool,
+    /// Without a command: what needs attention now
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -81,6 +88,9 @@ pub enum Command {
     Report(report::ReportArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
+    /// Completion candidates from the branch, for the shell scripts
+    #[command(name = "__complete", hide = true)]
+    Complete(complete::CompleteArgs),
 }
 
 /// What every command needs besides its arguments.
@@ -185,11 +195,14 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let ui = Ui {
         json: cli.json,
         quiet: cli.quiet,
-        palette: Palette::detect(cli.color, git_color_ui),
+        palette: Palette::detect(cli.color, git_color_ui).within(fit::terminal_width()),
         pager: !cli.no_pager,
         reference: cli.reference.clone(),
     };
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        return finish(attention::run(&ui));
+    };
+    let result = match command {
         Command::Init(args) => init::run(&ui, args),
         Command::New(args) => incident::new(&ui, args),
         Command::List(args) => list::list(&ui, args),
@@ -210,7 +223,13 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Report(args) => report::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),
+        Command::Complete(args) => complete::run(&ui, args),
     };
+    finish(result)
+}
+
+/// The exit code of a command's result, its error printed.
+fn finish(result: CmdResult) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -19,6 +19,7 @@ pub struct PostmortemArgs {
 enum PostmortemCommand {
     /// Start the postmortem of an incident from a commented template
     New {
+        /// The incident, e.g. INC-42
         id: String,
         /// Who drives it to publication
         #[arg(long, value_name = "WHO")]
@@ -26,7 +27,9 @@ enum PostmortemCommand {
     },
     /// Show a postmortem; `--format md` prints a Markdown document for a wiki or pull request
     Show {
+        /// The incident, e.g. INC-42
         id: String,
+        /// text for the terminal, md for a Markdown document
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
@@ -39,12 +42,15 @@ kpt.keep, kpt.problem, kpt.try, lessons, links.\n\n",
         "  git incident postmortem set INC-1 root_cause.whys+=\"Why did the retry charge twice? ...\""
     ))]
     Set {
+        /// The incident, e.g. INC-42
         id: String,
+        /// Fields to change: KEY=VALUE, KEY+=VALUE (append to a list) or KEY= (clear); dotted keys such as root_cause.statement
         #[arg(required = true, value_name = "KEY=VALUE", value_parser = parse_assignment)]
         assignments: Vec<Assignment>,
     },
     /// Move it to draft, in_review or published (publishing runs the `check` rules)
     Status {
+        /// The incident, e.g. INC-42
         id: String,
         /// draft, in_review or published
         state: PostmortemStatus,

@@ -33,6 +33,7 @@ struct ReportOptions {
     /// The day the report is for (default: now)
     #[arg(long, value_name = "TIME")]
     as_of: Option<String>,
+    /// text for the terminal, md for the meeting's page, csv for spreadsheets
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
 }

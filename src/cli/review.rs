@@ -20,6 +20,7 @@ pub enum ReviewFormat {
 pub struct ReviewArgs {
     /// BASE..HEAD, e.g. origin/incidents..pm/INC-7 (HEAD defaults to the incident branch)
     range: String,
+    /// text for the terminal, md for a pull-request comment
     #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
     format: ReviewFormat,
 }

@@ -136,6 +136,15 @@ fn rfc3339<S: serde::Serializer>(t: &Option<Seconds>, s: S) -> Result<S::Ok, S::
 /// Unpublished postmortems that are overdue (required, resolved longer ago than the
 /// severity allows) or waiting in review. Drills and canceled incidents are left out.
 pub fn postmortem_rows(incidents: &[IncidentFacts], ctx: &Context<'_>) -> Vec<PostmortemRow> {
+    postmortem_rows_due_within(incidents, ctx, 0)
+}
+
+/// The same, and also those falling due within `horizon` seconds of the as-of time.
+pub fn postmortem_rows_due_within(
+    incidents: &[IncidentFacts],
+    ctx: &Context<'_>,
+    horizon: Seconds,
+) -> Vec<PostmortemRow> {
     let as_of = ctx.window.as_of;
     let mut rows: Vec<PostmortemRow> = incidents
         .iter()
@@ -152,7 +161,8 @@ pub fn postmortem_rows(incidents: &[IncidentFacts], ctx: &Context<'_>) -> Vec<Po
                 .is_some_and(|s| s.postmortem == PostmortemPolicy::Required);
             let due = postmortem_due(incident, ctx.config).filter(|_| required);
             let overdue = due.is_some_and(|d| d < as_of);
-            if !overdue && status != Some(PostmortemStatus::InReview) {
+            let due_soon = horizon > 0 && due.is_some_and(|d| d < as_of + horizon);
+            if !overdue && !due_soon && status != Some(PostmortemStatus::InReview) {
                 return None;
             }
             Some(PostmortemRow {

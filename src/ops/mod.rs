@@ -1,6 +1,7 @@
 //! What each command does, over the store and the model; the CLI only parses and prints.
 
 pub mod action;
+pub mod attention;
 pub mod edit;
 pub mod incident;
 pub mod init;

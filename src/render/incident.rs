@@ -4,7 +4,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::model::time::format_duration;
 use crate::model::{Config, Incident, TimelineEntry, Timestamp, Zone};
-use crate::render::{Palette, Table, md, safe};
+use crate::render::{Palette, Table, fit, md, safe, table};
 
 /// `2026-11-23 10:02` in the team's zone; the offset is left out for readability.
 pub fn short_time(t: Timestamp, zone: Zone) -> String {
@@ -17,7 +17,7 @@ pub fn full_time(t: Timestamp, zone: Zone) -> String {
         .to_string()
 }
 
-fn severity_rank(config: &Config, name: &str) -> usize {
+pub fn severity_rank(config: &Config, name: &str) -> usize {
     config
         .severity
         .iter()
@@ -39,7 +39,11 @@ pub fn list_table<'a>(
         "COMMANDER",
         "SERVICES",
         "TITLE",
-    ]);
+    ])
+    .cut(6, table::TITLE)
+    .cut(5, table::SHORT)
+    .cut(4, table::SHORT)
+    .fit(palette.width);
     for incident in incidents {
         table.row([
             palette.id(&incident.id),
@@ -140,11 +144,17 @@ pub fn show(
     zone: Zone,
     palette: Palette,
 ) -> String {
-    let mut out = format!(
-        "{}  {}\n",
-        palette.id(&incident.id),
-        palette.bold(&incident.title)
-    );
+    let width = palette.width;
+    let id = palette.id(&incident.id);
+    let mut out = match width {
+        Some(max) => fit::hanging(
+            &format!("{id}  "),
+            &palette.bold(&incident.title),
+            max,
+            fit::width(&id) + 2,
+        ),
+        None => format!("{id}  {}\n", palette.bold(&incident.title)),
+    };
     let mut fields: Vec<(String, String)> = vec![
         (
             "severity".into(),
@@ -194,10 +204,15 @@ pub fn show(
     for (role, who) in &incident.roles {
         fields.push((safe::line(role).into_owned(), safe::line(who).into_owned()));
     }
-    let width = fields.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
+    let key_width = fields.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
     for (key, value) in &fields {
-        let pad = " ".repeat(width - key.width());
-        out.push_str(&format!("{}{pad}  {value}\n", palette.dim(key)));
+        let pad = " ".repeat(key_width - key.width());
+        let prefix = format!("{}{pad}  ", palette.dim(key));
+        out.push_str(&match width {
+            // A long list of services continues under the values, not under the keys.
+            Some(max) => fit::hanging(&prefix, value, max, key_width + 2),
+            None => format!("{prefix}{value}\n"),
+        });
     }
     for (label, text) in [
         ("Summary", &incident.summary),
@@ -207,7 +222,7 @@ pub fn show(
             out.push_str(&format!(
                 "\n{}\n{}",
                 palette.bold(label),
-                indent(&safe::block(text))
+                fit::block(&indent(&safe::block(text)), width, 2)
             ));
         }
     }
@@ -252,13 +267,22 @@ pub fn show(
     }
     if !incident.timeline.is_empty() {
         out.push_str(&format!("\n{}\n", palette.bold("Timeline")));
-        out.push_str(&indent(&timeline_table(incident, zone, palette)));
+        out.push_str(&indent(&timeline_table(
+            incident,
+            zone,
+            palette.within(width.map(|w| w.saturating_sub(2))),
+        )));
     }
     out
 }
 
+/// On a terminal, long text wraps within its column, so each entry keeps its time
+/// at the left edge.
 pub fn timeline_table(incident: &Incident, zone: Zone, palette: Palette) -> String {
-    let mut table = Table::new(["AT", "KIND", "WHO", "TEXT"]);
+    let mut table = Table::new(["AT", "KIND", "WHO", "TEXT"])
+        .wrap(3, table::TITLE)
+        .cut(2, table::SHORT)
+        .fit(palette.width);
     for entry in incident.timeline_in_order() {
         let mut text = safe::line(&entry.text).into_owned();
         for link in &entry.links {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::history::audit::{Event, FieldChange};
 use crate::model::Zone;
-use crate::render::{Palette, safe};
+use crate::render::{Palette, fit, safe};
 
 fn short(value: &Value, zone: Zone) -> String {
     match value {
@@ -125,5 +125,5 @@ pub fn event_text(event: &Event, zone: Zone, palette: Palette) -> String {
             }
         }
     }
-    out
+    fit::block(&out, palette.width, 2)
 }

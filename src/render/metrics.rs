@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::metrics::{DURATIONS, Figure, Group, Summary, Window};
 use crate::model::time::format_duration;
 use crate::model::{Timestamp, Zone};
-use crate::render::{Palette, Table, csv, md, safe};
+use crate::render::{Palette, Table, csv, fit, md, safe, table};
 
 /// Below this many incidents a median says little; the output says so.
 pub const FEW: usize = 5;
@@ -130,7 +130,11 @@ fn follow_up_lines(summary: &Summary) -> Vec<String> {
 
 fn summary_block(summary: &Summary, palette: Palette) -> String {
     let mut out = String::new();
-    out.push_str(&format!("{}\n", safe::line(&counts_line(summary))));
+    out.push_str(&fit::block(
+        &format!("{}\n", safe::line(&counts_line(summary))),
+        palette.width,
+        2,
+    ));
     if summary.incidents.total < FEW {
         out.push_str(&format!(
             "{} only {} incident{}: too few for a median to mean much\n",
@@ -148,7 +152,10 @@ fn summary_block(summary: &Summary, palette: Palette) -> String {
         .align_right(1)
         .align_right(2)
         .align_right(3)
-        .align_right(4);
+        .align_right(4)
+        .cut(5, table::SHORT)
+        .cut(0, table::TITLE)
+        .fit(palette.width.map(|w| w.saturating_sub(2)));
     for (label, _, formula, figure) in duration_rows(summary) {
         table.row([
             label.to_string(),
@@ -165,7 +172,7 @@ fn summary_block(summary: &Summary, palette: Palette) -> String {
     out.push_str(&format!("  {}\n", ack_target_line(summary, "  ")));
     out.push('\n');
     for line in follow_up_lines(summary) {
-        out.push_str(&format!("{line}\n"));
+        out.push_str(&fit::block(&format!("{line}\n"), palette.width, 2));
     }
     out
 }
@@ -214,11 +221,15 @@ pub fn human(
     trend: &[(String, usize)],
     palette: Palette,
 ) -> String {
-    let mut out = format!(
-        "{} {} to {}; drills and canceled incidents left out\n\n",
-        palette.bold("Incidents detected"),
-        day_text(window.since, zone),
-        day_text(window.until - 1, zone),
+    let mut out = fit::block(
+        &format!(
+            "{} {} to {}; drills and canceled incidents left out\n\n",
+            palette.bold("Incidents detected"),
+            day_text(window.since, zone),
+            day_text(window.until - 1, zone),
+        ),
+        palette.width,
+        2,
     );
     match groups {
         None => out.push_str(&summary_block(overall, palette)),

@@ -12,7 +12,9 @@ pub mod table;
 
 pub use style::Palette;
 pub use table::Table;
+pub mod attention;
 pub mod csv;
+pub mod fit;
 pub mod log;
 pub mod metrics;
 pub mod progress;

@@ -9,7 +9,7 @@ use crate::ops::template::due_date;
 use crate::render::incident::{
     TIMELINE_COLUMNS, durations, full_time, timeline_markdown, timeline_table,
 };
-use crate::render::{Palette, Table, md, safe};
+use crate::render::{Palette, Table, md, safe, table};
 
 /// Headings and labels, in English and Japanese.
 struct Words {
@@ -384,7 +384,8 @@ pub fn show(
     }
     if !incident.timeline.is_empty() {
         out.push_str(&heading(w.timeline));
-        out.push_str(&indent(&timeline_table(incident, zone, palette)));
+        let inner = palette.within(palette.width.map(|w| w.saturating_sub(2)));
+        out.push_str(&indent(&timeline_table(incident, zone, inner)));
     }
     let cause = &pm.root_cause;
     if let Some(statement) = filled(&cause.statement) {
@@ -416,18 +417,25 @@ pub fn show(
     }
     if !pm.action.is_empty() {
         out.push_str(&heading(w.actions));
-        let mut table = Table::new(w.action_columns.map(str::to_uppercase));
+        let mut table = Table::new(w.action_columns.map(str::to_uppercase))
+            .cut(6, table::SHORT)
+            .cut(2, table::TITLE)
+            .cut(3, table::SHORT)
+            .fit(palette.width.map(|w| w.saturating_sub(2)));
         for action in &pm.action {
             table.row(action_cells(action).map(|c| safe::line(&c).into_owned()));
         }
         out.push_str(&indent(&table.render(|h| palette.bold(h))));
     }
-    out
+    crate::render::fit::block(&out, palette.width, 2)
 }
 
 /// `action list`: one aligned row per item across incidents; overdue due dates stand out.
 pub fn action_table(listed: &[Listed], palette: Palette) -> String {
-    let mut table = Table::new(["ID", "KIND", "STATUS", "OWNER", "DUE", "TITLE"]);
+    let mut table = Table::new(["ID", "KIND", "STATUS", "OWNER", "DUE", "TITLE"])
+        .cut(5, table::TITLE)
+        .cut(3, table::SHORT)
+        .fit(palette.width);
     for item in listed {
         let a = &item.action;
         let due = a.due.map(|d| d.to_string()).unwrap_or_else(|| "-".into());

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use crate::metrics::followup::{ActionRow, PostmortemRow};
 use crate::metrics::{Seconds, day_of};
 use crate::model::Zone;
-use crate::render::{Palette, Table, csv, md, safe};
+use crate::render::{Palette, Table, csv, md, safe, table};
 
 fn action_age(row: &ActionRow) -> String {
     if row.overdue {
@@ -68,7 +68,11 @@ pub fn actions_text(rows: &[ActionRow], as_of: NaiveDate, palette: Palette) -> S
     }
     for (title, rows) in sections(rows, |r| r.overdue, "Open") {
         out.push_str(&format!("\n{} ({})\n", palette.bold(title), rows.len()));
-        let mut table = Table::new(["OWNER", "ACTION", "DUE", "AGE", "STATUS", "TITLE", "LINK"]);
+        let mut table = Table::new(["OWNER", "ACTION", "DUE", "AGE", "STATUS", "TITLE", "LINK"])
+            .cut(6, table::SHORT)
+            .cut(5, table::TITLE)
+            .cut(0, table::SHORT)
+            .fit(palette.width);
         let owners = owner_cells(rows.iter().map(|r| r.owner.as_str()));
         for (row, owner) in rows.iter().zip(owners) {
             let age = action_age(row);
@@ -169,7 +173,11 @@ pub fn postmortems_text(
         out.push_str(&format!("\n{} ({})\n", palette.bold(title), rows.len()));
         let mut table = Table::new([
             "OWNER", "INCIDENT", "SEV", "STATUS", "RESOLVED", "DUE", "AGE", "TITLE", "LINK",
-        ]);
+        ])
+        .cut(8, table::SHORT)
+        .cut(7, table::TITLE)
+        .cut(0, table::SHORT)
+        .fit(palette.width);
         let owners = owner_cells(rows.iter().map(|r| r.owner.as_str()));
         for (row, owner) in rows.iter().zip(owners) {
             let age = postmortem_age(row);

@@ -5,7 +5,7 @@ use crate::check::{Finding, Level};
 use crate::model::{Action, TimelineEntry, Zone};
 use crate::ops::review::{ChangeKind, FieldChange, FileReview, IncidentReview, Review};
 use crate::render::incident::{evidence_markdown, short_time};
-use crate::render::{Palette, Table, md, safe};
+use crate::render::{Palette, Table, fit, md, safe};
 
 fn short(oid: &str) -> &str {
     oid.get(..7).unwrap_or(oid)
@@ -335,5 +335,5 @@ pub fn text(review: &Review, zone: Zone, palette: Palette) -> String {
     for finding in &review.findings {
         out.push_str(&format!("  {}\n", finding_text(finding, palette)));
     }
-    out
+    fit::block(&out, palette.width, 2)
 }

@@ -11,9 +11,12 @@ pub enum ColorChoice {
     Never,
 }
 
+/// How human output is shown where it goes: in colour or not, and within how many
+/// columns (`None`, piped: no limit, every value whole).
 #[derive(Debug, Clone, Copy)]
 pub struct Palette {
     pub enabled: bool,
+    pub width: Option<usize>,
 }
 
 impl Palette {
@@ -43,11 +46,22 @@ impl Palette {
                 }
             }
         };
-        Palette { enabled }
+        Palette {
+            enabled,
+            width: None,
+        }
     }
 
     pub fn plain() -> Palette {
-        Palette { enabled: false }
+        Palette {
+            enabled: false,
+            width: None,
+        }
+    }
+
+    /// The same palette, fitting output to `width` columns.
+    pub fn within(self, width: Option<usize>) -> Palette {
+        Palette { width, ..self }
     }
 
     /// `text` is escaped (`render::safe::line`) before the style goes around it, so

@@ -1,16 +1,37 @@
 //! Aligned tables for people: columns line up by display width, so Japanese and emoji
 //! titles align; borderless like `git branch -v`, or Markdown. Cells arrive escaped
 //! for their target (`render::safe` for terminals, `render::md` for Markdown), so
-//! widths are those of the text shown.
+//! widths are those of the text shown. On a terminal (`fit`), free-text columns give
+//! way so that a row never takes two lines: cut with `…`, or wrapped within the column.
 
 use comfy_table::presets::{ASCII_MARKDOWN, NOTHING};
 use comfy_table::{CellAlignment, ColumnConstraint};
+
+use crate::render::fit;
+
+/// How a free-text column gives way when the table is wider than the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Give {
+    Cut,
+    Wrap,
+}
 
 pub struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
     right_aligned: Vec<usize>,
+    /// Columns that give way, in the order they do, with the width each keeps
+    /// before the next one gives way.
+    give: Vec<(usize, Give, usize)>,
+    width: Option<usize>,
 }
+
+/// Columns between two cells.
+const GAP: usize = 2;
+/// What a title keeps before other columns give way.
+pub const TITLE: usize = 20;
+/// What other free text (services, owners, links) keeps before the next column gives way.
+pub const SHORT: usize = 10;
 
 impl Table {
     pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Table {
@@ -18,7 +39,29 @@ impl Table {
             header: header.into_iter().map(Into::into).collect(),
             rows: Vec::new(),
             right_aligned: Vec::new(),
+            give: Vec::new(),
+            width: None,
         }
+    }
+
+    /// Fit rows within `width` columns (the terminal's; `None`: keep every value whole).
+    pub fn fit(mut self, width: Option<usize>) -> Table {
+        self.width = width;
+        self
+    }
+
+    /// A free-text column cut with `…` when the row is too wide. Columns give way in
+    /// the order they are named: each down to `keep` columns, then each down to its
+    /// header's width.
+    pub fn cut(mut self, column: usize, keep: usize) -> Table {
+        self.give.push((column, Give::Cut, keep));
+        self
+    }
+
+    /// A free-text column wrapped within itself when the row is too wide.
+    pub fn wrap(mut self, column: usize, keep: usize) -> Table {
+        self.give.push((column, Give::Wrap, keep));
+        self
     }
 
     pub fn align_right(mut self, column: usize) -> Table {
@@ -34,11 +77,81 @@ impl Table {
         self.rows.is_empty()
     }
 
+    /// Each column's width once the columns that give way have given what they must.
+    fn fitted_widths(&self, max: usize) -> Vec<usize> {
+        let columns = self.header.len();
+        let natural: Vec<usize> = (0..columns)
+            .map(|c| {
+                std::iter::once(&self.header[c])
+                    .chain(self.rows.iter().filter_map(|r| r.get(c)))
+                    .flat_map(|cell| cell.lines())
+                    .map(fit::width)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut widths = natural.clone();
+        let total = |w: &[usize]| w.iter().sum::<usize>() + GAP * columns.saturating_sub(1);
+        // Each column in turn down to a readable width, then down to its header's
+        // width, and on a very narrow terminal down to a single `…`, header included.
+        for round in 0..3 {
+            for &(column, _, keep) in &self.give {
+                let excess = total(&widths).saturating_sub(max);
+                if excess == 0 {
+                    return widths;
+                }
+                let header = fit::width(&self.header[column]).max(1);
+                let floor = match round {
+                    0 => natural[column].min(keep).max(header),
+                    1 => header,
+                    _ => 1,
+                };
+                widths[column] = widths[column].saturating_sub(excess).max(floor);
+            }
+        }
+        widths
+    }
+
+    /// The header and rows with cells of the columns that give way cut or wrapped
+    /// to fit.
+    fn fitted(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let Some(max) = self.width.filter(|_| !self.give.is_empty()) else {
+            return (self.header.clone(), self.rows.clone());
+        };
+        let widths = self.fitted_widths(max);
+        let mut header = self.header.clone();
+        for &(column, _, _) in &self.give {
+            header[column] = fit::cut(&header[column], widths[column]);
+        }
+        let mut rows = self.rows.clone();
+        for row in &mut rows {
+            for &(column, give, _) in &self.give {
+                let Some(cell) = row.get_mut(column) else {
+                    continue;
+                };
+                let room = widths[column];
+                if fit::width(cell) <= room {
+                    continue;
+                }
+                *cell = match give {
+                    Give::Cut => fit::cut(cell, room),
+                    Give::Wrap => fit::wrap(cell, room, room).join("\n"),
+                };
+            }
+        }
+        (header, rows)
+    }
+
     fn build(&self, markdown: bool, header_style: impl Fn(&str) -> String) -> comfy_table::Table {
         let mut table = comfy_table::Table::new();
         table.load_style(if markdown { ASCII_MARKDOWN } else { NOTHING });
-        table.set_header(self.header.iter().map(|h| header_style(h)));
-        for row in &self.rows {
+        let (header, rows) = if markdown {
+            (self.header.clone(), self.rows.clone())
+        } else {
+            self.fitted()
+        };
+        table.set_header(header.iter().map(|h| header_style(h)));
+        for row in &rows {
             table.add_row(row);
         }
         for (index, column) in table.column_iter_mut().enumerate() {
@@ -94,5 +207,39 @@ mod tests {
             })
             .collect();
         assert!(columns.windows(2).all(|w| w[0] == w[1]), "{out}");
+    }
+
+    #[test]
+    fn on_a_terminal_free_text_gives_way_title_first() {
+        let services = "checkout-frontend,payments-gateway,card-vault,fraud-scoring,order-service";
+        let title =
+            "決済確認メールが送信されない問題が発生し、一部の顧客から問い合わせが急増している";
+        let mut table = Table::new(["ID", "OWNER", "SERVICES", "TITLE"])
+            .cut(3, TITLE)
+            .cut(2, SHORT)
+            .cut(1, SHORT)
+            .fit(Some(60));
+        table.row(["INC-1", "aiko", services, title]);
+        table.row(["INC-22", "Ken", "search", "short"]);
+        let out = table.render(str::to_string);
+        for line in out.lines() {
+            assert!(line.width() <= 60, "{} > 60: {line}", line.width());
+        }
+        assert!(out.contains("決済確認メールが送…"), "{out}");
+        assert!(out.contains("…"), "{out}");
+        // Piped: every value whole.
+        let whole = table.fit(None).render(str::to_string);
+        assert!(whole.contains(services) && whole.contains(title), "{whole}");
+    }
+
+    #[test]
+    fn wrapped_columns_continue_under_themselves() {
+        let mut table = Table::new(["AT", "TEXT"]).wrap(1, TITLE).fit(Some(20));
+        table.row(["09:10", "Rolled back deploy 4412 after errors"]);
+        let out = table.render(str::to_string);
+        assert_eq!(
+            out,
+            "AT     TEXT\n09:10  Rolled back\n       deploy 4412\n       after errors\n"
+        );
     }
 }

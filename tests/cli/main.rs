@@ -3,6 +3,7 @@
 mod action;
 mod common;
 mod everyday;
+mod fit;
 mod hardening;
 mod history;
 mod incident;

@@ -1,0 +1,46 @@
+//! A bare `git incident`: what needs attention now, on one screen (usage is `--help`).
+
+use serde_json::json;
+
+use super::{CmdResult, Ui};
+use crate::error::Error;
+use crate::ops::attention::attention;
+use crate::render::attention::text;
+use crate::render::progress::CommitProgress;
+
+pub fn run(ui: &Ui) -> CmdResult {
+    let store = ui.store().map_err(|e| {
+        with_hint(
+            e,
+            "run it inside a git repository (or with -C PATH); `git incident --help` lists the commands",
+        )
+    })?;
+    let mut progress = CommitProgress::new();
+    let view =
+        attention(&store, &mut |done, total| progress.update(done, total)).map_err(
+            |e| match e {
+                Error::NotFound(_) => with_hint(e, "`git incident --help` lists the commands"),
+                other => other,
+            },
+        )?;
+    let code = ui.report_skipped(&view.broken);
+    if ui.json {
+        ui.print_json(&json!({
+            "incidents": view.incidents,
+            "actions": view.actions,
+            "postmortems": view.postmortems,
+        }))?;
+    } else {
+        ui.page(&text(&view, ui.palette))?;
+    }
+    Ok(code)
+}
+
+/// A bare call is often someone's first: say what to do next, and where usage went.
+fn with_hint(error: Error, hint: &str) -> Error {
+    match error {
+        Error::Invalid(message) => Error::Invalid(format!("{message}\nhint: {hint}")),
+        Error::NotFound(message) => Error::NotFound(format!("{message}\nhint: {hint}")),
+        other => other,
+    }
+}

@@ -1,0 +1,99 @@
+//! What needs attention now (a bare `git incident`): open incidents, the caller's open
+//! action items, and postmortems that are late, nearly due or waiting in review.
+
+use chrono::NaiveDate;
+
+use crate::error::{FileError, Result};
+use crate::history::{self, Progress};
+use crate::metrics::followup::{self, PostmortemRow};
+use crate::metrics::{Context, Window};
+use crate::model::{Config, Incident, TimeContext, Timestamp};
+use crate::ops::{action, list};
+use crate::store::{Store, identity};
+
+/// A postmortem falling due within this many days is shown before it is late.
+pub const DUE_SOON_DAYS: i64 = 3;
+
+pub struct Attention {
+    pub config: Config,
+    pub time: TimeContext,
+    /// Whose action items are shown: `None` when git knows no name for the caller.
+    pub me: Option<String>,
+    /// Open incidents, newest first.
+    pub incidents: Vec<Incident>,
+    /// The caller's open and in-progress items: overdue first, then by due date.
+    pub actions: Vec<action::Listed>,
+    /// Overdue first, then due soon or in review, as `report postmortems` orders them.
+    pub postmortems: Vec<PostmortemRow>,
+    pub today: NaiveDate,
+    pub broken: Vec<FileError>,
+}
+
+/// Who "me" is: the name git records as the author of the caller's commits
+/// (`user.name`, `GIT_AUTHOR_NAME`). The one place to map it to a handle later.
+pub fn me(store: &Store) -> Option<String> {
+    identity::author(store.repo().path())
+        .ok()
+        .map(|ident| ident.name)
+        .filter(|name| !name.trim().is_empty())
+}
+
+/// Whether an action item's owner is the caller.
+fn is_mine(owner: Option<&str>, me: &str) -> bool {
+    owner.is_some_and(|owner| owner.trim().eq_ignore_ascii_case(me.trim()))
+}
+
+pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
+    let snapshot = store.snapshot()?;
+    let config = snapshot.config()?;
+    let time = TimeContext::wall_clock(config.zone()?);
+    let today = time.today();
+    let me = me(store);
+
+    let (mut listed, mut broken) = list::load_all(&snapshot)?;
+    listed.retain(|l| l.incident.status.is_open());
+    list::sort_newest_first(&mut listed);
+    let incidents = listed.into_iter().map(|l| l.incident).collect();
+
+    let (mut actions, broken_postmortems) = action::list_all(&snapshot, today)?;
+    actions.retain(|item| {
+        item.action.status.is_open()
+            && me
+                .as_deref()
+                .is_some_and(|me| is_mine(item.action.owner.as_deref(), me))
+    });
+    actions.sort_by_key(|item| (!item.overdue, item.action.due.is_none(), item.action.due));
+    broken.extend(broken_postmortems);
+
+    let loaded = history::load(store, &snapshot, progress)?;
+    let now = time.now().timestamp();
+    let ctx = Context {
+        config: &config,
+        window: Window::new(now, Some(i64::MIN / 2), Some(i64::MAX / 2)),
+        zone: time.zone,
+    };
+    let postmortems =
+        followup::postmortem_rows_due_within(&loaded.incidents, &ctx, DUE_SOON_DAYS * 86_400);
+    // The same broken files are named once.
+    for error in loaded.broken {
+        if !broken.iter().any(|b| b.path == error.path) {
+            broken.push(error);
+        }
+    }
+    Ok(Attention {
+        config,
+        time,
+        me,
+        incidents,
+        actions,
+        postmortems,
+        today,
+        broken,
+    })
+}
+
+/// How long an incident has been open: since it was detected (or started).
+pub fn age(incident: &Incident, now: Timestamp) -> Option<i64> {
+    let since = incident.times.detected.or(incident.times.started)?;
+    Some(since.seconds_until(now).max(0))
+}
