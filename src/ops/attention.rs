@@ -29,12 +29,12 @@ pub struct Attention {
     pub broken: Vec<FileError>,
 }
 
-/// Who "me" is: the name git records as the author of the caller's commits
-/// (`user.name`, `GIT_AUTHOR_NAME`). The one place to map it to a handle later.
-pub fn me(store: &Store) -> Option<String> {
+/// Who "me" is: the handle `[[person]]` in config.toml gives the caller's git identity
+/// (`user.name`, `user.email`, `GIT_AUTHOR_*`), else that identity's name.
+pub fn me(store: &Store, config: &Config) -> Option<String> {
     identity::author(store.repo().path())
         .ok()
-        .map(|ident| ident.name)
+        .map(|ident| config.me(&ident.name, &ident.email))
         .filter(|name| !name.trim().is_empty())
 }
 
@@ -48,7 +48,7 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     let config = snapshot.config()?;
     let time = TimeContext::wall_clock(config.zone()?);
     let today = time.today();
-    let me = me(store);
+    let me = me(store, &config);
 
     let (mut listed, mut broken) = list::load_all(&snapshot)?;
     listed.retain(|l| l.incident.status.is_open());

@@ -485,3 +485,37 @@ fn people_are_shown_by_handle_and_me_is_the_current_identity() {
         "{check}"
     );
 }
+
+/// The attention view's "your action items" follow the caller's `[[person]]` handle.
+#[test]
+fn the_attention_view_finds_my_items_by_handle() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout down", "-s", "SEV2"]);
+    hand_commit(&repo, "Add the team", |dir| {
+        let path = dir.join("config.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, text + PEOPLE).unwrap();
+    });
+    repo.ok(&["postmortem", "new", "INC-1"]);
+    repo.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Alert on 500s",
+        "--kind",
+        "detect",
+        "--owner",
+        "pat",
+    ]);
+    repo.ok(&[
+        "action", "add", "INC-1", "Runbook", "--kind", "process", "--owner", "ana",
+    ]);
+    let view = repo.json(&[]);
+    let mine: Vec<&str> = view["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    assert_eq!(mine, ["Alert on 500s"], "{view}");
+}
