@@ -128,7 +128,8 @@ pub fn parse_assignment(input: &str) -> Result<Assignment, String> {
 
 pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
     let written = ops::set_fields(&ui.store()?, &args.id, &args.assignments)?;
-    if written.commit.is_none() {
+    written.value.iter().for_each(|note| ui.warn(note));
+    if written.commit.is_none() && written.value.is_empty() {
         eprintln!("nothing changed");
     }
     Ok(0)

@@ -82,7 +82,8 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
         }
         PostmortemCommand::Set { id, assignments } => {
             let written = ops::set_fields(&store, &id, &assignments)?;
-            if written.commit.is_none() {
+            written.value.iter().for_each(|note| ui.warn(note));
+            if written.commit.is_none() && written.value.is_empty() {
                 eprintln!("nothing changed");
             }
         }

@@ -11,4 +11,5 @@ mod postmortem;
 mod report;
 mod review;
 mod safety;
+mod sets;
 mod sync;

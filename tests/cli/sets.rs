@@ -1,0 +1,244 @@
+//! Everyday use: lists are sets, kept drafts can be discarded, `--ref` and `review`
+//! take the names git takes, and links are checked.
+
+use crate::common::{TestRepo, incident_path};
+use crate::postmortem::hand_edit;
+
+const PM: &str = "incidents/2026/INC-1/postmortem.toml";
+
+fn repo_with_incident() -> TestRepo {
+    let repo = TestRepo::initialized();
+    repo.ok(&[
+        "new",
+        "Search latency above 2s",
+        "--severity",
+        "SEV3",
+        "--service",
+        "search",
+    ]);
+    repo
+}
+
+#[test]
+fn adding_a_value_a_list_already_has_changes_nothing_and_says_so() {
+    let repo = repo_with_incident();
+    repo.ok(&["postmortem", "new", "INC-1"]);
+    repo.ok(&["set", "INC-1", "changes.caused_by+=abc123"]);
+    repo.ok(&["postmortem", "set", "INC-1", "participants+=ana"]);
+    let tip = repo.tip();
+    for (args, note) in [
+        (
+            vec!["set", "INC-1", "services+=search"],
+            "INC-1: services already has \"search\"",
+        ),
+        (
+            vec!["set", "INC-1", "changes.caused_by+=abc123"],
+            "INC-1: changes.caused_by already has \"abc123\"",
+        ),
+        (
+            vec!["postmortem", "set", "INC-1", "participants+=ana"],
+            "INC-1: participants already has \"ana\"",
+        ),
+    ] {
+        let output = repo.run(&args);
+        crate::common::assert_success(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(note), "{args:?}: {stderr}");
+        assert_eq!(repo.tip(), tip, "{args:?} made a commit");
+    }
+    // Within one command too, and the other changes still land.
+    let stderr = String::from_utf8_lossy(
+        &repo
+            .run(&[
+                "set",
+                "INC-1",
+                "labels+=db",
+                "labels+=db",
+                "services+=search",
+            ])
+            .stderr,
+    )
+    .into_owned();
+    assert!(stderr.contains("labels already has \"db\""), "{stderr}");
+    let incident = repo.json(&["show", "INC-1"]);
+    assert_eq!(incident["services"], serde_json::json!(["search"]));
+    assert_eq!(incident["labels"], serde_json::json!(["db"]));
+    assert_eq!(
+        incident["changes"]["caused_by"],
+        serde_json::json!(["abc123"])
+    );
+    let pm = repo.json(&["postmortem", "show", "INC-1"]);
+    assert_eq!(pm["participants"], serde_json::json!(["ana"]));
+}
+
+#[test]
+fn check_warns_on_a_value_listed_twice() {
+    let repo = repo_with_incident();
+    repo.ok(&["postmortem", "new", "INC-1"]);
+    hand_edit(&repo, &incident_path(1), |text| {
+        text.replace(
+            "services = [\"search\"]",
+            "services = [\"search\", \"api\", \"search\"]",
+        )
+        .replace("labels = []", "labels = [\"x\", \"x\", \"x\"]")
+    });
+    hand_edit(&repo, PM, |text| {
+        text.replacen(
+            "lessons = [",
+            "lessons = [\"Canaries help\", \"Canaries help\",",
+            1,
+        )
+    });
+    let output = repo.run(&["check"]);
+    crate::common::assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let incident = repo.file(&incident_path(1));
+    let line = |file: &str, needle: &str| {
+        file.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i + 1)
+            .unwrap_or_else(|| panic!("{needle} not in {file}"))
+    };
+    for expected in [
+        format!(
+            "{}:{}: warning: services lists \"search\" twice",
+            incident_path(1),
+            line(&incident, "services =")
+        ),
+        format!(
+            "{}:{}: warning: labels lists \"x\" 3 times",
+            incident_path(1),
+            line(&incident, "labels =")
+        ),
+        format!(
+            "{PM}:{}: warning: lessons lists \"Canaries help\" twice",
+            line(&repo.file(PM), "Canaries help")
+        ),
+    ] {
+        assert!(stdout.contains(&expected), "missing {expected}\n{stdout}");
+    }
+}
+
+#[test]
+fn related_incidents_must_exist_on_the_branch() {
+    let repo = repo_with_incident();
+    let tip = repo.tip();
+    let stderr = repo.fails(1, &["set", "INC-1", "related+=INC-999"]);
+    assert!(
+        stderr
+            .contains("error: cannot relate INC-1 to INC-999: there is no INC-999 on this branch"),
+        "{stderr}"
+    );
+    assert_eq!(repo.tip(), tip);
+    repo.ok(&["new", "Search down again", "--severity", "SEV3"]);
+    repo.ok(&["set", "INC-1", "related+=INC-2"]);
+    // Removing a reference to an incident that is gone is always allowed.
+    repo.ok(&["set", "INC-1", "related-=INC-2"]);
+    hand_edit(&repo, &incident_path(1), |text| {
+        text.replace(
+            "related = []",
+            "related = [\"INC-2\", \"INC-999\", \"bogus\"]",
+        )
+    });
+    let output = repo.run(&["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("error: related incident INC-999 is not on this branch"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("error: related \"bogus\" is not an incident ID like INC-1"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("INC-2 is not"), "{stdout}");
+}
+
+#[test]
+fn links_must_be_absolute_web_urls() {
+    let repo = repo_with_incident();
+    repo.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Alert on latency",
+        "--kind",
+        "detect",
+    ]);
+    let tip = repo.tip();
+    for (args, message) in [
+        (
+            vec![
+                "timeline",
+                "INC-1",
+                "add",
+                "Rolled back",
+                "--link",
+                "notaurl",
+            ],
+            "invalid evidence link \"notaurl\"",
+        ),
+        (
+            vec![
+                "action", "add", "INC-1", "Canary", "--kind", "prevent", "--link", "notaurl",
+            ],
+            "invalid --link: \"notaurl\" is not an absolute http(s) URL",
+        ),
+        (
+            vec!["action", "set", "INC-1.A1", "link=tracker/12"],
+            "invalid link: \"tracker/12\" is not an absolute http(s) URL",
+        ),
+        (
+            vec!["postmortem", "set", "INC-1", "links+=ftp://files.example/x"],
+            "invalid link: \"ftp://files.example/x\" is not an absolute http(s) URL",
+        ),
+    ] {
+        let stderr = repo.fails(1, &args);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert_eq!(repo.tip(), tip, "{args:?} wrote");
+    }
+    repo.ok(&[
+        "timeline",
+        "INC-1",
+        "add",
+        "Rolled back",
+        "--link",
+        "https://grafana.example/d/abc",
+    ]);
+    repo.ok(&[
+        "action",
+        "set",
+        "INC-1.A1",
+        "link=https://tracker.example/12",
+    ]);
+    repo.ok(&["check"]);
+
+    // Hand edits are check errors, at the link's line.
+    hand_edit(&repo, &incident_path(1), |text| {
+        text.replace("https://grafana.example/d/abc", "grafana/d/abc")
+    });
+    hand_edit(&repo, PM, |text| {
+        text.replace("https://tracker.example/12", "PAY-12")
+            .replacen("links = [", "links = [\"wiki page\",", 1)
+    });
+    let output = repo.run(&["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let incident = repo.file(&incident_path(1));
+    let line = incident
+        .lines()
+        .position(|l| l.contains("grafana/d/abc"))
+        .expect("link")
+        + 1;
+    for expected in [
+        format!(
+            "{}:{line}: error: invalid evidence link in timeline entry \"Rolled back\": \"grafana/d/abc\" is not an absolute http(s) URL",
+            incident_path(1)
+        ),
+        "error: invalid link of action INC-1.A1: \"PAY-12\" is not an absolute http(s) URL"
+            .to_string(),
+        "error: invalid link: \"wiki page\" is not an absolute http(s) URL".to_string(),
+    ] {
+        assert!(stdout.contains(&expected), "missing {expected}\n{stdout}");
+    }
+}
