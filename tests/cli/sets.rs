@@ -242,3 +242,62 @@ fn links_must_be_absolute_web_urls() {
         assert!(stdout.contains(&expected), "missing {expected}\n{stdout}");
     }
 }
+
+#[test]
+fn a_kept_draft_can_be_discarded_with_abort() {
+    let repo = repo_with_incident();
+    repo.ok(&["postmortem", "new", "INC-1"]);
+    let broken = repo.script(
+        "broken",
+        "sed -i 's/^severity = .*/severity = SEV2 oops/; s/^status = .*/status = nope/' \"$1\"",
+    );
+    for (args, abort) in [
+        (vec!["INC-1"], "git incident edit INC-1 --abort"),
+        (
+            vec!["INC-1", "--postmortem"],
+            "git incident edit INC-1 --postmortem --abort",
+        ),
+    ] {
+        let refused = repo.edit(&args, &broken);
+        assert_eq!(refused.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("kept in") && stderr.contains(&format!("`{abort}` to discard it")),
+            "{stderr}"
+        );
+        // Resuming names the way out too.
+        let resumed = repo.edit(&args, "false");
+        let stderr = String::from_utf8_lossy(&resumed.stderr);
+        assert!(
+            stderr.contains("resuming your earlier edit") && stderr.contains(abort),
+            "{stderr}"
+        );
+    }
+    let drafts = repo.path().join(".git/incident/edit");
+    assert_eq!(std::fs::read_dir(&drafts).expect("drafts").count(), 4);
+
+    let output = repo.edit(&["INC-1", "--abort"], "false");
+    crate::common::assert_success(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("discarded your kept edit of INC-1's incident.toml"),
+        "{stderr}"
+    );
+    // Only that file's draft went; the postmortem's is still kept.
+    assert_eq!(std::fs::read_dir(&drafts).expect("drafts").count(), 2);
+    let stderr = repo.fails(1, &["edit", "INC-1", "--abort"]);
+    assert!(
+        stderr.contains("error: no kept edit of INC-1's incident.toml to discard"),
+        "{stderr}"
+    );
+    // The next edit starts from the branch again.
+    let fresh = repo.script(
+        "fresh",
+        "grep -q 'severity = \"SEV3\"' \"$1\" && sed -i 's/^severity = .*/severity = \"SEV2\"/' \"$1\"",
+    );
+    crate::common::assert_success(&repo.edit(&["INC-1"], &fresh));
+    assert_eq!(repo.json(&["show", "INC-1"])["severity"], "SEV2");
+
+    repo.ok(&["edit", "INC-1", "--postmortem", "--abort"]);
+    assert_eq!(std::fs::read_dir(&drafts).expect("drafts").count(), 0);
+}
