@@ -247,7 +247,7 @@ fn one_item_per_line(table: &mut toml_edit::Table, key: &str, was_empty: bool) {
 }
 
 /// Top-level keys in the order of the contract, which the template follows.
-const ORDER: [&str; 20] = [
+pub const ORDER: [&str; 20] = [
     "schema_version",
     "incident",
     "status",

@@ -301,3 +301,175 @@ fn a_kept_draft_can_be_discarded_with_abort() {
     repo.ok(&["edit", "INC-1", "--postmortem", "--abort"]);
     assert_eq!(std::fs::read_dir(&drafts).expect("drafts").count(), 0);
 }
+
+/// Bob pushed a review branch pm/INC-1 that Alice has fetched but never checked out.
+fn fetched_review_branch() -> crate::sync::Team {
+    let team = crate::sync::Team::new();
+    let alice = &team.alice;
+    alice.ok(&["new", "Checkout API returns 500", "--severity", "SEV2"]);
+    alice.ok(&["sync"]);
+    let bob = team.clone();
+    bob.ok(&["branch", "pm/INC-1"]);
+    bob.tick(60);
+    bob.ok(&["--ref", "pm/INC-1", "set", "INC-1", "summary=Bad deploy"]);
+    bob.ok(&["--ref", "pm/INC-1", "sync"]);
+    alice.git(&["fetch", "-q", "origin"]);
+    team
+}
+
+#[test]
+fn ref_reads_remote_tracking_branches_and_refuses_to_write_them() {
+    let team = fetched_review_branch();
+    let alice = &team.alice;
+    for name in ["origin/pm/INC-1", "refs/remotes/origin/pm/INC-1"] {
+        let incident = alice.json(&["--ref", name, "show", "INC-1"]);
+        assert_eq!(incident["summary"], "Bad deploy", "{name}");
+        let list = alice.ok(&["--ref", name, "list"]);
+        assert!(list.contains("INC-1"), "{name}: {list}");
+    }
+    let tip = alice.git(&["rev-parse", "origin/pm/INC-1"]);
+    for args in [
+        vec!["--ref", "origin/pm/INC-1", "set", "INC-1", "summary=Mine"],
+        vec![
+            "--ref",
+            "refs/remotes/origin/pm/INC-1",
+            "status",
+            "INC-1",
+            "resolved",
+        ],
+        vec!["--ref", "origin/pm/INC-1", "sync"],
+    ] {
+        let stderr = alice.fails(1, &args);
+        assert!(
+            stderr.contains(
+                "error: origin/pm/INC-1 is a remote-tracking branch: check it out as a local branch with `git incident branch pm/INC-1` or `git branch pm/INC-1 origin/pm/INC-1`"
+            ),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(alice.git(&["rev-parse", "origin/pm/INC-1"]), tip);
+    let stderr = alice.fails(1, &["--ref", "refs/tags/v1", "set", "INC-1", "summary=x"]);
+    assert!(stderr.contains("refs/tags/v1 is not a branch"), "{stderr}");
+
+    // `branch NAME` checks the teammate's branch out, as `git switch` would.
+    let out = alice.ok(&["branch", "pm/INC-1"]);
+    assert!(out.contains("from 'origin/pm/INC-1'"), "{out}");
+    assert_eq!(alice.git(&["rev-parse", "pm/INC-1"]), tip);
+    assert_eq!(
+        alice.git(&["config", "branch.pm/INC-1.remote"]).trim(),
+        "origin"
+    );
+    alice.tick(60);
+    alice.ok(&["--ref", "pm/INC-1", "set", "INC-1", "labels+=db"]);
+    let report = alice.json(&["--ref", "pm/INC-1", "sync"]);
+    assert_eq!(report["outcome"], "pushed", "{report}");
+}
+
+#[test]
+fn the_init_hint_is_only_for_a_repository_without_incidents() {
+    let repo = TestRepo::new();
+    let stderr = repo.fails(1, &["--ref", "pm/INC-1", "list"]);
+    assert!(stderr.contains("run `git incident init`"), "{stderr}");
+    repo.ok(&["init"]);
+    let stderr = repo.fails(1, &["--ref", "pm/INC-1", "list"]);
+    assert!(!stderr.contains("git incident init"), "{stderr}");
+    assert!(
+        stderr.contains("no branch pm/INC-1 in this repository: `git incident branch pm/INC-1` creates it from incidents"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn review_of_one_name_is_what_its_pull_request_would_show() {
+    let team = fetched_review_branch();
+    let alice = &team.alice;
+    // The incident branch moves on meanwhile; that is not the review branch's work.
+    alice.tick(60);
+    alice.ok(&["new", "Search is slow", "--severity", "SEV3"]);
+    let full = alice.json(&["review", "incidents..origin/pm/INC-1"]);
+    assert_eq!(
+        full["incidents"].as_array().map(Vec::len),
+        Some(1),
+        "{full}"
+    );
+    for name in ["origin/pm/INC-1", "refs/remotes/origin/pm/INC-1"] {
+        assert_eq!(alice.json(&["review", name]), full, "{name}");
+    }
+    alice.ok(&["branch", "pm/INC-1"]);
+    assert_eq!(alice.json(&["review", "pm/INC-1"]), full);
+    let text = alice.ok(&["review", "pm/INC-1"]);
+    assert!(text.contains("1 incident(s), 1 file(s) changed"), "{text}");
+    assert!(text.contains("summary:"), "{text}");
+}
+
+#[test]
+fn a_review_lists_fields_in_template_order_without_untouched_ones() {
+    let repo = repo_with_incident();
+    repo.ok(&["branch", "pm/INC-1"]);
+    repo.ok(&[
+        "--ref",
+        "pm/INC-1",
+        "postmortem",
+        "new",
+        "INC-1",
+        "--owner",
+        "ana",
+    ]);
+    repo.ok(&[
+        "--ref",
+        "pm/INC-1",
+        "postmortem",
+        "set",
+        "INC-1",
+        "where_lucky+=It was a Tuesday",
+        "trigger=A config push",
+        "summary=Search was slow",
+        "root_cause.statement=No cache",
+        "impact=Slow search for an hour",
+    ]);
+    repo.ok(&[
+        "--ref",
+        "pm/INC-1",
+        "set",
+        "INC-1",
+        "times.resolved=2026-11-23 10:00",
+        "commander=kim",
+        "services+=api",
+        "customer_impact=Slow",
+        "title=Search slow",
+    ]);
+    let review = repo.json(&["review", "pm/INC-1"]);
+    let fields = |file: usize| -> Vec<String> {
+        review["incidents"][0]["files"][file]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| f["field"].as_str().expect("name").to_string())
+            .collect()
+    };
+    assert_eq!(
+        fields(0),
+        [
+            "title",
+            "customer_impact",
+            "commander",
+            "services",
+            "times.resolved"
+        ],
+        "{review}"
+    );
+    assert_eq!(
+        fields(1),
+        [
+            "incident",
+            "status",
+            "owner",
+            "summary",
+            "impact",
+            "trigger",
+            "root_cause.statement",
+            "where_lucky",
+        ],
+        "{review}"
+    );
+}
