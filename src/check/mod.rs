@@ -268,19 +268,20 @@ pub fn check_incident(
     (Some(incident), out.findings)
 }
 
-/// `related` names incidents on the branch, so a reader can follow it.
-fn check_related(
+/// `related` names incidents on the branch, so a reader can follow it; `known` says
+/// whether an incident is there.
+pub fn check_related(
     config: &Config,
     path: &str,
     text: &str,
     incident: &Incident,
-    known: &std::collections::HashSet<String>,
+    known: &dyn Fn(&crate::model::IncidentId) -> bool,
 ) -> Vec<Finding> {
     let mut out = FileFindings::new(path, text);
     for (i, related) in incident.related.iter().enumerate() {
         let at = [Step::Key("related"), Step::Index(i)];
         match crate::model::IncidentId::parse_with_prefix(related, &config.id_prefix) {
-            Ok(id) if known.contains(&id.to_string()) => {}
+            Ok(id) if known(&id) => {}
             Ok(id) => out.error(&at, format!("related incident {id} is not on this branch")),
             Err(_) => out.error(
                 &at,
@@ -380,6 +381,7 @@ pub fn check_snapshot(
         if wanted(&path) {
             findings.extend(file_findings);
             if let Some(incident) = &incident {
+                let known = |id: &crate::model::IncidentId| known.contains(&id.to_string());
                 findings.extend(check_related(&config, &path, &text, incident, &known));
             }
         }

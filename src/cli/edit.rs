@@ -80,7 +80,7 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
         eprintln!("nothing changed");
         return Ok(0);
     }
-    let errors = validate(&config, &entry, file, &edited);
+    let errors = validate(&snapshot, &config, &entry, file, &edited);
     if !errors.is_empty() {
         for error in &errors {
             eprintln!("{}", safe::line(&error.to_string()));
@@ -101,7 +101,7 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
         ))
     };
     let edited = rebase_draft(&path, &base, &edited, &original).map_err(keep)?;
-    let errors = validate(&config, &entry, file, &edited);
+    let errors = validate(&snapshot, &config, &entry, file, &edited);
     if let Some(error) = errors.first() {
         return Err(keep(Error::invalid(format!(
             "replayed on the newer file, it breaks a rule: {error}"

@@ -134,6 +134,18 @@ fn related_incidents_must_exist_on_the_branch() {
     repo.ok(&["set", "INC-1", "related+=INC-2"]);
     // Removing a reference to an incident that is gone is always allowed.
     repo.ok(&["set", "INC-1", "related-=INC-2"]);
+    let editor = repo.script(
+        "relate",
+        "sed -i 's/^related = .*/related = [\"INC-9\"]/' \"$1\"",
+    );
+    let refused = repo.edit(&["INC-1"], &editor);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("error: related incident INC-9 is not on this branch"),
+        "{stderr}"
+    );
+    repo.ok(&["edit", "INC-1", "--abort"]);
     hand_edit(&repo, &incident_path(1), |text| {
         text.replace(
             "related = []",
