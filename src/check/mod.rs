@@ -89,6 +89,42 @@ impl<'a> FileFindings<'a> {
     }
 }
 
+/// Lists are sets: a value listed more than once is reported where it first repeats,
+/// as `services lists "search" twice`. `field` is the dotted key (`changes.caused_by`).
+pub fn warn_on_repeats(out: &mut FileFindings<'_>, field: &str, items: &[String]) {
+    for (i, item) in items.iter().enumerate() {
+        if item.trim().is_empty() || items[..i].iter().filter(|x| *x == item).count() != 1 {
+            continue;
+        }
+        let times = match items.iter().filter(|x| *x == item).count() {
+            2 => "twice".to_string(),
+            n => format!("{n} times"),
+        };
+        let mut at: Vec<Step<'_>> = field.split('.').map(Step::Key).collect();
+        at.push(Step::Index(i));
+        out.warning(&at, format!("{field} lists {item:?} {times}"));
+    }
+}
+
+/// Every link that is not an absolute http(s) URL, as an error at the link.
+pub fn error_on_bad_links(
+    out: &mut FileFindings<'_>,
+    at: &[Step<'_>],
+    what: &str,
+    links: &[String],
+) {
+    for (i, link) in links.iter().enumerate() {
+        if !crate::model::link::is_web_url(link) {
+            let mut step = at.to_vec();
+            step.push(Step::Index(i));
+            out.error(
+                &step,
+                format!("invalid {what}: {}", crate::model::link::problem(link)),
+            );
+        }
+    }
+}
+
 /// Refuses a write that would add errors to a file, listing them. Errors the file had
 /// already (a hand edit, a severity since removed from config.toml) do not block
 /// unrelated changes; they are matched by message, as lines move while a file is edited.
@@ -177,6 +213,24 @@ pub fn check_incident(
             "commander",
         );
     }
+    for (field, items) in [
+        ("services", &incident.services),
+        ("teams", &incident.teams),
+        ("labels", &incident.labels),
+        ("related", &incident.related),
+        ("changes.caused_by", &incident.changes.caused_by),
+        ("changes.fixed_by", &incident.changes.fixed_by),
+    ] {
+        warn_on_repeats(&mut out, field, items);
+    }
+    for (i, entry) in incident.timeline.iter().enumerate() {
+        let what = format!(
+            "evidence link in timeline entry {:?}",
+            first_words(&entry.text)
+        );
+        let at = [Step::Key("timeline"), Step::Index(i), Step::Key("links")];
+        error_on_bad_links(&mut out, &at, &what, &entry.links);
+    }
     for (earlier, later) in incident.times.out_of_order() {
         let (a, b) = (incident.times.get(earlier), incident.times.get(later));
         out.error(
@@ -246,6 +300,33 @@ pub fn unknown_person(
     out.warning(at, format!("unknown person {who:?} as {role}: {hint}"));
 }
 
+/// `related` names incidents on the branch, so a reader can follow it; `known` says
+/// whether an incident is there.
+pub fn check_related(
+    config: &Config,
+    path: &str,
+    text: &str,
+    incident: &Incident,
+    known: &dyn Fn(&crate::model::IncidentId) -> bool,
+) -> Vec<Finding> {
+    let mut out = FileFindings::new(path, text);
+    for (i, related) in incident.related.iter().enumerate() {
+        let at = [Step::Key("related"), Step::Index(i)];
+        match crate::model::IncidentId::parse_with_prefix(related, &config.id_prefix) {
+            Ok(id) if known(&id) => {}
+            Ok(id) => out.error(&at, format!("related incident {id} is not on this branch")),
+            Err(_) => out.error(
+                &at,
+                format!(
+                    "related {related:?} is not an incident ID like {}-1",
+                    config.id_prefix
+                ),
+            ),
+        }
+    }
+    out.findings
+}
+
 /// Enough of a timeline text to recognise the entry in a one-line finding.
 fn first_words(text: &str) -> String {
     let line = text.lines().next().unwrap_or_default();
@@ -286,6 +367,8 @@ pub fn check_snapshot(
     // Every holder of an ID or uid, so a duplicate is reported on each file involved:
     // `check --base` must catch one that a change introduced, whichever file it touched.
     let mut holders: HashMap<(&str, String), Vec<FileLine>> = HashMap::new();
+    let known: std::collections::HashSet<String> =
+        entries.iter().map(|e| e.id.to_string()).collect();
     for entry in &entries {
         let postmortem_path = entry.postmortem_path();
         if wanted(&postmortem_path) {
@@ -335,6 +418,10 @@ pub fn check_snapshot(
         }
         if wanted(&path) {
             findings.extend(file_findings);
+            if let Some(incident) = &incident {
+                let known = |id: &crate::model::IncidentId| known.contains(&id.to_string());
+                findings.extend(check_related(&config, &path, &text, incident, &known));
+            }
         }
     }
     for ((key, value), files) in holders.iter().filter(|(_, files)| files.len() > 1) {

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::check::{FileFindings, Finding, unknown_person};
+use crate::check::{FileFindings, Finding, error_on_bad_links, unknown_person, warn_on_repeats};
+use crate::model::link::{self, is_web_url};
 use crate::model::{ActionId, ActionKind, Config, Postmortem, PostmortemStatus};
 use crate::store::IncidentEntry;
 use crate::store::codec::{Step, parse};
@@ -31,6 +32,7 @@ pub fn check_postmortem(entry: &IncidentEntry, text: &str) -> (Option<Postmortem
         );
     }
     check_actions(&pm, entry, &mut out);
+    check_lists(&pm, &mut out);
     if pm.status == PostmortemStatus::Published {
         check_complete(&pm, &mut out);
     }
@@ -126,6 +128,41 @@ fn check_actions(pm: &Postmortem, entry: &IncidentEntry, out: &mut FileFindings<
                     "action {} has no {}: an item nobody owns by a date rarely gets done",
                     action.id,
                     missing.join(" and no ")
+                ),
+            );
+        }
+    }
+}
+
+/// Lists are sets, and links are web pages.
+fn check_lists(pm: &Postmortem, out: &mut FileFindings<'_>) {
+    for (field, items) in [
+        ("participants", &pm.participants),
+        ("root_cause.whys", &pm.root_cause.whys),
+        ("contributing_factors", &pm.contributing_factors),
+        ("mental_models", &pm.mental_models),
+        ("went_well", &pm.went_well),
+        ("went_wrong", &pm.went_wrong),
+        ("where_lucky", &pm.where_lucky),
+        ("kpt.keep", &pm.kpt.keep),
+        ("kpt.problem", &pm.kpt.problem),
+        ("kpt.try", &pm.kpt.try_),
+        ("lessons", &pm.lessons),
+        ("links", &pm.links),
+    ] {
+        warn_on_repeats(out, field, items);
+    }
+    error_on_bad_links(out, &[Step::Key("links")], "link", &pm.links);
+    for (i, action) in pm.action.iter().enumerate() {
+        if let Some(link) = action.link.as_deref().filter(|l| !l.is_empty())
+            && !is_web_url(link)
+        {
+            out.error(
+                &[Step::Key("action"), Step::Index(i), Step::Key("link")],
+                format!(
+                    "invalid link of action {}: {}",
+                    action.id,
+                    link::problem(link)
                 ),
             );
         }

@@ -13,7 +13,8 @@ use crate::store::identity::read_git_var;
 #[command(
     after_help = "The editor is git's: GIT_EDITOR, core.editor, VISUAL, EDITOR. A result that does not parse or\n\
 breaks a rule is refused with its errors and nothing is committed; your text is kept and the next\n\
-`git incident edit` on the same file starts from it."
+`git incident edit` on the same file starts from it. `--abort` discards that kept text\n\
+(exit 1 when there is none, like `git merge --abort`)."
 )]
 pub struct EditArgs {
     /// The incident, e.g. INC-42
@@ -21,6 +22,9 @@ pub struct EditArgs {
     /// Edit postmortem.toml instead of incident.toml
     #[arg(long)]
     postmortem: bool,
+    /// Discard the text kept from a refused edit, and start over next time
+    #[arg(long)]
+    abort: bool,
 }
 
 pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
@@ -28,31 +32,34 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
     let id = IncidentId::parse_with_prefix(&args.id, &config.id_prefix)?;
-    let entry = snapshot.require(&id)?;
     let file = if args.postmortem {
         EditedFile::Postmortem
     } else {
         EditedFile::Incident
     };
+    let drafts = store.private_dir().join("edit");
+    let draft = drafts.join(format!("{id}-{}", file.name()));
+    // The text the edit started from, kept beside the draft: a resumed edit must not
+    // overwrite what others committed to the file in between.
+    let base_file = draft.with_extension("toml.base");
+    let again = |flag: &str| command_line(ui, &id, args.postmortem, flag);
+    if args.abort {
+        // No incident lookup: a kept draft can be discarded even if its incident is gone.
+        return abort(ui, &draft, &base_file, &id, file);
+    }
+    let entry = snapshot.require(&id)?;
     let path = file.path(&entry);
     let original = snapshot.read_in(&entry, file.name())?.ok_or_else(|| {
         Error::not_found(format!(
             "{id} has no postmortem yet: run `git incident postmortem new {id}`"
         ))
     })?;
-    let drafts = store.private_dir().join("edit");
     std::fs::create_dir_all(&drafts).context(|| format!("cannot create {}", drafts.display()))?;
-    let draft = drafts.join(format!(
-        "{id}-{}",
-        path.rsplit('/').next().unwrap_or("file.toml")
-    ));
-    // The text the edit started from, kept beside the draft: a resumed edit must not
-    // overwrite what others committed to the file in between.
-    let base_file = draft.with_extension("toml.base");
     let (start, base) = if draft.exists() {
         ui.status(&format!(
-            "resuming your earlier edit kept in {}",
-            draft.display()
+            "resuming your earlier edit kept in {} (`{}` discards it)",
+            draft.display(),
+            again(" --abort")
         ));
         let kept = std::fs::read_to_string(&draft)
             .context(|| format!("cannot read {}", draft.display()))?;
@@ -64,7 +71,7 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
     std::fs::write(&base_file, &original)
         .context(|| format!("cannot write {}", base_file.display()))?;
     std::fs::write(&draft, &start).context(|| format!("cannot write {}", draft.display()))?;
-    run_editor(&draft)?;
+    run_editor(&draft, &again(" --abort"))?;
     let edited =
         std::fs::read_to_string(&draft).context(|| format!("cannot read {}", draft.display()))?;
     if edited == original {
@@ -75,25 +82,28 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
         })?;
         return Ok(0);
     }
-    let errors = validate(&config, &entry, file, &edited);
+    let errors = validate(&snapshot, &config, &entry, file, &edited);
     if !errors.is_empty() {
         for error in &errors {
             ui.warn(&error.to_string());
         }
         return Err(Error::invalid(format!(
-            "not committed: fix the errors above. Your text is kept in {}; run `git incident edit {id}{}` to continue",
+            "not committed: fix the errors above. Your text is kept in {}; run `{}` to continue, or `{}` to discard it",
             draft.display(),
-            if args.postmortem { " --postmortem" } else { "" }
+            again(""),
+            again(" --abort")
         )));
     }
     let keep = |e: Error| {
         Error::Conflict(format!(
-            "{e}.\nNothing was committed; your text is kept in {}: compare it with `git incident show {id}`, then delete it to start over",
-            draft.display()
+            "{e}.\nNothing was committed; your text is kept in {}: compare it with `git incident show {id}`, then run `{}` to continue, or `{}` to discard it and start over",
+            draft.display(),
+            again(""),
+            again(" --abort")
         ))
     };
     let edited = rebase_draft(&path, &base, &edited, &original).map_err(keep)?;
-    let errors = validate(&config, &entry, file, &edited);
+    let errors = validate(&snapshot, &config, &entry, file, &edited);
     if let Some(error) = errors.first() {
         return Err(keep(Error::invalid(format!(
             "replayed on the newer file, it breaks a rule: {error}"
@@ -115,8 +125,9 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
             Ok(0)
         }
         Err(e) => Err(Error::invalid(format!(
-            "{e}\nnothing was committed; your text is kept in {}",
-            draft.display()
+            "{e}\nnothing was committed; your text is kept in {} (`{}` discards it)",
+            draft.display(),
+            again(" --abort")
         ))),
     }
 }
@@ -139,7 +150,48 @@ fn written_file(
     Ok(value.expect("our JSON values always serialize"))
 }
 
-fn run_editor(file: &std::path::Path) -> Result<(), Error> {
+/// `git incident [--ref R] edit ID [--postmortem]<flag>`, as the user would type it again.
+fn command_line(ui: &Ui, id: &IncidentId, postmortem: bool, flag: &str) -> String {
+    let reference = ui
+        .reference
+        .as_deref()
+        .map(|r| format!("--ref {r} "))
+        .unwrap_or_default();
+    let postmortem = if postmortem { " --postmortem" } else { "" };
+    format!("git incident {reference}edit {id}{postmortem}{flag}")
+}
+
+/// Discards a kept draft and the base it started from. No draft is an error, as
+/// `git merge --abort` is with no merge: a script learns the state was not what it thought.
+fn abort(
+    ui: &Ui,
+    draft: &std::path::Path,
+    base_file: &std::path::Path,
+    id: &IncidentId,
+    file: EditedFile,
+) -> CmdResult {
+    let _ = std::fs::remove_file(base_file);
+    match std::fs::remove_file(draft) {
+        Ok(()) => {
+            ui.status(&format!(
+                "discarded your kept edit of {id}'s {} ({})",
+                file.name(),
+                draft.display()
+            ));
+            Ok(0)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::not_found(format!(
+            "no kept edit of {id}'s {} to discard",
+            file.name()
+        ))),
+        Err(e) => Err(Error::Io {
+            context: format!("cannot remove {}", draft.display()),
+            source: e,
+        }),
+    }
+}
+
+fn run_editor(file: &std::path::Path, abort: &str) -> Result<(), Error> {
     let editor = read_git_var(None, "GIT_EDITOR")
         .ok()
         .filter(|editor| !editor.is_empty())
@@ -155,7 +207,7 @@ fn run_editor(file: &std::path::Path) -> Result<(), Error> {
         .context(|| format!("cannot run the editor {editor:?}"))?;
     if !status.success() {
         return Err(Error::invalid(format!(
-            "the editor exited with {status}; nothing was committed (your text is in {})",
+            "the editor exited with {status}; nothing was committed (your text is in {}; `{abort}` discards it)",
             file.display()
         )));
     }

@@ -143,12 +143,9 @@ pub fn parse_assignment(input: &str) -> Result<Assignment, String> {
 pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
     let store = ui.store()?;
     let written = ops::set_fields(&store, &args.id, &args.assignments)?;
-    let id = &written.value;
-    let what = match written.commit {
-        Some(_) => super::written::assignments(&args.assignments),
-        None => "nothing changed".to_string(),
-    };
-    ui.wrote(&format!("{id}: {what}"), || {
+    let (id, notes) = &written.value;
+    let what = super::written::assignments(&args.assignments);
+    ui.set_done(id, "", &what, notes, written.commit.is_some(), || {
         ops::written(&store, written.commit, id)
     })?;
     Ok(0)

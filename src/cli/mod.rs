@@ -156,6 +156,32 @@ impl Ui {
         Ok(())
     }
 
+    /// What `set` did: a note for each value a list already had, then the one-line
+    /// summary, unless the notes already say why nothing was committed.
+    pub fn set_done<T: serde::Serialize>(
+        &self,
+        id: &crate::model::IncidentId,
+        file: &str,
+        what: &str,
+        notes: &[String],
+        committed: bool,
+        object: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<(), Error> {
+        notes.iter().for_each(|note| self.status(note));
+        let line = match committed {
+            true => format!("{id}: {file}{what}"),
+            false if notes.is_empty() => format!("{id}: nothing changed"),
+            false => String::new(),
+        };
+        if !line.is_empty() {
+            self.status(&line);
+        }
+        if self.json {
+            self.print_json(&object()?)?;
+        }
+        Ok(())
+    }
+
     pub fn warn(&self, text: &str) {
         eprintln!("{}", safe::block(text));
     }

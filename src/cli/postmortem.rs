@@ -89,14 +89,16 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
         }
         PostmortemCommand::Set { id, assignments } => {
             let written = ops::set_fields(&store, &id, &assignments)?;
-            let id = &written.value;
-            let what = match written.commit {
-                Some(_) => super::written::assignments(&assignments),
-                None => "nothing changed".to_string(),
-            };
-            ui.wrote(&format!("{id}: postmortem {what}"), || {
-                ops::written(&store, written.commit, id)
-            })?;
+            let (id, notes) = &written.value;
+            let what = super::written::assignments(&assignments);
+            ui.set_done(
+                id,
+                "postmortem ",
+                &what,
+                notes,
+                written.commit.is_some(),
+                || ops::written(&store, written.commit, id),
+            )?;
         }
         PostmortemCommand::Status { id, state } => {
             let written = ops::set_status(&store, &id, state)?;

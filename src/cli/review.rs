@@ -18,7 +18,7 @@ pub enum ReviewFormat {
 /// changed files. `--format md` is ready to post as a pull-request comment.
 #[derive(Args, Debug)]
 pub struct ReviewArgs {
-    /// BASE..HEAD, e.g. origin/incidents..pm/INC-7 (HEAD defaults to the incident branch)
+    /// BASE..HEAD, e.g. origin/incidents..pm/INC-7; a lone NAME means <incident branch>..NAME
     range: String,
     /// text for the terminal, md for a pull-request comment
     #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]

@@ -69,9 +69,18 @@ pub struct BranchArgs {
 
 pub fn branch(ui: &Ui, args: BranchArgs) -> CmdResult {
     let store = ui.store()?;
-    let name = create_branch(&store, &args.name)?;
+    let (name, from) = create_branch(&store, &args.name)?;
     if ui.json {
-        ui.print_json(&serde_json::json!({ "branch": name, "base": store.branch_name() }))?;
+        ui.print_json(&serde_json::json!({ "branch": name, "base": from }))?;
+        return Ok(0);
+    }
+    if from != store.branch_name() {
+        ui.print(&format!(
+            "created branch '{name}' from '{from}', tracking it\n\
+             next steps:\n  \
+             git incident --ref {name} edit <ID> --postmortem  # or set, action add …\n  \
+             git incident --ref {name} sync                    # publish your changes\n"
+        ))?;
         return Ok(0);
     }
     let base = store.branch_name();

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod id;
 pub mod incident;
+pub mod link;
 pub mod postmortem;
 pub mod schema;
 pub mod time;

@@ -49,6 +49,9 @@ pub fn add(store: &Store, incident: &str, new: &NewAction) -> Result<Written<Act
     }
     let kind = new.kind;
     let due = text(new.due.as_deref()).map(Day::parse).transpose()?;
+    if let Some(link) = text(new.link.as_deref()) {
+        crate::model::link::require_web_url("--link", link)?;
+    }
     update(store, incident, true, |pm| {
         let id = ActionId {
             incident: pm.entry.id.clone(),
@@ -172,6 +175,11 @@ pub fn set_fields(
             "cannot set {:?}: settable fields of an action item are {SETTABLE}",
             bad.key
         )));
+    }
+    for assignment in assignments.iter().filter(|a| a.key == "link") {
+        if let Some(link) = text(Some(&assignment.value)) {
+            crate::model::link::require_web_url("link", link)?;
+        }
     }
     update(store, incident_part(action)?, false, |pm| {
         let time = pm.time;

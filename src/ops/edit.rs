@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use crate::check::postmortem::check_postmortem;
-use crate::check::{Finding, Level, check_incident};
+use crate::check::{Finding, Level, check_incident, check_related};
 use crate::error::{Error, Result};
 use crate::model::Config;
-use crate::store::{Change, IncidentEntry, Store, Written, layout};
+use crate::store::{Change, IncidentEntry, Snapshot, Store, Written, layout};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditedFile {
@@ -28,15 +28,31 @@ impl EditedFile {
     }
 }
 
-/// The errors that would make `text` refused.
+/// The errors that would make `text` refused, on the branch as `snapshot` has it.
 pub fn validate(
+    snapshot: &Snapshot<'_>,
     config: &Config,
     entry: &IncidentEntry,
     file: EditedFile,
     text: &str,
 ) -> Vec<Finding> {
     let findings = match file {
-        EditedFile::Incident => check_incident(config, entry, text).1,
+        EditedFile::Incident => {
+            let (incident, mut findings) = check_incident(config, entry, text);
+            if let Some(incident) = incident {
+                // A lookup that fails is `check`'s to report; it does not block the edit.
+                let known =
+                    |id: &crate::model::IncidentId| !matches!(snapshot.locate(id), Ok(None));
+                findings.extend(check_related(
+                    config,
+                    &entry.incident_path(),
+                    text,
+                    &incident,
+                    &known,
+                ));
+            }
+            findings
+        }
         EditedFile::Postmortem => check_postmortem(entry, text).1,
     };
     findings
@@ -73,7 +89,7 @@ pub fn commit(
             )));
         }
         let config = snapshot.config()?;
-        let errors = validate(&config, entry, file, edited);
+        let errors = validate(snapshot, &config, entry, file, edited);
         if !errors.is_empty() {
             let lines: Vec<String> = errors.iter().map(Finding::to_string).collect();
             return Err(Error::invalid(lines.join("\n")));

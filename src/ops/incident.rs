@@ -152,6 +152,8 @@ pub struct IncidentEdit<'a> {
     pub time: TimeContext,
     /// Who is writing: the handle of the git identity, else its name.
     pub author: String,
+    /// The branch as the edit found it, to look other incidents up.
+    pub snapshot: &'a Snapshot<'a>,
 }
 
 /// Loads an incident from a snapshot, parsing the user's ID with the configured prefix.
@@ -182,6 +184,7 @@ pub fn update<T>(
             config: &config,
             time: TimeContext::new(ctx.committer.time, config.zone()?)?,
             author: config.me(&ctx.author.name, &ctx.author.email),
+            snapshot,
         };
         let (subject, value) = f(&mut edit)?;
         let text = edit.doc.to_string();
@@ -329,12 +332,9 @@ pub fn add_timeline(
     if text.trim().is_empty() {
         return Err(Error::invalid("the timeline text cannot be empty"));
     }
-    if let Some(bad) = links
-        .iter()
-        .find(|l| l.trim().is_empty() || l.trim().contains(char::is_whitespace))
-    {
+    if let Some(bad) = links.iter().find(|l| !crate::model::link::is_web_url(l)) {
         return Err(Error::invalid(format!(
-            "invalid evidence link {bad:?}: give the URL of the dashboard, log or chat message"
+            "invalid evidence link {bad:?}: give the absolute http(s) URL of the dashboard, log or chat message (like https://grafana.example/d/abc)"
         )));
     }
     update(store, id, |edit| {
@@ -395,16 +395,20 @@ fn incident_field(key: &str) -> Option<(Vec<&str>, FieldType)> {
 
 pub const SETTABLE: &str = "title, severity, summary, customer_impact, commander, services, teams, labels, related, detection, drill, times.<started|detected|acknowledged|mitigated|resolved|closed>, changes.caused_by, changes.fixed_by, roles.<name>";
 
+/// Sets fields of an incident. The value names the incident and holds what the command
+/// should tell the user besides the commit: values a list already had
+/// (`INC-3: services already has "search"`).
 pub fn set_fields(
     store: &Store,
     id: &str,
     assignments: &[Assignment],
-) -> Result<Written<IncidentId>> {
+) -> Result<Written<(IncidentId, Vec<String>)>> {
     if assignments.is_empty() {
         return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
     }
     update(store, id, |edit| {
         let mut seen = std::collections::HashSet::new();
+        let mut notes = Vec::new();
         for assignment in assignments {
             let (path, field) = incident_field(&assignment.key).ok_or_else(|| {
                 Error::invalid(format!(
@@ -426,9 +430,15 @@ pub fn set_fields(
                 "services" if adding => edit.config.require_service(assignment.value.trim())?,
                 "teams" if adding => edit.config.require_team(assignment.value.trim())?,
                 "related" if !assignment.value.trim().is_empty() => {
-                    assignment.value =
-                        IncidentId::parse_with_prefix(&assignment.value, &edit.config.id_prefix)?
-                            .to_string();
+                    let related =
+                        IncidentId::parse_with_prefix(&assignment.value, &edit.config.id_prefix)?;
+                    if adding && edit.snapshot.locate(&related)?.is_none() {
+                        return Err(Error::not_found(format!(
+                            "cannot relate {} to {related}: there is no {related} on this branch",
+                            edit.id
+                        )));
+                    }
+                    assignment.value = related.to_string();
                 }
                 _ => {}
             }
@@ -438,11 +448,13 @@ pub fn set_fields(
                 [table, key] => (edit::table_mut(&mut edit.doc, table)?, *key),
                 _ => unreachable!("settable fields are at most two levels deep"),
             };
-            edit::apply(table, key, field, &assignment, fresh, &edit.time)?;
+            if let Some(note) = edit::apply(table, key, field, &assignment, fresh, &edit.time)? {
+                notes.push(format!("{}: {note}", edit.id));
+            }
         }
         let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
         keys.dedup();
-        Ok((format!("set {}", keys.join(", ")), edit.id.clone()))
+        Ok((format!("set {}", keys.join(", ")), (edit.id.clone(), notes)))
     })
 }
 

@@ -10,7 +10,7 @@ use crate::model::{Config, Incident, IncidentId, Postmortem, PostmortemStatus, T
 use crate::ops::incident as incident_ops;
 use crate::ops::template::postmortem_template;
 use crate::store::codec;
-use crate::store::edit::{self, Assignment, FieldType};
+use crate::store::edit::{self, Assignment, FieldType, Op};
 use crate::store::{Change, IncidentEntry, Loaded, Snapshot, Store, Written, layout};
 
 /// An incident and its postmortem, as read for display.
@@ -189,11 +189,13 @@ fn postmortem_field(key: &str) -> Option<FieldType> {
 
 pub const SETTABLE: &str = "owner, participants, summary, impact, trigger, detection, response, root_cause.whys, root_cause.statement, contributing_factors, mental_models, went_well, went_wrong, where_lucky, kpt.keep, kpt.problem, kpt.try, lessons, links";
 
+/// Sets fields of a postmortem; the value names the incident and holds notes on
+/// values a list already had.
 pub fn set_fields(
     store: &Store,
     id: &str,
     assignments: &[Assignment],
-) -> Result<Written<IncidentId>> {
+) -> Result<Written<(IncidentId, Vec<String>)>> {
     if assignments.is_empty() {
         return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
     }
@@ -209,9 +211,14 @@ pub fn set_fields(
                 assignment.key
             )));
         }
+        let value = assignment.value.trim();
+        if assignment.key == "links" && assignment.op != Op::Remove && !value.is_empty() {
+            crate::model::link::require_web_url("link", value)?;
+        }
     }
     update(store, id, false, |pm| {
         let mut seen = std::collections::HashSet::new();
+        let mut notes = Vec::new();
         for assignment in assignments {
             let field = postmortem_field(&assignment.key).expect("checked above");
             let fresh = seen.insert(assignment.key.clone());
@@ -235,7 +242,10 @@ pub fn set_fields(
                 edit::set_value(table, key, Some(edit::string("")));
                 continue;
             }
-            edit::apply(table, key, field, assignment, fresh, &pm.time)?;
+            if let Some(note) = edit::apply(table, key, field, assignment, fresh, &pm.time)? {
+                notes.push(format!("{}: {note}", pm.entry.id));
+                continue;
+            }
             if matches!(field, FieldType::List) {
                 one_item_per_line(table, key, was_empty);
             }
@@ -244,7 +254,7 @@ pub fn set_fields(
         keys.dedup();
         Ok((
             format!("postmortem set {}", keys.join(", ")),
-            pm.entry.id.clone(),
+            (pm.entry.id.clone(), notes),
         ))
     })
 }
@@ -273,7 +283,7 @@ fn one_item_per_line(table: &mut toml_edit::Table, key: &str, was_empty: bool) {
 }
 
 /// Top-level keys in the order of the contract, which the template follows.
-const ORDER: [&str; 20] = [
+pub const ORDER: [&str; 20] = [
     "schema_version",
     "incident",
     "status",

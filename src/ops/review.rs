@@ -22,15 +22,17 @@ pub struct Range {
     pub changes: Vec<FileChange>,
 }
 
-/// `BASE..HEAD` (or `BASE...HEAD`); a lone `BASE` compares it with the incident branch.
-pub fn parse_range<'a>(spec: &'a str, default_head: &'a str) -> (&'a str, &'a str) {
-    let (base, head) = match spec.split_once("...").or_else(|| spec.split_once("..")) {
-        Some((base, head)) => (base, head),
-        None => (spec, ""),
-    };
-    let base = if base.is_empty() { "HEAD" } else { base };
-    let head = if head.is_empty() { default_head } else { head };
-    (base, head)
+/// `BASE..HEAD` (or `BASE...HEAD`; an empty HEAD is the incident branch). A lone
+/// `NAME` is what a pull request from NAME into the incident branch would show:
+/// `branch..NAME`, compared from their merge base.
+pub fn parse_range<'a>(spec: &'a str, branch: &'a str) -> (&'a str, &'a str) {
+    match spec.split_once("...").or_else(|| spec.split_once("..")) {
+        Some((base, head)) => (
+            if base.is_empty() { "HEAD" } else { base },
+            if head.is_empty() { branch } else { head },
+        ),
+        None => (branch, spec),
+    }
 }
 
 /// The files changed on `head` since it forked from `base`.
@@ -283,6 +285,7 @@ fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
         _ => &[],
     };
     diff_tables("", &old, &new, special, &mut review.fields);
+    in_file_order(name, &mut review.fields);
     if kind == ChangeKind::Added {
         // Every file starts with it; listing it on a new file is noise.
         review.fields.retain(|f| f.field != "schema_version");
@@ -329,10 +332,13 @@ fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
             removed: typed(removed),
             changed: changed
                 .into_iter()
-                .map(|(entry, fields)| ActionChange {
-                    id: text_of(&entry, "id"),
-                    title: text_of(&entry, "title"),
-                    fields,
+                .map(|(entry, mut fields)| {
+                    in_order(ACTION_ORDER, &mut fields);
+                    ActionChange {
+                        id: text_of(&entry, "id"),
+                        title: text_of(&entry, "title"),
+                        fields,
+                    }
                 })
                 .collect(),
         };
@@ -341,6 +347,88 @@ fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
         }
     }
     Ok(review)
+}
+
+/// incident.toml's keys as the tool lays the file out.
+const INCIDENT_ORDER: &[&str] = &[
+    "schema_version",
+    "id",
+    "uid",
+    "title",
+    "severity",
+    "status",
+    "summary",
+    "customer_impact",
+    "commander",
+    "services",
+    "teams",
+    "labels",
+    "roles",
+    "detection",
+    "drill",
+    "related",
+    "changes",
+    "caused_by",
+    "fixed_by",
+    "times",
+    "started",
+    "detected",
+    "acknowledged",
+    "mitigated",
+    "resolved",
+    "closed",
+];
+
+/// An action item's keys as `action add` writes them.
+const ACTION_ORDER: &[&str] = &[
+    "id", "title", "kind", "owner", "due", "status", "done_at", "link", "notes",
+];
+
+/// Nested keys of the postmortem's tables, in the template's order.
+const POSTMORTEM_NESTED_ORDER: &[&str] = &["whys", "statement", "keep", "problem", "try"];
+
+/// Field changes in the order the file lays the fields out (the template's order for a
+/// postmortem: summary, impact, trigger, detection, response, root cause…), which is
+/// how a reader reads the file, rather than alphabetical.
+fn in_file_order(file: &str, fields: &mut [FieldChange]) {
+    match file {
+        layout::INCIDENT_FILE => in_order(INCIDENT_ORDER, fields),
+        layout::POSTMORTEM_FILE => {
+            let order: Vec<&str> = crate::ops::postmortem::ORDER
+                .iter()
+                .chain(POSTMORTEM_NESTED_ORDER)
+                .copied()
+                .collect();
+            in_order(&order, fields)
+        }
+        _ => {}
+    }
+}
+
+/// Sorts dotted field names by the rank of each part in `order`; unknown keys go after
+/// the known ones, in the order they came.
+fn in_order(order: &[&str], fields: &mut [FieldChange]) {
+    let rank = |field: &str| -> Vec<usize> {
+        field
+            .split('.')
+            .map(|part| {
+                let key = part.split('[').next().unwrap_or(part);
+                order.iter().position(|k| *k == key).unwrap_or(order.len())
+            })
+            .collect()
+    };
+    fields.sort_by_cached_key(|f| rank(&f.field));
+}
+
+/// Nothing written: missing, a blank string or an empty list. A template field left
+/// untouched is empty before and after, which is not a change.
+fn is_empty(value: Option<&toml::Value>) -> bool {
+    match value {
+        None => true,
+        Some(toml::Value::String(s)) => s.trim().is_empty(),
+        Some(toml::Value::Array(items)) => items.is_empty(),
+        Some(_) => false,
+    }
 }
 
 fn text_of(value: &toml::Value, key: &str) -> String {
@@ -390,7 +478,7 @@ fn diff_values(
     new: Option<&toml::Value>,
     out: &mut Vec<FieldChange>,
 ) {
-    if old == new {
+    if old == new || (is_empty(old) && is_empty(new)) {
         return;
     }
     let empty_table = toml::Table::new();
@@ -507,26 +595,43 @@ fn diff_entries(name: &str, old: &[toml::Value], new: &[toml::Value]) -> EntryDi
     (added, removed, changed)
 }
 
-/// Creates a review branch from the tip of the incident branch.
-pub fn create_branch(store: &Store, name: &str) -> Result<String> {
+/// Creates a review branch and returns its name and what it started from: the tip of
+/// the incident branch, or, as `git switch` does, the remote-tracking branch of that
+/// name when exactly one remote has it (a teammate's review branch), tracking it.
+pub fn create_branch(store: &Store, name: &str) -> Result<(String, String)> {
     let full = layout::full_ref(name);
     if !git2::Reference::is_valid_name(&full) || !full.starts_with("refs/heads/") {
         return Err(Error::invalid(format!("invalid branch name {name:?}")));
     }
-    let tip = store.tip()?.ok_or_else(|| {
-        Error::not_found(format!(
-            "no incident branch {}: run `git incident sync` or `git incident init` first",
-            store.branch_name()
-        ))
-    })?;
+    let short = full.trim_start_matches("refs/heads/").to_string();
+    let repo = store.repo();
+    let remotes = repo.remotes().context(|| "could not list remotes".into())?;
+    let tracked: Vec<(String, Oid)> = remotes
+        .iter()
+        .filter_map(|remote| remote.ok().flatten())
+        .filter_map(|remote| {
+            let reference = repo
+                .find_reference(&format!("refs/remotes/{remote}/{short}"))
+                .ok()?;
+            let commit = reference.peel_to_commit().ok()?;
+            Some((remote.to_string(), commit.id()))
+        })
+        .collect();
+    let (tip, base, upstream) = match tracked.as_slice() {
+        [(remote, commit)] => (*commit, format!("{remote}/{short}"), Some(remote.clone())),
+        _ => {
+            let tip = store.tip()?.ok_or_else(|| {
+                Error::not_found(format!(
+                    "no incident branch {}: run `git incident sync` or `git incident init` first",
+                    store.branch_name()
+                ))
+            })?;
+            (tip, store.branch_name().to_string(), None)
+        }
+    };
     store
         .repo()
-        .reference(
-            &full,
-            tip,
-            false,
-            &format!("incident branch: from {}", store.branch_name()),
-        )
+        .reference(&full, tip, false, &format!("incident branch: from {base}"))
         .map_err(|e| {
             if e.code() == git2::ErrorCode::Exists {
                 Error::invalid(format!("branch {name:?} already exists"))
@@ -537,5 +642,15 @@ pub fn create_branch(store: &Store, name: &str) -> Result<String> {
                 }
             }
         })?;
-    Ok(full.trim_start_matches("refs/heads/").to_string())
+    if let Some(remote) = upstream {
+        // As `git switch` does: sync and `git push` then know where the branch goes.
+        let mut config = repo
+            .config()
+            .context(|| "could not open the git config".into())?;
+        config
+            .set_str(&format!("branch.{short}.remote"), &remote)
+            .and_then(|()| config.set_str(&format!("branch.{short}.merge"), &full))
+            .context(|| format!("could not set the upstream of {short}"))?;
+    }
+    Ok((short, base))
 }

@@ -46,6 +46,7 @@ pub struct SyncReport {
 }
 
 pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
+    store.require_local_branch()?;
     let repo = store.repo();
     let branch = store.branch_name().to_string();
     let remote_name = match remote_name {

@@ -156,7 +156,8 @@ pub enum FieldType {
 
 /// Applies one assignment to `key` of `table`. `fresh_list` says whether this is the
 /// first `=` for a list in this command: later ones append, so `services=a services=b`
-/// sets both.
+/// sets both. Lists are sets: adding a value already there changes nothing, and the
+/// returned note says so (`services already has "search"`).
 pub fn apply(
     table: &mut Table,
     key: &str,
@@ -164,7 +165,7 @@ pub fn apply(
     assignment: &Assignment,
     fresh_list: bool,
     time: &TimeContext,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let raw = assignment.value.trim();
     let name = &assignment.key;
     if !matches!(field, FieldType::List) && assignment.op != Op::Set {
@@ -190,6 +191,9 @@ pub fn apply(
                     }
                 }
                 _ if raw.is_empty() => {}
+                _ if items.iter().any(|item| item == raw) => {
+                    return Ok(Some(format!("{name} already has {raw:?}")));
+                }
                 _ => items.push(raw.to_string()),
             }
             if items.is_empty() && assignment.op == Op::Set && raw.is_empty() {
@@ -240,10 +244,10 @@ pub fn apply(
         for item in new.iter().skip(old.len()) {
             push_in_layout(old, item.clone());
         }
-        return Ok(());
+        return Ok(None);
     }
     set_value(table, key, value);
-    Ok(())
+    Ok(None)
 }
 
 /// Appends to a list the way it is laid out: a new element copies the whitespace

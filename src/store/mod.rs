@@ -30,7 +30,11 @@ const LOCK_PATIENCE: Duration = Duration::from_secs(1);
 
 pub struct Store {
     repo: Repository,
+    /// The ref read and written: `--ref`, else `incident.ref`, else the default.
     refname: String,
+    /// The team's incident branch (`incident.ref`, else the default), whatever `--ref`
+    /// says: when it does not exist either, `init` is the way on.
+    home: String,
 }
 
 /// What a write wants to do: the files to put (or delete, with `None`) and the message.
@@ -103,11 +107,41 @@ impl Store {
             .config()
             .and_then(|c| c.get_string("incident.ref"))
             .ok();
-        let refname = match ref_override.map(str::to_string).or(configured) {
-            Some(name) => branch_ref(&name)?,
+        let home = match &configured {
+            Some(name) => resolve_ref(&repo, name)?,
             None => layout::DEFAULT_REF.to_string(),
         };
-        Ok(Store { repo, refname })
+        let refname = match ref_override {
+            Some(name) => resolve_ref(&repo, name)?,
+            None => home.clone(),
+        };
+        Ok(Store {
+            repo,
+            refname,
+            home,
+        })
+    }
+
+    /// Writes move local branches only: a remote-tracking branch is the remote's
+    /// (the next fetch would overwrite it), and other refs are not branches.
+    pub fn require_local_branch(&self) -> Result<()> {
+        if self.refname.starts_with("refs/heads/") {
+            return Ok(());
+        }
+        let short = self.branch_name();
+        match self.refname.strip_prefix("refs/remotes/") {
+            Some(remote_branch) => {
+                let local = remote_branch
+                    .split_once('/')
+                    .map_or(remote_branch, |(_, branch)| branch);
+                Err(Error::invalid(format!(
+                    "{short} is a remote-tracking branch: check it out as a local branch with `git incident branch {local}` or `git branch {local} {short}`, then write with `--ref {local}`"
+                )))
+            }
+            None => Err(Error::invalid(format!(
+                "{short} is not a branch: git incident writes only to local branches (refs/heads/…)"
+            ))),
+        }
     }
 
     pub fn repo(&self) -> &Repository {
@@ -118,11 +152,9 @@ impl Store {
         &self.refname
     }
 
-    /// The short name users know the branch by (`incidents`).
+    /// The short name users know the branch by (`incidents`, `origin/pm/INC-7`).
     pub fn branch_name(&self) -> &str {
-        self.refname
-            .strip_prefix("refs/heads/")
-            .unwrap_or(&self.refname)
+        short_name(&self.refname)
     }
 
     /// `$GIT_DIR/incident/`, for caches and kept editor text (never the only copy of data).
@@ -150,15 +182,24 @@ impl Store {
         }
     }
 
-    /// The branch as it is now; fails with a hint when it does not exist yet.
+    /// The branch as it is now; fails with a hint when it does not exist yet. `init` is
+    /// the hint only when there is no incident branch at all.
     pub fn snapshot(&self) -> Result<Snapshot<'_>> {
-        match self.tip()? {
-            Some(commit) => Snapshot::at_commit(&self.repo, commit),
-            None => Err(Error::not_found(format!(
+        if let Some(commit) = self.tip()? {
+            return Snapshot::at_commit(&self.repo, commit);
+        }
+        let home_exists = self.home != self.refname && self.repo.find_reference(&self.home).is_ok();
+        if !home_exists {
+            return Err(Error::not_found(format!(
                 "no incident branch {}: run `git incident init` (or `git incident sync` to fetch it)",
                 self.branch_name()
-            ))),
+            )));
         }
+        let name = self.branch_name();
+        let home = short_name(&self.home);
+        Err(Error::not_found(format!(
+            "no branch {name} in this repository: `git incident branch {name}` creates it from {home}; `git fetch` brings your teammates' branches (then `--ref origin/{name}`)"
+        )))
     }
 
     /// Any revision (`origin/incidents`, `pm/INC-7`, a commit id).
@@ -177,6 +218,7 @@ impl Store {
         &self,
         mut change: impl FnMut(&Snapshot<'_>, &WriteContext) -> Result<(Change, T)>,
     ) -> Result<Written<T>> {
+        self.require_local_branch()?;
         self.refuse_checked_out_branch()?;
         let ctx = WriteContext {
             author: identity::author(self.repo.path())?,
@@ -306,6 +348,7 @@ impl Store {
     /// Compare-and-swap: points the branch at `commit` if it is still at `expected`
     /// (`None`: the branch must not exist yet). `false` when someone moved it first.
     pub fn advance(&self, expected: Option<Oid>, commit: Oid, reflog: &str) -> Result<bool> {
+        self.require_local_branch()?;
         self.refuse_checked_out_branch()?;
         let moved = self.update_ref(expected, commit, reflog)?;
         if moved {
@@ -431,6 +474,29 @@ fn tune_libgit2() {
 /// tip after that are few, so they do without the tree cache `tune_libgit2` set up.
 pub fn tune_libgit2_for_walks() {
     git2::opts::enable_caching(false);
+}
+
+/// `refs/heads/x` -> `x`, `refs/remotes/origin/x` -> `origin/x`, as git shows them.
+fn short_name(refname: &str) -> &str {
+    refname
+        .strip_prefix("refs/heads/")
+        .or_else(|| refname.strip_prefix("refs/remotes/"))
+        .unwrap_or(refname)
+}
+
+/// The ref a `--ref` or `incident.ref` name means, as git reads a branch name: a full
+/// `refs/…` name as it is, else the local branch, else a remote-tracking branch of that
+/// name (`origin/pm/INC-7`), else the local branch to be created.
+fn resolve_ref(repo: &Repository, name: &str) -> Result<String> {
+    let local = branch_ref(name)?;
+    if name.starts_with("refs/") || repo.find_reference(&local).is_ok() {
+        return Ok(local);
+    }
+    let remote = format!("refs/remotes/{name}");
+    if repo.find_reference(&remote).is_ok() {
+        return Ok(remote);
+    }
+    Ok(local)
 }
 
 /// The full ref for a name given by `--ref` or `incident.ref`, refused where git refuses

@@ -13,4 +13,5 @@ mod postmortem;
 mod report;
 mod review;
 mod safety;
+mod sets;
 mod sync;

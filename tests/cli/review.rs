@@ -122,8 +122,11 @@ fn review_json_and_terminal_views() {
         text.contains("action + INC-1.A2 Canary deploys [prevent] owner ben due 2026-12-15 open"),
         "{text}"
     );
-    // A lone BASE compares with the incident branch; --ref picks which branch that is.
-    let same = repo.json(&["--ref", "pm/INC-1", "review", "incidents"]);
+    // A lone NAME is what its pull request into the incident branch would show.
+    let same = repo.json(&["review", "pm/INC-1"]);
+    assert_eq!(same, review);
+    // --ref picks which branch that is.
+    let same = repo.json(&["--ref", "incidents", "review", "pm/INC-1"]);
     assert_eq!(same, review);
     let stderr = repo.fails(1, &["review", "incidents..nope"]);
     assert!(stderr.contains("unknown revision \"nope\""), "{stderr}");
