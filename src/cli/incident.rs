@@ -1,7 +1,7 @@
 use clap::{Args, Subcommand};
 
 use super::{CmdResult, Ui};
-use crate::model::{Status, TimeContext, TimelineKind};
+use crate::model::{Status, TimelineKind};
 use crate::ops::incident::{self as ops, NewIncident};
 use crate::render::incident::timeline_table;
 use crate::render::safe;
@@ -39,7 +39,7 @@ pub struct NewArgs {
 
 pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
     let store = ui.store()?;
-    let id = ops::create(
+    let written = ops::create(
         &store,
         &NewIncident {
             title: args.title,
@@ -53,6 +53,8 @@ pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
             drill: args.drill,
         },
     )?;
+    ui.notes(&written.notes);
+    let id = written.value;
     if ui.json {
         ui.print_json(&serde_json::json!({ "id": id.to_string() }))?;
     } else {
@@ -79,6 +81,7 @@ pub fn ack(ui: &Ui, args: AckArgs) -> CmdResult {
         args.commander.as_deref(),
         args.at.as_deref(),
     )?;
+    ui.notes(&written.notes);
     eprintln!("{} is the commander", safe::line(&written.value));
     Ok(0)
 }
@@ -108,6 +111,7 @@ pub fn status(ui: &Ui, args: StatusArgs) -> CmdResult {
         args.at.as_deref(),
         args.note.as_deref(),
     )?;
+    ui.notes(&written.notes);
     eprintln!("{} -> {}", written.value, args.state);
     Ok(0)
 }
@@ -128,6 +132,7 @@ pub fn parse_assignment(input: &str) -> Result<Assignment, String> {
 
 pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
     let written = ops::set_fields(&ui.store()?, &args.id, &args.assignments)?;
+    ui.notes(&written.notes);
     if written.commit.is_none() {
         eprintln!("nothing changed");
     }
@@ -167,7 +172,8 @@ pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
             kind,
             links,
         }) => {
-            ops::add_timeline(&store, &args.id, &text, at.as_deref(), kind, &links)?;
+            let written = ops::add_timeline(&store, &args.id, &text, at.as_deref(), kind, &links)?;
+            ui.notes(&written.notes);
             Ok(0)
         }
         None => {
@@ -177,7 +183,7 @@ pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
             if ui.json {
                 ui.print_json(&loaded.value.chronological().timeline)?;
             } else {
-                let zone = TimeContext::wall_clock(config.zone()?).zone;
+                let zone = config.zone()?;
                 ui.page(&timeline_table(&loaded.value, zone, ui.palette))?;
             }
             Ok(0)

@@ -119,6 +119,13 @@ impl Ui {
         self.print(&text)
     }
 
+    /// What a write says about itself (how typed times were read), one line each.
+    pub fn notes(&self, notes: &[String]) {
+        for note in notes {
+            eprintln!("{}", safe::line(note));
+        }
+    }
+
     pub fn warn(&self, text: &str) {
         eprintln!("{}", safe::block(text));
     }

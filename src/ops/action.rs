@@ -6,7 +6,7 @@ use toml_edit::{Item, Table, Value};
 
 use crate::error::{Error, FileError, Result};
 use crate::model::{
-    Action, ActionId, ActionKind, ActionStatus, Day, IncidentId, Postmortem, next_action_number,
+    Action, ActionId, ActionKind, ActionStatus, IncidentId, Postmortem, next_action_number,
 };
 use crate::ops::incident::short;
 use crate::ops::postmortem::{PostmortemEdit, update};
@@ -48,8 +48,10 @@ pub fn add(store: &Store, incident: &str, new: &NewAction) -> Result<Written<Act
         return Err(Error::invalid("the action title cannot be empty"));
     }
     let kind = new.kind;
-    let due = text(new.due.as_deref()).map(Day::parse).transpose()?;
     update(store, incident, true, |pm| {
+        let due = text(new.due.as_deref())
+            .map(|d| pm.time.parse_day(d))
+            .transpose()?;
         let id = ActionId {
             incident: pm.entry.id.clone(),
             number: next_number(&pm.current, &pm.entry.id)?,
@@ -169,7 +171,7 @@ pub fn set_fields(store: &Store, action: &str, assignments: &[Assignment]) -> Re
         )));
     }
     update(store, incident_part(action)?, false, |pm| {
-        let time = pm.time;
+        let time = pm.time.clone();
         let (id, table) = find(pm, action)?;
         for assignment in assignments {
             let field = action_field(&assignment.key).expect("checked above");

@@ -12,3 +12,4 @@ mod report;
 mod review;
 mod safety;
 mod sync;
+mod times;

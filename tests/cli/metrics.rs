@@ -270,7 +270,7 @@ fn the_cache_never_serves_stale_figures() {
 #[test]
 fn bad_input_is_refused() {
     let repo = history_with_hand_edits();
-    let err = repo.fails(1, &["metrics", "--since", "yesterday"]);
+    let err = repo.fails(1, &["metrics", "--since", "someday"]);
     assert!(err.starts_with("error: invalid time"), "{err}");
     let err = repo.fails(
         1,
