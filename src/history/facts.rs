@@ -66,7 +66,8 @@ pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
     let derived = derived.unwrap_or(&empty);
     let times = &mut facts.times;
     times.detected = times.detected.or(derived.created);
-    times.started = times.started.or(times.detected);
+    // `started` stays unknown when the file does not say: metrics fall back to
+    // `detected` where the contract says so, and time to detect leaves it out.
     times.acknowledged = times.acknowledged.or(derived.acknowledged);
     for (state, slot, from_history) in [
         (Status::Mitigated, &mut times.mitigated, derived.mitigated),

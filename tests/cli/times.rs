@@ -164,3 +164,56 @@ fn relative_times_and_due_dates() {
             .contains("started = 2026-11-23T09:50:00+09:00")
     );
 }
+
+#[test]
+fn time_to_detect_counts_only_incidents_whose_start_was_recorded() {
+    // The README's walkthrough…
+    let repo = tokyo_team();
+    repo.ok(&[
+        "new",
+        "Checkout API returns 500",
+        "--severity",
+        "SEV2",
+        "--service",
+        "checkout",
+        "--started",
+        "10m ago",
+    ]);
+    repo.tick(60);
+    repo.ok(&["ack", "INC-1"]);
+    repo.tick(240);
+    repo.ok(&["status", "INC-1", "mitigated"]);
+    repo.tick(300);
+    repo.ok(&["status", "INC-1", "resolved", "--note", "Refunds issued"]);
+    // …and an incident opened with no idea when impact began.
+    repo.tick(60);
+    repo.ok(&["new", "Search slow", "--severity", "SEV3"]);
+    repo.tick(1200);
+    repo.ok(&["status", "INC-2", "resolved"]);
+
+    let m = repo.json(&["metrics", "--as-of", "2026-11-24"]);
+    assert_eq!(
+        m["time_to_detect"],
+        serde_json::json!({"count": 1, "median": 600, "p90": 600, "mean": 600})
+    );
+    // Mitigation and resolution of INC-2 count from its detection.
+    assert_eq!(m["time_to_resolve"]["count"], 2);
+    assert_eq!(m["time_to_resolve"]["median"], 1200);
+    assert_eq!(m["time_to_mitigate"]["count"], 2);
+
+    let show = repo.ok(&["show", "INC-2"]);
+    assert!(show.contains("started       unknown"), "{show}");
+    assert!(!show.contains("time to detect"), "{show}");
+    assert!(show.contains("(detected -> resolved)"), "{show}");
+    let md = repo.ok(&["show", "INC-2", "--format", "md"]);
+    assert!(md.contains("| Started "), "{md}");
+    assert!(md.contains("unknown"), "{md}");
+    assert!(!md.contains("Time to detect"), "{md}");
+    let show = repo.ok(&["show", "INC-1"]);
+    assert!(show.contains("10m 00s  (started -> detected)"), "{show}");
+    // JSON prints the file as stored: no invented start.
+    assert_eq!(
+        repo.json(&["show", "INC-2"])["times"]["started"],
+        serde_json::Value::Null
+    );
+}
