@@ -90,7 +90,8 @@ pub fn ack(ui: &Ui, args: AckArgs) -> CmdResult {
 #[derive(Args, Debug)]
 #[command(
     after_help = "States, in order: investigating, identified, mitigated, resolved, closed; and canceled.\n\
-Reaching a state stamps its time in [times] (mitigated, resolved, closed) unless already set."
+Reaching a state stamps its time in [times] (mitigated, resolved, closed) unless already set;\n\
+moving back below a state (reopening) clears its time, so it counts from when it is reached again."
 )]
 pub struct StatusArgs {
     id: String,

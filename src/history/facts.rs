@@ -34,6 +34,10 @@ pub fn from_files(
             mitigated: seconds(t.mitigated),
             resolved: seconds(t.resolved),
             closed: seconds(t.closed),
+            subsec: Moments::NAMES.map(|name| {
+                t.get(name)
+                    .map_or(0, |t| t.0.timestamp_subsec_nanos().min(999_999_999))
+            }),
         },
         postmortem: postmortem.map(|p| PostmortemFacts {
             status: p.status,
@@ -59,8 +63,9 @@ pub fn from_files(
 }
 
 /// Fills what the files leave out from history. A state's time is only taken from
-/// history while the incident is still in that state or later: a reopened incident
-/// is not resolved, whatever an older commit said.
+/// history while the incident is still in that state or later (a reopened incident
+/// is not resolved, whatever an older commit said), and is when it was reached for
+/// good: the last move from below it.
 pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
     let empty = Derived::default();
     let derived = derived.unwrap_or(&empty);
@@ -74,6 +79,7 @@ pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
         (Status::Resolved, &mut times.resolved, derived.resolved),
         (Status::Closed, &mut times.closed, derived.closed),
     ] {
+        let from_history = from_history.at(derived.created);
         if slot.is_none() && facts.status.has_reached(state) {
             *slot = from_history;
         }

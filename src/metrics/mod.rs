@@ -87,20 +87,22 @@ pub const DURATIONS: [(&str, &str, &str); 4] = [
     ("time_to_resolve", "started", "resolved"),
 ];
 
-/// A duration's end as metrics read it. Impact started when it was recorded to; when
-/// nobody recorded it, mitigation and resolution count from detection, while time to
-/// detect (whose start this is) leaves the incident out.
-fn moment(times: &Moments, metric: &str, name: &str) -> Option<Seconds> {
+/// A duration's end as metrics read it, exactly. Impact started when it was recorded
+/// to; when nobody recorded it, mitigation and resolution count from detection, while
+/// time to detect (whose start this is) leaves the incident out.
+fn moment(times: &Moments, metric: &str, name: &str) -> Option<facts::Nanos> {
     match name {
-        "started" if metric == "time_to_detect" => times.started,
-        "started" => times.started.or(times.detected),
-        "detected" => times.detected,
-        "acknowledged" => times.acknowledged,
-        "mitigated" => times.mitigated,
-        "resolved" => times.resolved,
-        "closed" => times.closed,
-        _ => None,
+        "started" if metric == "time_to_detect" => times.exact("started"),
+        "started" => times.exact("started").or_else(|| times.exact("detected")),
+        _ => times.exact(name),
     }
+}
+
+/// `to - from` from the exact times, in whole seconds rounded half up, when both are
+/// known and in order.
+fn exactly_between(from: Option<facts::Nanos>, to: Option<facts::Nanos>) -> Option<Seconds> {
+    let (from, to) = (from?, to?);
+    (to >= from).then(|| facts::whole_seconds(from, to))
 }
 
 /// `to - from` when both are known and in order; a pair out of order is left out
@@ -216,7 +218,7 @@ pub fn summarize(incidents: &[&IncidentFacts], ctx: &Context<'_>) -> Summary {
             counted
                 .iter()
                 .filter_map(|i| {
-                    between(moment(&i.times, metric, from), moment(&i.times, metric, to))
+                    exactly_between(moment(&i.times, metric, from), moment(&i.times, metric, to))
                 })
                 .collect(),
         )

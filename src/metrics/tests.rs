@@ -260,3 +260,23 @@ fn groups_count_an_incident_in_each_of_its_services() {
     let trend = monthly_counts(&chosen, &c);
     assert_eq!(trend, pairs(&[("2026-03", 2), ("2026-04", 1)]));
 }
+
+#[test]
+fn durations_come_from_the_exact_times_rounded_half_up() {
+    let config = Config::default();
+    let d = MAR1 + 10 * H;
+    let index = |name: &str| Moments::NAMES.iter().position(|n| *n == name).unwrap();
+    let mut a = incident("INC-1", "SEV2", d);
+    // started 1.1 s before detection (at d - 2 + 0.9 s): 1 s, where whole seconds
+    // taken first would say 2.
+    a.times.started = Some(d - 2);
+    a.times.subsec[index("started")] = 900_000_000;
+    // acknowledged 1.5 s after detection: 2 s (half up), where whole seconds would say 1.
+    a.times.acknowledged = Some(d + 1);
+    a.times.subsec[index("acknowledged")] = 500_000_000;
+    let all = vec![a];
+    let c = ctx(&config, MAR1 + 30 * 24 * H);
+    let s = summarize(&in_window(&all, &c.window), &c);
+    assert_eq!(s.time_to_detect.median, Some(1));
+    assert_eq!(s.time_to_acknowledge.median, Some(2));
+}

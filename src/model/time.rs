@@ -62,9 +62,15 @@ impl Timestamp {
         self.0.timestamp()
     }
 
-    /// Seconds from `self` to `later` (negative when out of order).
+    /// Seconds from `self` to `later` (negative when out of order), computed from the
+    /// exact times and rounded half up: 1.5 s is 2 s, -1.5 s is -1 s.
     pub fn seconds_until(self, later: Timestamp) -> i64 {
-        later.0.timestamp() - self.0.timestamp()
+        let exact = |t: Timestamp| {
+            i128::from(t.0.timestamp()) * 1_000_000_000
+                + i128::from(t.0.timestamp_subsec_nanos().min(999_999_999))
+        };
+        let rounded = (exact(later) - exact(self) + 500_000_000).div_euclid(1_000_000_000);
+        i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
     }
 }
 
@@ -794,6 +800,16 @@ mod tests {
                 prop_assert_eq!(ctx().now.timestamp() - parsed.timestamp(), amount * seconds);
             }
         }
+    }
+
+    #[test]
+    fn durations_between_times_are_exact_and_rounded_half_up() {
+        let t = |s: &str| Timestamp(DateTime::parse_from_rfc3339(s).unwrap());
+        let start = t("2026-11-23T10:00:00.5+09:00");
+        assert_eq!(start.seconds_until(t("2026-11-23T10:00:02+09:00")), 2); // 1.5 s
+        assert_eq!(start.seconds_until(t("2026-11-23T10:00:01.9+09:00")), 1); // 1.4 s
+        assert_eq!(start.seconds_until(t("2026-11-23T01:00:01+00:00")), 1); // 0.5 s
+        assert_eq!(t("2026-11-23T10:00:00+09:00").seconds_until(start), 1);
     }
 
     #[test]

@@ -217,3 +217,53 @@ fn time_to_detect_counts_only_incidents_whose_start_was_recorded() {
         serde_json::Value::Null
     );
 }
+
+/// Sets `status` in INC-1's file with a plain `git commit` in a worktree.
+fn set_status_by_hand(repo: &TestRepo, status: &str) {
+    let text: String = repo
+        .file(&incident_path(1))
+        .lines()
+        .map(|line| {
+            if line.starts_with("status = ") {
+                format!("status = \"{status}\"\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    crate::sync::commit_by_hand(repo, "incidents", &incident_path(1), &text);
+}
+
+#[test]
+fn a_reopened_incident_is_mitigated_when_it_was_mitigated_for_good_by_cli_and_by_hand() {
+    // Mitigated at 10:10, reopened at 10:20, resolved at 10:30: the first mitigation
+    // failed, so the incident was mitigated at 10:30, however the changes were made.
+    let steps = ["mitigated", "investigating", "resolved"];
+    let by_cli = tokyo_team();
+    let by_hand = tokyo_team();
+    for repo in [&by_cli, &by_hand] {
+        repo.ok(&["new", "x", "-s", "SEV3", "--started", "2026-11-23 09:50"]);
+    }
+    for status in steps {
+        by_cli.tick(600);
+        by_cli.ok(&["status", "INC-1", status]);
+        by_hand.tick(600);
+        set_status_by_hand(&by_hand, status);
+    }
+    assert!(!by_hand.file(&incident_path(1)).contains("mitigated ="));
+    let cli_file = by_cli.file(&incident_path(1));
+    assert!(
+        cli_file.contains("mitigated = 2026-11-23T10:30:00+09:00"),
+        "{cli_file}"
+    );
+    for repo in [&by_cli, &by_hand] {
+        let m = repo.json(&["metrics", "--as-of", "2026-11-24"]);
+        assert_eq!(m["time_to_mitigate"]["median"], 2400, "{m}");
+        assert_eq!(m["time_to_resolve"]["median"], 2400, "{m}");
+    }
+    let shown = by_hand.ok(&["show", "INC-1"]);
+    assert!(
+        shown.contains("2026-11-23 10:30:00 +09:00  (from history)"),
+        "{shown}"
+    );
+}
