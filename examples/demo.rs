@@ -36,6 +36,8 @@ fn main() {
     // A demo identity local to this throwaway repository.
     git(dir, &["config", "user.name", "Aiko Tanaka"]);
     git(dir, &["config", "user.email", "aiko@example.com"]);
+    // The times below are typed as a Tokyo team member would, whatever this machine's zone.
+    git(dir, &["config", "incident.timezone", "Asia/Tokyo"]);
     git(
         dir,
         &["commit", "-q", "--allow-empty", "-m", "Initial commit"],

@@ -115,7 +115,7 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
         } => {
             let snapshot = store.snapshot()?;
             let config = snapshot.config()?;
-            let time = TimeContext::wall_clock(config.zone()?);
+            let time = TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);
             let as_of = match as_of {
                 Some(input) => time.zone.convert(time.parse(&input)?.0).date_naive(),
                 None => time.today(),

@@ -1,7 +1,7 @@
 use clap::{Args, Subcommand};
 
 use super::{CmdResult, Ui};
-use crate::model::{Status, TimeContext, TimelineKind};
+use crate::model::{Status, TimelineKind};
 use crate::ops::incident::{self as ops, NewIncident};
 use crate::render::incident::timeline_table;
 use crate::store::edit::Assignment;
@@ -39,7 +39,7 @@ pub struct NewArgs {
 
 pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
     let store = ui.store()?;
-    let id = ops::create(
+    let written = ops::create(
         &store,
         &NewIncident {
             title: args.title,
@@ -53,6 +53,8 @@ pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
             drill: args.drill,
         },
     )?;
+    ui.notes(&written.notes);
+    let id = written.value;
     if ui.json {
         ui.print_json(&ops::written(&store, None, &id)?)?;
     } else {
@@ -82,6 +84,7 @@ pub fn ack(ui: &Ui, args: AckArgs) -> CmdResult {
         args.commander.as_deref(),
         args.at.as_deref(),
     )?;
+    ui.notes(&written.notes);
     let (id, what) = &written.value;
     ui.wrote(&format!("{id}: {what}"), || {
         ops::written(&store, written.commit, id)
@@ -93,7 +96,8 @@ pub fn ack(ui: &Ui, args: AckArgs) -> CmdResult {
 #[derive(Args, Debug)]
 #[command(
     after_help = "States, in order: investigating, identified, mitigated, resolved, closed; and canceled.\n\
-Reaching a state stamps its time in [times] (mitigated, resolved, closed) unless already set."
+Reaching a state stamps its time in [times] (mitigated, resolved, closed) unless already set;\n\
+moving back below a state (reopening) clears its time, so it counts from when it is reached again."
 )]
 pub struct StatusArgs {
     /// The incident, e.g. INC-42
@@ -117,6 +121,7 @@ pub fn status(ui: &Ui, args: StatusArgs) -> CmdResult {
         args.at.as_deref(),
         args.note.as_deref(),
     )?;
+    ui.notes(&written.notes);
     let (id, old) = &written.value;
     ui.wrote(&format!("{id}: status {old} -> {}", args.state), || {
         ops::written(&store, written.commit, id)
@@ -143,6 +148,7 @@ pub fn parse_assignment(input: &str) -> Result<Assignment, String> {
 pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
     let store = ui.store()?;
     let written = ops::set_fields(&store, &args.id, &args.assignments)?;
+    ui.notes(&written.notes);
     let (id, notes) = &written.value;
     let what = super::written::assignments(&args.assignments);
     ui.set_done(id, "", &what, notes, written.commit.is_some(), || {
@@ -188,6 +194,7 @@ pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
             links,
         }) => {
             let written = ops::add_timeline(&store, &args.id, &text, at.as_deref(), kind, &links)?;
+            ui.notes(&written.notes);
             let id = &written.value;
             ui.wrote(
                 &format!("{id}: timeline + {:?}", ops::short(text.trim(), 60)),
@@ -202,7 +209,7 @@ pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
             if ui.json {
                 ui.print_json(&loaded.value.chronological().timeline)?;
             } else {
-                let zone = TimeContext::wall_clock(config.zone()?).zone;
+                let zone = config.zone()?;
                 let incident = ops::with_handles(&config, loaded.value);
                 ui.page(&timeline_table(&incident, zone, ui.palette))?;
             }

@@ -10,7 +10,7 @@ pub struct InitArgs {
     /// Prefix of incident IDs (INC gives INC-1, INC-2, …)
     #[arg(long, default_value = DEFAULT_PREFIX)]
     prefix: String,
-    /// IANA timezone for times typed as wall-clock, e.g. Asia/Tokyo
+    /// The team's IANA timezone (times shown and reports), e.g. Asia/Tokyo
     #[arg(long)]
     timezone: Option<String>,
     /// Language of postmortem guidance

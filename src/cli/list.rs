@@ -32,7 +32,7 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
     let store = ui.store()?;
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
-    let time = TimeContext::wall_clock(config.zone()?);
+    let time = TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);
     let filter = Filter {
         status: args.status,
         severity: args.severity,

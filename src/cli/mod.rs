@@ -182,6 +182,13 @@ impl Ui {
         Ok(())
     }
 
+    /// What a write says about itself (how typed times were read), one line each.
+    pub fn notes(&self, notes: &[String]) {
+        for note in notes {
+            self.status(note);
+        }
+    }
+
     pub fn warn(&self, text: &str) {
         eprintln!("{}", safe::block(text));
     }

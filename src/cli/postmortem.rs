@@ -3,7 +3,7 @@ use clap::{Args, Subcommand};
 use super::incident::parse_assignment;
 use super::list::ShowFormat;
 use super::{CmdResult, Ui};
-use crate::model::{PostmortemStatus, TimeContext};
+use crate::model::PostmortemStatus;
 use crate::ops::postmortem as ops;
 use crate::render::postmortem::{markdown, show};
 use crate::store::edit::Assignment;
@@ -75,7 +75,7 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
             let config = snapshot.config()?;
             let review = ops::load(&snapshot, &config, &id)?;
             let (incident, pm) = (&review.incident.value, &review.postmortem.value);
-            let zone = TimeContext::wall_clock(config.zone()?).zone;
+            let zone = config.zone()?;
             if ui.json {
                 ui.print_json(pm)?;
                 return Ok(0);

@@ -198,6 +198,6 @@ fn time_input(data: &[u8]) -> Option<(TimeContext, String)> {
     };
     let now = DateTime::parse_from_rfc3339("2026-11-23T10:30:00+09:00").expect("a valid time");
     let input = String::from_utf8_lossy(rest).into_owned();
-    let time = TimeContext::new(now, zone).expect("2026 is in range in every zone");
+    let time = TimeContext::new(now, zone, zone).expect("2026 is in range in every zone");
     Some((time, input))
 }

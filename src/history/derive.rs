@@ -1,6 +1,8 @@
 //! Times the files may leave out, derived from history: the committer time of the first
-//! commit in which each fact became true. "First" is the earliest committer time over
-//! every commit (merges included), so facts combine by taking minimums, in any order.
+//! commit in which each fact became true, except for the states an incident can leave
+//! again (mitigated, resolved, closed), which count from the last commit that entered
+//! them. "First" and "last" are over the committer times of every commit (merges
+//! included), so facts combine by minimums and maximums, in any order.
 
 use std::collections::BTreeMap;
 
@@ -18,12 +20,33 @@ pub struct Derived {
     pub created: Option<Seconds>,
     /// The first commit where a commander was set.
     pub acknowledged: Option<Seconds>,
-    pub mitigated: Option<Seconds>,
-    pub resolved: Option<Seconds>,
-    pub closed: Option<Seconds>,
+    pub mitigated: Reached,
+    pub resolved: Reached,
+    pub closed: Reached,
     /// The first commit where the postmortem's status was `published`.
     pub published: Option<Seconds>,
     pub actions: BTreeMap<String, ActionDerived>,
+}
+
+/// When an incident reached a state for good: after a reopen (a move back below it) only
+/// the last move from below it to it or beyond counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reached {
+    /// The latest commit that moved it from below the state to it or beyond (compared
+    /// with every parent that had the incident).
+    pub entered: Option<Seconds>,
+    /// The earliest version that appeared (no parent had the incident at that path)
+    /// already at the state or beyond. It counts only when that is the incident's
+    /// creation; a later one is a move of its directory (sync renumbering it).
+    pub appeared: Option<Seconds>,
+}
+
+impl Reached {
+    /// When the state was reached for good, given when the incident was created.
+    pub fn at(&self, created: Option<Seconds>) -> Option<Seconds> {
+        let at_creation = self.appeared.filter(|t| created == Some(*t));
+        self.entered.max(at_creation)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,26 +64,78 @@ pub fn earliest(slot: &mut Option<Seconds>, time: Seconds) {
     }
 }
 
-impl Derived {
-    /// Folds in what one version of incident.toml says, committed at `time`.
-    pub fn see_incident(&mut self, text: &str, time: Seconds) {
-        earliest(&mut self.created, time);
-        let Some(version) = IncidentVersion::read(text) else {
-            return;
+/// Keeps the latest of two times.
+pub fn latest(slot: &mut Option<Seconds>, time: Seconds) {
+    if slot.is_none_or(|current| time > current) {
+        *slot = Some(time);
+    }
+}
+
+/// What derivation reads from one version of incident.toml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentSeen {
+    /// Whose version it is (see [`identity`]).
+    pub identity: String,
+    pub status: Option<Status>,
+    pub commander: bool,
+}
+
+impl IncidentSeen {
+    pub fn read(text: &str, dir: &str) -> IncidentSeen {
+        let version = IncidentVersion::read(text);
+        let identity = version
+            .as_ref()
+            .and_then(|v| v.uid.clone())
+            .filter(|uid| !uid.trim().is_empty())
+            .unwrap_or_else(|| format!("dir:{dir}"));
+        let Some(version) = version else {
+            return IncidentSeen {
+                identity,
+                status: None,
+                commander: false,
+            };
         };
-        if version.commander.is_some_and(|c| !c.trim().is_empty()) {
+        IncidentSeen {
+            identity,
+            status: version.status.and_then(|s| s.parse::<Status>().ok()),
+            commander: version.commander.is_some_and(|c| !c.trim().is_empty()),
+        }
+    }
+}
+
+impl Derived {
+    /// Folds in what one version of incident.toml says, committed at `time`. `before`
+    /// holds the incident's status in each parent that had it at this path (`None`
+    /// where that version's status cannot be read); `None` when no parent did.
+    pub fn see_incident(
+        &mut self,
+        version: &IncidentSeen,
+        time: Seconds,
+        before: Option<&[Option<Status>]>,
+    ) {
+        earliest(&mut self.created, time);
+        if version.commander {
             earliest(&mut self.acknowledged, time);
         }
-        let Some(status) = version.status.and_then(|s| s.parse::<Status>().ok()) else {
+        let Some(status) = version.status else {
             return;
         };
-        for (state, slot) in [
+        for (state, reached) in [
             (Status::Mitigated, &mut self.mitigated),
             (Status::Resolved, &mut self.resolved),
             (Status::Closed, &mut self.closed),
         ] {
-            if status.has_reached(state) {
-                earliest(slot, time);
+            if !status.has_reached(state) {
+                continue;
+            }
+            match before {
+                None => earliest(&mut reached.appeared, time),
+                Some(parents) => {
+                    let had = |s: &Option<Status>| s.is_some_and(|s| s.has_reached(state));
+                    if !parents.iter().any(had) {
+                        latest(&mut reached.entered, time);
+                    }
+                }
             }
         }
     }
@@ -192,17 +267,71 @@ fn top_level_strings(text: &str, keys: &[&str]) -> Option<Vec<Option<String>>> {
 mod tests {
     use super::*;
 
+    fn seen(text: &str) -> IncidentSeen {
+        IncidentSeen::read(text, "incidents/2026/INC-1")
+    }
+
+    fn status(name: &str) -> Option<Status> {
+        name.parse().ok()
+    }
+
     #[test]
-    fn reaching_a_later_state_reaches_the_earlier_ones_and_the_earliest_commit_wins() {
+    fn reaching_a_later_state_reaches_the_earlier_ones() {
         let mut derived = Derived::default();
-        derived.see_incident("status = \"resolved\"\n", 300);
-        derived.see_incident("status = \"mitigated\"\ncommander = \"ana\"\n", 200);
-        derived.see_incident("status = \"canceled\"\n", 100);
-        assert_eq!(derived.created, Some(100));
-        assert_eq!(derived.mitigated, Some(200));
-        assert_eq!(derived.resolved, Some(300));
-        assert_eq!(derived.closed, None);
+        // Seen newest first, as the walk does; each with the status its parent had.
+        let resolved = seen("status = \"resolved\"\n");
+        derived.see_incident(&resolved, 300, Some(&[status("mitigated")]));
+        let mitigated = seen("status = \"mitigated\"\ncommander = \"ana\"\n");
+        derived.see_incident(&mitigated, 200, Some(&[status("canceled")]));
+        derived.see_incident(&seen("status = \"canceled\"\n"), 100, None);
+        let created = derived.created;
+        assert_eq!(created, Some(100));
+        assert_eq!(derived.mitigated.at(created), Some(200));
+        assert_eq!(derived.resolved.at(created), Some(300));
+        assert_eq!(derived.closed.at(created), None);
         assert_eq!(derived.acknowledged, Some(200));
+    }
+
+    #[test]
+    fn a_state_counts_from_the_last_move_into_it() {
+        // mitigated at 200, reopened at 300, resolved at 400: mitigated for good at 400.
+        let mut derived = Derived::default();
+        let versions = [
+            (100, "investigating", None),
+            (200, "mitigated", Some("investigating")),
+            (300, "investigating", Some("mitigated")),
+            (400, "resolved", Some("investigating")),
+            (500, "closed", Some("resolved")),
+        ];
+        // In any order: the walk's, or another.
+        for order in [[4, 3, 2, 1, 0], [0, 2, 4, 1, 3]] {
+            for i in order {
+                let (time, now, before) = versions[i];
+                let text = format!("status = \"{now}\"\n");
+                let parents = before.map(|b| vec![status(b)]);
+                derived.see_incident(&seen(&text), time, parents.as_deref());
+            }
+            let created = derived.created;
+            assert_eq!(derived.mitigated.at(created), Some(400));
+            assert_eq!(derived.resolved.at(created), Some(400));
+            assert_eq!(derived.closed.at(created), Some(500));
+        }
+        // A merge entered nothing a parent had already reached.
+        let mut merged = Derived::default();
+        let resolved = seen("status = \"resolved\"\n");
+        merged.see_incident(&resolved, 50, None);
+        merged.see_incident(
+            &resolved,
+            900,
+            Some(&[status("investigating"), status("resolved")]),
+        );
+        assert_eq!(merged.resolved.at(merged.created), Some(50));
+        // A version appearing at a new path later (a renumbering) is a move, not a reach.
+        let mut moved = Derived::default();
+        moved.see_incident(&seen("status = \"investigating\"\n"), 10, None);
+        moved.see_incident(&resolved, 20, Some(&[status("investigating")]));
+        moved.see_incident(&resolved, 30, None);
+        assert_eq!(moved.resolved.at(moved.created), Some(20));
     }
 
     #[test]
@@ -218,8 +347,11 @@ mod tests {
         assert_eq!(read("status = \"a\"\nstatus = \"b\"\n"), None);
         // The slow path still reads what the fast one refused.
         let mut derived = Derived::default();
-        derived.see_incident("status = 'resolved'\ncommander = \"\"\n", 5);
-        assert_eq!((derived.resolved, derived.acknowledged), (Some(5), None));
+        derived.see_incident(&seen("status = 'resolved'\ncommander = \"\"\n"), 5, None);
+        assert_eq!(
+            (derived.resolved.at(derived.created), derived.acknowledged),
+            (Some(5), None)
+        );
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub fn from_files(
             mitigated: seconds(t.mitigated),
             resolved: seconds(t.resolved),
             closed: seconds(t.closed),
+            subsec: Moments::NAMES.map(|name| {
+                t.get(name)
+                    .map_or(0, |t| t.0.timestamp_subsec_nanos().min(999_999_999))
+            }),
         },
         postmortem: postmortem.map(|p| PostmortemFacts {
             status: p.status,
@@ -59,20 +63,23 @@ pub fn from_files(
 }
 
 /// Fills what the files leave out from history. A state's time is only taken from
-/// history while the incident is still in that state or later: a reopened incident
-/// is not resolved, whatever an older commit said.
+/// history while the incident is still in that state or later (a reopened incident
+/// is not resolved, whatever an older commit said), and is when it was reached for
+/// good: the last move from below it.
 pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
     let empty = Derived::default();
     let derived = derived.unwrap_or(&empty);
     let times = &mut facts.times;
     times.detected = times.detected.or(derived.created);
-    times.started = times.started.or(times.detected);
+    // `started` stays unknown when the file does not say: metrics fall back to
+    // `detected` where the contract says so, and time to detect leaves it out.
     times.acknowledged = times.acknowledged.or(derived.acknowledged);
     for (state, slot, from_history) in [
         (Status::Mitigated, &mut times.mitigated, derived.mitigated),
         (Status::Resolved, &mut times.resolved, derived.resolved),
         (Status::Closed, &mut times.closed, derived.closed),
     ] {
+        let from_history = from_history.at(derived.created);
         if slot.is_none() && facts.status.has_reached(state) {
             *slot = from_history;
         }

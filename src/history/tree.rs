@@ -105,6 +105,9 @@ pub struct Touched {
     pub file: IncidentFile,
     /// The new content, or `None` when the file was removed.
     pub blob: Option<Oid>,
+    /// What each parent had at this path (`None`: nothing), the first parent first. The
+    /// tree comparison fills in the first; [`crate::history::walk::touched`] the others.
+    pub before: Vec<Option<Oid>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -198,6 +201,7 @@ impl<'r> TreeReader<'r> {
                             dir: dir.clone(),
                             file,
                             blob: new_blob,
+                            before: vec![old_blob],
                         });
                     }
                 }
@@ -231,6 +235,7 @@ impl<'r> TreeReader<'r> {
                     dir: dir.to_string(),
                     file,
                     blob: new_blob,
+                    before: vec![old_blob],
                 });
             }
         }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use git2::{Oid, Repository, Sort};
 
 use crate::error::{GitContext, Result};
-use crate::history::derive::{self, Derived};
+use crate::history::derive::{self, Derived, IncidentSeen};
 use crate::history::tree::{IncidentFile, Touched, TreeReader};
 
 /// Reports (done, total) commits; called often, so it must be cheap.
@@ -51,17 +51,15 @@ pub fn touched(
     };
     if parent_trees.len() > 1 {
         let mut kept = Vec::with_capacity(touched.len());
-        for t in touched {
-            let mut seen = false;
+        'touched: for mut t in touched {
             for parent in &parent_trees[1..] {
-                if reader.blob_at(*parent, &t.dir, t.file)? == t.blob {
-                    seen = true;
-                    break;
+                let theirs = reader.blob_at(*parent, &t.dir, t.file)?;
+                if theirs == t.blob {
+                    continue 'touched;
                 }
+                t.before.push(theirs);
             }
-            if !seen {
-                kept.push(t);
-            }
+            kept.push(t);
         }
         touched = kept;
     }
@@ -79,6 +77,9 @@ pub fn derive(
     let commits = commits(repo, tip, since)?;
     let mut reader = TreeReader::new(repo)?;
     let mut identities: HashMap<Oid, String> = HashMap::new();
+    // incident.toml versions read as a parent's, kept until seen as an older commit's
+    // new version (walking newest first, that is soon), so each is read once.
+    let mut parents_seen: HashMap<Oid, IncidentSeen> = HashMap::new();
     let total = commits.len();
     for (done, oid) in commits.iter().enumerate() {
         if done % 256 == 0 {
@@ -90,22 +91,42 @@ pub fn derive(
         let time = commit.committer().when().seconds();
         for t in touched(repo, &mut reader, &commit, None)? {
             let Some(blob) = t.blob else { continue };
-            let text = read_text(repo, blob)?;
-            // Facts belong to the incident, not to its directory: whose is this? Known by
-            // the incident.toml blob beside it, which most commits have already seen.
-            let incident_blob = match t.file {
-                IncidentFile::Incident => Some(blob),
-                IncidentFile::Postmortem => {
-                    reader.blob_at(commit.tree_id(), &t.dir, IncidentFile::Incident)?
+            if t.file == IncidentFile::Incident {
+                let seen = match parents_seen.remove(&blob) {
+                    Some(seen) => seen,
+                    None => IncidentSeen::read(&read_text(repo, blob)?, &t.dir),
+                };
+                identities.insert(blob, seen.identity.clone());
+                // Where this incident stood in each parent that had it at this path: a
+                // state is entered by a commit that reaches it when no parent had.
+                let mut before = Vec::with_capacity(t.before.len());
+                for old in t.before.iter().flatten() {
+                    if !parents_seen.contains_key(old) {
+                        let read = IncidentSeen::read(&read_text(repo, *old)?, &t.dir);
+                        parents_seen.insert(*old, read);
+                    }
+                    let theirs = &parents_seen[old];
+                    if theirs.identity == seen.identity {
+                        before.push(theirs.status);
+                    }
                 }
-            };
+                let before = (!before.is_empty()).then_some(before.as_slice());
+                derived
+                    .entry(seen.identity.clone())
+                    .or_default()
+                    .see_incident(&seen, time, before);
+                continue;
+            }
+            let text = read_text(repo, blob)?;
+            // Facts belong to the incident, not to its directory: whose postmortem is this?
+            // Known by the incident.toml blob beside it, which most commits have already seen.
+            let incident_blob = reader.blob_at(commit.tree_id(), &t.dir, IncidentFile::Incident)?;
             let identity = match incident_blob.and_then(|b| identities.get(&b)) {
                 Some(known) => known.clone(),
                 None => {
-                    let incident_text = match (t.file, incident_blob) {
-                        (IncidentFile::Incident, _) => Some(text.clone()),
-                        (_, Some(b)) => Some(read_text(repo, b)?),
-                        (_, None) => None,
+                    let incident_text = match incident_blob {
+                        Some(b) => Some(read_text(repo, b)?),
+                        None => None,
                     };
                     let identity = derive::identity(incident_text.as_deref(), &t.dir);
                     if let Some(b) = incident_blob {
@@ -114,11 +135,10 @@ pub fn derive(
                     identity
                 }
             };
-            let entry = derived.entry(identity).or_default();
-            match t.file {
-                IncidentFile::Incident => entry.see_incident(&text, time),
-                IncidentFile::Postmortem => entry.see_postmortem(&text, time),
-            }
+            derived
+                .entry(identity)
+                .or_default()
+                .see_postmortem(&text, time);
         }
     }
     progress(total, total);

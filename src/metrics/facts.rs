@@ -34,9 +34,45 @@ pub struct Moments {
     pub mitigated: Option<Seconds>,
     pub resolved: Option<Seconds>,
     pub closed: Option<Seconds>,
+    /// The fraction of a second past each time above, in nanoseconds, in the order of
+    /// [`Moments::NAMES`]: a file may say `10:00:00.5` (commits never do), and
+    /// durations are computed from the exact times.
+    #[serde(default)]
+    pub subsec: [u32; 6],
+}
+
+/// Nanoseconds since the Unix epoch: a time exactly.
+pub type Nanos = i128;
+
+const NANOS_PER_SECOND: Nanos = 1_000_000_000;
+
+/// Whole seconds from `from` to `to`, rounded half up (1.5 s is 2 s).
+pub fn whole_seconds(from: Nanos, to: Nanos) -> Seconds {
+    let rounded = (to - from + NANOS_PER_SECOND / 2).div_euclid(NANOS_PER_SECOND);
+    Seconds::try_from(rounded).unwrap_or(if rounded < 0 {
+        Seconds::MIN
+    } else {
+        Seconds::MAX
+    })
 }
 
 impl Moments {
+    pub const NAMES: [&'static str; 6] = [
+        "started",
+        "detected",
+        "acknowledged",
+        "mitigated",
+        "resolved",
+        "closed",
+    ];
+
+    /// A time by its `[times]` name, exactly.
+    pub fn exact(&self, name: &str) -> Option<Nanos> {
+        let seconds = self.get(name)?;
+        let index = Self::NAMES.iter().position(|n| *n == name)?;
+        Some(Nanos::from(seconds) * NANOS_PER_SECOND + Nanos::from(self.subsec[index]))
+    }
+
     /// A time by its `[times]` name.
     pub fn get(&self, name: &str) -> Option<Seconds> {
         match name {

@@ -87,16 +87,22 @@ pub const DURATIONS: [(&str, &str, &str); 4] = [
     ("time_to_resolve", "started", "resolved"),
 ];
 
-fn moment(times: &Moments, name: &str) -> Option<Seconds> {
+/// A duration's end as metrics read it, exactly. Impact started when it was recorded
+/// to; when nobody recorded it, mitigation and resolution count from detection, while
+/// time to detect (whose start this is) leaves the incident out.
+fn moment(times: &Moments, metric: &str, name: &str) -> Option<facts::Nanos> {
     match name {
-        "started" => times.started,
-        "detected" => times.detected,
-        "acknowledged" => times.acknowledged,
-        "mitigated" => times.mitigated,
-        "resolved" => times.resolved,
-        "closed" => times.closed,
-        _ => None,
+        "started" if metric == "time_to_detect" => times.exact("started"),
+        "started" => times.exact("started").or_else(|| times.exact("detected")),
+        _ => times.exact(name),
     }
+}
+
+/// `to - from` from the exact times, in whole seconds rounded half up, when both are
+/// known and in order.
+fn exactly_between(from: Option<facts::Nanos>, to: Option<facts::Nanos>) -> Option<Seconds> {
+    let (from, to) = (from?, to?);
+    (to >= from).then(|| facts::whole_seconds(from, to))
 }
 
 /// `to - from` when both are known and in order; a pair out of order is left out
@@ -223,16 +229,18 @@ pub fn summarize(incidents: &[&IncidentFacts], ctx: &Context<'_>) -> Summary {
     for incident in &counted {
         *by_severity.entry(incident.severity.clone()).or_insert(0) += 1;
     }
-    let duration = |from: &str, to: &str| {
+    let duration = |metric: &str, from: &str, to: &str| {
         Figure::of(
             counted
                 .iter()
-                .filter_map(|i| between(moment(&i.times, from), moment(&i.times, to)))
+                .filter_map(|i| {
+                    exactly_between(moment(&i.times, metric, from), moment(&i.times, metric, to))
+                })
                 .collect(),
         )
     };
     let [detect, acknowledge, mitigate, resolve] =
-        DURATIONS.map(|(_, from, to)| duration(from, to));
+        DURATIONS.map(|(metric, from, to)| duration(metric, from, to));
     Summary {
         incidents: IncidentCounts {
             total: counted.len(),

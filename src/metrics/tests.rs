@@ -20,7 +20,7 @@ fn incident(id: &str, severity: &str, detected: Seconds) -> IncidentFacts {
         drill: false,
         commander: None,
         times: Moments {
-            started: Some(detected),
+            started: None,
             detected: Some(detected),
             ..Moments::default()
         },
@@ -71,7 +71,7 @@ fn durations_follow_their_formulas_and_drills_and_canceled_stay_out() {
     a.times.mitigated = Some(d - 600 + H);
     a.times.resolved = Some(d - 600 + 3 * H);
     let mut b = incident("INC-2", "SEV3", d + 24 * H);
-    // started = detected (no start known): detect 0; resolved 1 h after; never acked.
+    // No start recorded: no time to detect, resolved 1 h after detection; never acked.
     b.times.resolved = Some(d + 25 * H);
     let mut drill = incident("INC-3", "SEV1", d);
     drill.drill = true;
@@ -86,14 +86,14 @@ fn durations_follow_their_formulas_and_drills_and_canceled_stay_out() {
     assert_eq!((s.incidents.total, s.incidents.canceled), (2, 1));
     assert_eq!(s.incidents.by_severity.get("SEV2"), Some(&1));
     assert_eq!(s.incidents.by_severity.get("SEV1"), None);
-    // detect: [0, 600] -> median (1st) 0, p90 (2nd) 600, mean 300.
+    // detect: INC-1 only (INC-2's start is unknown, not 0 s before detection).
     assert_eq!(
         (
+            s.time_to_detect.count,
             s.time_to_detect.median,
-            s.time_to_detect.p90,
             s.time_to_detect.mean
         ),
-        (Some(0), Some(600), Some(300))
+        (1, Some(600), Some(600))
     );
     // acknowledge: INC-1 only, 300.
     assert_eq!(
@@ -259,4 +259,24 @@ fn groups_count_an_incident_in_each_of_its_services() {
     );
     let trend = monthly_counts(&chosen, &c);
     assert_eq!(trend, pairs(&[("2026-03", 2), ("2026-04", 1)]));
+}
+
+#[test]
+fn durations_come_from_the_exact_times_rounded_half_up() {
+    let config = Config::default();
+    let d = MAR1 + 10 * H;
+    let index = |name: &str| Moments::NAMES.iter().position(|n| *n == name).unwrap();
+    let mut a = incident("INC-1", "SEV2", d);
+    // started 1.1 s before detection (at d - 2 + 0.9 s): 1 s, where whole seconds
+    // taken first would say 2.
+    a.times.started = Some(d - 2);
+    a.times.subsec[index("started")] = 900_000_000;
+    // acknowledged 1.5 s after detection: 2 s (half up), where whole seconds would say 1.
+    a.times.acknowledged = Some(d + 1);
+    a.times.subsec[index("acknowledged")] = 500_000_000;
+    let all = vec![a];
+    let c = ctx(&config, MAR1 + 30 * 24 * H);
+    let s = summarize(&in_window(&all, &c.window), &c);
+    assert_eq!(s.time_to_detect.median, Some(1));
+    assert_eq!(s.time_to_acknowledge.median, Some(2));
 }

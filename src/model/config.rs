@@ -17,7 +17,8 @@ pub struct Config {
     /// Prefix of incident IDs, e.g. INC for INC-42.
     #[serde(default = "default_prefix")]
     pub id_prefix: String,
-    /// IANA timezone used to read wall-clock times typed by people, e.g. Asia/Tokyo.
+    /// The team's IANA timezone, e.g. Asia/Tokyo: times are stored and shown in it, and
+    /// reports count days in it. Typed times are read in the typist's own zone.
     #[serde(default)]
     pub timezone: Option<String>,
     /// Language of the guidance written into new postmortems.

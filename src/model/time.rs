@@ -2,6 +2,7 @@
 //! on the command line (`now`, `15m ago`, `2026-11-23 10:02`, RFC 3339, …).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 
 use chrono::{
@@ -61,9 +62,15 @@ impl Timestamp {
         self.0.timestamp()
     }
 
-    /// Seconds from `self` to `later` (negative when out of order).
+    /// Seconds from `self` to `later` (negative when out of order), computed from the
+    /// exact times and rounded half up: 1.5 s is 2 s, -1.5 s is -1 s.
     pub fn seconds_until(self, later: Timestamp) -> i64 {
-        later.0.timestamp() - self.0.timestamp()
+        let exact = |t: Timestamp| {
+            i128::from(t.0.timestamp()) * 1_000_000_000
+                + i128::from(t.0.timestamp_subsec_nanos().min(999_999_999))
+        };
+        let rounded = (exact(later) - exact(self) + 500_000_000).div_euclid(1_000_000_000);
+        i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
     }
 }
 
@@ -164,7 +171,7 @@ impl JsonSchema for Day {
     }
 }
 
-/// The zone wall-clock input is read in: the team's `timezone` or the machine's.
+/// The zone wall-clock times are read or shown in: a named IANA zone or the machine's.
 #[derive(Debug, Clone, Copy)]
 pub enum Zone {
     Named(chrono_tz::Tz),
@@ -183,6 +190,32 @@ impl Zone {
         }
     }
 
+    /// The zone of the person typing: `setting` (`git config incident.timezone`), else
+    /// `TZ`, else the machine's. A `TZ` that names an IANA zone is kept by name, so
+    /// messages can say which zone a time was read in.
+    pub fn typist(setting: Option<&str>) -> Result<Zone> {
+        if let Some(name) = setting.map(str::trim).filter(|s| !s.is_empty()) {
+            return name.parse().map(Zone::Named).map_err(|_| {
+                Error::invalid(format!(
+                    "unknown timezone {name:?} in git config incident.timezone: use an IANA name like Asia/Tokyo"
+                ))
+            });
+        }
+        let from_env = std::env::var("TZ").ok().and_then(|tz| {
+            let name = tz.trim().trim_start_matches(':').to_string();
+            name.parse().ok()
+        });
+        Ok(from_env.map_or(Zone::Local, Zone::Named))
+    }
+
+    /// How messages name the zone: `Asia/Tokyo`, or `local time` for the machine's.
+    pub fn name(self) -> String {
+        match self {
+            Zone::Named(tz) => tz.name().to_string(),
+            Zone::Local => "local time".to_string(),
+        }
+    }
+
     pub fn localize(self, naive: NaiveDateTime) -> Result<DateTime<FixedOffset>> {
         let resolved = match self {
             Zone::Named(tz) => map_local(tz.from_local_datetime(&naive)),
@@ -190,7 +223,8 @@ impl Zone {
         };
         resolved.ok_or_else(|| {
             Error::invalid(format!(
-                "{naive} does not exist in this timezone (a clock change)"
+                "{naive} does not exist in {} (a clock change)",
+                self.name()
             ))
         })
     }
@@ -199,6 +233,16 @@ impl Zone {
         match self {
             Zone::Named(tz) => instant.with_timezone(&tz).fixed_offset(),
             Zone::Local => instant.with_timezone(&Local).fixed_offset(),
+        }
+    }
+
+    /// `2026-12-02 06:00 JST`: an instant as a wall clock in this zone, with the zone's
+    /// abbreviation (or its offset where the zone has none).
+    pub fn wall(self, instant: DateTime<FixedOffset>) -> String {
+        let format = "%Y-%m-%d %H:%M %Z";
+        match self {
+            Zone::Named(tz) => instant.with_timezone(&tz).format(format).to_string(),
+            Zone::Local => instant.with_timezone(&Local).format(format).to_string(),
         }
     }
 }
@@ -210,25 +254,48 @@ fn map_local<Tz: TimeZone>(result: LocalResult<DateTime<Tz>>) -> Option<DateTime
         .map(|dt| dt.with_timezone(&dt.offset().fix()))
 }
 
-/// What "now" and "today" mean for one command: for writes, the commit's committer time.
+/// How far ahead of "now" an incident time may be (clocks differ a little).
+pub const FUTURE_SLACK_SECONDS: i64 = 5 * 60;
+
+/// A wall-clock time as typed (no offset) and how it was read.
 #[derive(Debug, Clone, Copy)]
+struct Wall {
+    local: NaiveDateTime,
+    /// `today` or `yesterday` when the day was not typed.
+    day: Option<&'static str>,
+}
+
+/// What "now" and "today" mean for one command (for writes, the commit's committer
+/// time), the team's zone (`zone`: stored and shown times) and the typist's (`input`:
+/// wall-clock times typed without an offset are read in it).
+#[derive(Debug, Clone)]
 pub struct TimeContext {
     pub now: DateTime<FixedOffset>,
     pub zone: Zone,
+    pub input: Zone,
+    /// How typed times were read, for the writer to say (see [`TimeContext::take_notes`]).
+    notes: RefCell<Vec<String>>,
 }
 
 impl TimeContext {
     /// Fails when "now" (a commit time git accepted, say) is outside [`YEARS`] in `zone`.
-    pub fn new(now: DateTime<FixedOffset>, zone: Zone) -> Result<Self> {
+    pub fn new(now: DateTime<FixedOffset>, zone: Zone, input: Zone) -> Result<Self> {
         Timestamp::new(zone.convert(now))
             .ok_or_else(|| out_of_range(&format!("the commit time {}", now.to_rfc3339())))?;
-        Ok(TimeContext { now, zone })
+        Ok(TimeContext {
+            now,
+            zone,
+            input,
+            notes: RefCell::default(),
+        })
     }
 
-    pub fn wall_clock(zone: Zone) -> Self {
+    pub fn wall_clock(zone: Zone, input: Zone) -> Self {
         TimeContext {
             now: zone.convert(Utc::now().fixed_offset()),
             zone,
+            input,
+            notes: RefCell::default(),
         }
     }
 
@@ -236,25 +303,135 @@ impl TimeContext {
         Timestamp::new(self.zone.convert(self.now)).expect("checked by TimeContext::new")
     }
 
+    /// Today in the team's zone (report days, overdue action items).
     pub fn today(&self) -> NaiveDate {
         self.zone.convert(self.now).date_naive()
     }
 
-    /// Parses every time format the contract lists; a time a file cannot hold is refused.
-    pub fn parse(&self, input: &str) -> Result<Timestamp> {
-        let instant = self.parse_instant(input)?;
-        Timestamp::new(instant).ok_or_else(|| out_of_range(&format!("time {input:?}")))
+    /// Today in the typist's zone (what `09:41` and `yesterday` count from).
+    fn typist_today(&self) -> NaiveDate {
+        self.input.convert(self.now).date_naive()
     }
 
-    fn parse_instant(&self, input: &str) -> Result<DateTime<FixedOffset>> {
+    /// Parses every time format the contract lists; a time a file cannot hold is refused.
+    pub fn parse(&self, input: &str) -> Result<Timestamp> {
+        self.parse_read(input).map(|(t, _)| t)
+    }
+
+    /// Parses a time a write stores as `what`, noting how a wall-clock time was read
+    /// when the typist's zone shows it differently from the team's, or when `HH:MM`
+    /// was taken as yesterday.
+    pub fn parse_as(&self, what: &str, input: &str) -> Result<Timestamp> {
+        let (time, wall) = self.parse_read(input)?;
+        if let Some(wall) = wall {
+            let team = self.zone.convert(time.0).naive_local();
+            let shown_differently = team != wall.local;
+            if shown_differently || wall.day == Some("yesterday") {
+                let mut note = format!("{what} {}", self.typed(wall));
+                if shown_differently {
+                    note.push_str(&format!(" = {}", self.zone.wall(time.0)));
+                }
+                self.notes.borrow_mut().push(note);
+            }
+        }
+        Ok(time)
+    }
+
+    /// Like [`parse_as`](Self::parse_as) for a time of the incident itself: one more
+    /// than five minutes after now is refused, saying how it was read.
+    pub fn parse_incident_time(&self, what: &str, input: &str) -> Result<Timestamp> {
+        let (time, wall) = self.parse_read(input)?;
+        if time.timestamp() - self.now.timestamp() > FUTURE_SLACK_SECONDS {
+            let reading = match wall {
+                Some(wall) => format!(
+                    "{} ({}{})",
+                    wall.local.format("%Y-%m-%d %H:%M"),
+                    wall.day
+                        .map(|d| format!("read as {d}, "))
+                        .unwrap_or_default(),
+                    self.input.name()
+                ),
+                None => input.trim().to_string(),
+            };
+            return Err(Error::invalid(format!(
+                "{what} {reading} is in the future (it is now {})",
+                self.input.wall(self.now)
+            )));
+        }
+        self.parse_as(what, input)
+    }
+
+    /// What the writes of this command noted about the times typed, once each.
+    pub fn take_notes(&self) -> Vec<String> {
+        let mut notes = std::mem::take(&mut *self.notes.borrow_mut());
+        let mut seen = std::collections::HashSet::new();
+        notes.retain(|n| seen.insert(n.clone()));
+        notes
+    }
+
+    /// `2026-12-01 16:00 America/New_York`, `(read as yesterday)` when the day was not typed.
+    fn typed(&self, wall: Wall) -> String {
+        let mut text = format!(
+            "{} {}",
+            wall.local.format("%Y-%m-%d %H:%M"),
+            self.input.name()
+        );
+        if let Some(day) = wall.day {
+            text.push_str(&format!(" (read as {day})"));
+        }
+        text
+    }
+
+    /// A calendar date (action-item due dates): `YYYY-MM-DD`, `+7d` / `+2w` from today,
+    /// or any time format, taken as its day in the typist's zone.
+    pub fn parse_day(&self, input: &str) -> Result<Day> {
+        let text = input.trim();
+        if let Some(ahead) = text.strip_prefix('+').filter(|rest| !rest.contains('-')) {
+            let days = parse_duration(ahead)
+                .ok()
+                .filter(|d| *d >= Duration::zero() && d.num_seconds() % 86_400 == 0)
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "invalid date {input:?}: use YYYY-MM-DD, or days or weeks ahead like +7d or +2w"
+                    ))
+                })?;
+            let day = self
+                .typist_today()
+                .checked_add_signed(days)
+                .filter(|d| YEARS.contains(&d.year()))
+                .ok_or_else(|| out_of_range(&format!("date {input:?}")))?;
+            return Ok(Day(day));
+        }
+        if let Ok(day) = Day::parse(text) {
+            return Ok(day);
+        }
+        let time = self.parse(text).map_err(|e| match e {
+            Error::Invalid(message) if message.starts_with("invalid time") => {
+                Error::invalid(format!(
+                    "invalid date {input:?}: use YYYY-MM-DD, +7d / +2w, or a time like 'yesterday'"
+                ))
+            }
+            other => other,
+        })?;
+        Ok(Day(self.input.convert(time.0).date_naive()))
+    }
+
+    fn parse_read(&self, input: &str) -> Result<(Timestamp, Option<Wall>)> {
+        let (instant, wall) = self.parse_instant(input)?;
+        let time =
+            Timestamp::new(instant).ok_or_else(|| out_of_range(&format!("time {input:?}")))?;
+        Ok((time, wall))
+    }
+
+    fn parse_instant(&self, input: &str) -> Result<(DateTime<FixedOffset>, Option<Wall>)> {
         let text = input.trim();
         let bad = || {
             Error::invalid(format!(
-                "invalid time {input:?}: use RFC 3339, 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD', 'HH:MM', 'now' or '15m ago'"
+                "invalid time {input:?}: use RFC 3339, 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD', 'HH:MM', 'now', '15m ago', '1 week ago', 'yesterday' or 'yesterday HH:MM'"
             ))
         };
         if text.eq_ignore_ascii_case("now") {
-            return Ok(self.now().0);
+            return Ok((self.now().0, None));
         }
         if let Some(amount) = text
             .strip_suffix(" ago")
@@ -266,11 +443,15 @@ impl TimeContext {
                 .now
                 .checked_sub_signed(ago)
                 .ok_or_else(|| out_of_range(&format!("time {input:?}")))?;
-            return Ok(self.zone.convert(instant));
+            return Ok((self.zone.convert(instant), None));
         }
         if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
-            return Ok(dt);
+            return Ok((dt, None));
         }
+        let wall = |local: NaiveDateTime, day: Option<&'static str>| -> Result<_> {
+            let instant = self.input.localize(local)?;
+            Ok((self.zone.convert(instant), Some(Wall { local, day })))
+        };
         for format in [
             "%Y-%m-%d %H:%M",
             "%Y-%m-%d %H:%M:%S",
@@ -278,55 +459,73 @@ impl TimeContext {
             "%Y-%m-%dT%H:%M:%S",
         ] {
             if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-                return self.zone.localize(naive);
+                return wall(naive, None);
             }
         }
         if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            return self.zone.localize(date.and_time(NaiveTime::MIN));
+            return wall(date.and_time(NaiveTime::MIN), None);
         }
-        for format in ["%H:%M", "%H:%M:%S"] {
-            if let Ok(time) = NaiveTime::parse_from_str(text, format) {
-                return self.zone.localize(self.today().and_time(time));
+        let yesterday = || self.typist_today().pred_opt().ok_or_else(bad);
+        let lower = text.to_ascii_lowercase();
+        if lower == "yesterday" {
+            return wall(yesterday()?.and_time(NaiveTime::MIN), Some("yesterday"));
+        }
+        if let Some(clock) = lower.strip_prefix("yesterday ") {
+            let time = parse_clock(clock.trim()).ok_or_else(bad)?;
+            return wall(yesterday()?.and_time(time), Some("yesterday"));
+        }
+        if let Some(time) = parse_clock(text) {
+            // A time of day later than now means yesterday: at 00:10, 23:50 was 20
+            // minutes ago, not in the future.
+            let today = self.typist_today().and_time(time);
+            if self.input.localize(today)? <= self.now {
+                return wall(today, Some("today"));
             }
+            return wall(yesterday()?.and_time(time), Some("yesterday"));
         }
         Err(bad())
     }
 }
 
-/// `15m`, `2h`, `3d`, `1w`, `90s`, and combinations like `1h30m`.
+/// `09:41` or `09:41:30`.
+fn parse_clock(text: &str) -> Option<NaiveTime> {
+    ["%H:%M", "%H:%M:%S"]
+        .iter()
+        .find_map(|format| NaiveTime::parse_from_str(text, format).ok())
+}
+
+/// `15m`, `2h`, `3d`, `1w`, `90s`, combinations like `1h30m`, and words: `10 min`,
+/// `1 week`, `2 hours`.
 pub fn parse_duration(input: &str) -> Result<Duration> {
     let bad = || {
         Error::invalid(format!(
-            "invalid duration {input:?}: use a number and a unit, like 15m, 2h, 3d or 1h30m"
+            "invalid duration {input:?}: use a number and a unit, like 15m, 2h, 3d, 1h30m or 10 min"
         ))
     };
     let mut total = Duration::zero();
-    let mut digits = String::new();
-    let mut any = false;
-    for c in input.trim().chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if c == ' ' {
-            continue;
-        }
-        let n: i64 = digits.parse().map_err(|_| bad())?;
-        digits.clear();
-        let unit = match c {
-            's' => Duration::try_seconds(n),
-            'm' => Duration::try_minutes(n),
-            'h' => Duration::try_hours(n),
-            'd' => Duration::try_days(n),
-            'w' => Duration::try_weeks(n),
+    let mut rest = input.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = rest[digits..].trim_start();
+        let letters = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        let unit = match rest[..letters].to_ascii_lowercase().as_str() {
+            "s" | "sec" | "secs" | "second" | "seconds" => Duration::try_seconds(n),
+            "m" | "min" | "mins" | "minute" | "minutes" => Duration::try_minutes(n),
+            "h" | "hr" | "hrs" | "hour" | "hours" => Duration::try_hours(n),
+            "d" | "day" | "days" => Duration::try_days(n),
+            "w" | "wk" | "wks" | "week" | "weeks" => Duration::try_weeks(n),
             _ => None,
         }
         .ok_or_else(bad)?;
+        rest = rest[letters..].trim_start();
         total = total.checked_add(&unit).ok_or_else(bad)?;
-        any = true;
-    }
-    if !digits.is_empty() || !any {
-        return Err(bad());
     }
     Ok(total)
 }
@@ -354,7 +553,19 @@ mod tests {
 
     fn ctx() -> TimeContext {
         let now = DateTime::parse_from_rfc3339("2026-11-23T10:30:00+09:00").unwrap();
-        TimeContext::new(now, Zone::Named(chrono_tz::Asia::Tokyo)).unwrap()
+        let tokyo = Zone::Named(chrono_tz::Asia::Tokyo);
+        TimeContext::new(now, tokyo, tokyo).unwrap()
+    }
+
+    /// A team in Tokyo, a typist in New York, at 00:10 on 2026-12-02 in Tokyo.
+    fn abroad() -> TimeContext {
+        let now = DateTime::parse_from_rfc3339("2026-12-02T00:10:00+09:00").unwrap();
+        TimeContext::new(
+            now,
+            Zone::Named(chrono_tz::Asia::Tokyo),
+            Zone::Named(chrono_tz::America::New_York),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -369,8 +580,101 @@ mod tests {
         assert_eq!(p("2026-11-22"), "2026-11-22T00:00:00+09:00");
         assert_eq!(p("09:41"), "2026-11-23T09:41:00+09:00");
         assert_eq!(p("2026-11-22T14:00:00Z"), "2026-11-22T14:00:00+00:00");
-        for bad in ["yesterday", "25:00", "2026-13-01", "15x ago", "", "ago"] {
+        assert_eq!(p("10 min ago"), "2026-11-23T10:20:00+09:00");
+        assert_eq!(p("1 week ago"), "2026-11-16T10:30:00+09:00");
+        assert_eq!(p("2 hours 30 mins ago"), "2026-11-23T08:00:00+09:00");
+        assert_eq!(p("yesterday"), "2026-11-22T00:00:00+09:00");
+        assert_eq!(p("Yesterday 23:50"), "2026-11-22T23:50:00+09:00");
+        // A time of day later than now is yesterday's.
+        assert_eq!(p("23:50"), "2026-11-22T23:50:00+09:00");
+        assert_eq!(p("10:30"), "2026-11-23T10:30:00+09:00");
+        for bad in [
+            "tomorrow",
+            "yesterday 25:00",
+            "25:00",
+            "2026-13-01",
+            "15x ago",
+            "",
+            "ago",
+            "10 lightyears ago",
+        ] {
             assert!(c.parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wall_clock_times_are_read_in_the_typists_zone_and_stored_in_the_teams() {
+        let c = abroad();
+        // 16:00 in New York is 06:00 the next day in Tokyo.
+        let t = c.parse_as("started", "2026-12-01 16:00").unwrap();
+        assert_eq!(t.to_string(), "2026-12-02T06:00:00+09:00");
+        assert_eq!(
+            c.take_notes(),
+            ["started 2026-12-01 16:00 America/New_York = 2026-12-02 06:00 JST"]
+        );
+        // "Today" is the typist's: 2026-12-01 in New York.
+        assert_eq!(
+            c.parse("09:00").unwrap().to_string(),
+            "2026-12-01T23:00:00+09:00"
+        );
+        assert_eq!(
+            c.parse("yesterday").unwrap().to_string(),
+            "2026-11-30T14:00:00+09:00"
+        );
+        // Instants say nothing: there is nothing to misread.
+        c.parse_as("started", "2026-12-01T16:00:00+09:00").unwrap();
+        c.parse_as("started", "10m ago").unwrap();
+        assert!(c.take_notes().is_empty());
+    }
+
+    #[test]
+    fn a_time_of_day_later_than_now_is_yesterday_and_says_so() {
+        let tokyo = Zone::Named(chrono_tz::Asia::Tokyo);
+        let now = DateTime::parse_from_rfc3339("2026-12-02T00:10:00+09:00").unwrap();
+        let c = TimeContext::new(now, tokyo, tokyo).unwrap();
+        let t = c.parse_incident_time("started", "23:50").unwrap();
+        assert_eq!(t.to_string(), "2026-12-01T23:50:00+09:00");
+        assert_eq!(
+            c.take_notes(),
+            ["started 2026-12-01 23:50 Asia/Tokyo (read as yesterday)"]
+        );
+        // Same zone, today: nothing to say.
+        c.parse_as("started", "00:05").unwrap();
+        assert!(c.take_notes().is_empty());
+    }
+
+    #[test]
+    fn incident_times_in_the_future_are_refused_with_the_reading() {
+        let c = ctx();
+        let e = c
+            .parse_incident_time("started", "2026-11-23 23:50")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("started 2026-11-23 23:50 (Asia/Tokyo) is in the future"),
+            "{e}"
+        );
+        // Five minutes of clock difference are tolerated.
+        c.parse_incident_time("started", "2026-11-23 10:35")
+            .unwrap();
+        assert!(
+            c.parse_incident_time("started", "2026-11-23 10:36")
+                .is_err()
+        );
+        // Other times (a window's end, say) may be anywhere.
+        c.parse("2027-01-01").unwrap();
+    }
+
+    #[test]
+    fn due_dates() {
+        let c = ctx();
+        let d = |s: &str| c.parse_day(s).unwrap().to_string();
+        assert_eq!(d("2026-12-01"), "2026-12-01");
+        assert_eq!(d("+7d"), "2026-11-30");
+        assert_eq!(d("+2w"), "2026-12-07");
+        assert_eq!(d("yesterday"), "2026-11-22");
+        for bad in ["+3h", "+", "+x", "next week", "+-1d"] {
+            assert!(c.parse_day(bad).is_err(), "{bad}");
         }
     }
 
@@ -402,8 +706,12 @@ mod tests {
         assert_eq!(Timestamp::from_toml(&lmt.to_toml()), Ok(lmt));
         // "Now" past year 9999 in the team's zone, though not in UTC.
         let late = DateTime::parse_from_rfc3339("9999-12-31T23:00:00+00:00").unwrap();
-        assert!(TimeContext::new(late, Zone::Named(chrono_tz::Asia::Tokyo)).is_err());
-        assert!(TimeContext::new(late, Zone::Named(chrono_tz::UTC)).is_ok());
+        let (tokyo, utc) = (
+            Zone::Named(chrono_tz::Asia::Tokyo),
+            Zone::Named(chrono_tz::UTC),
+        );
+        assert!(TimeContext::new(late, tokyo, utc).is_err());
+        assert!(TimeContext::new(late, utc, utc).is_ok());
     }
 
     mod properties {
@@ -455,6 +763,9 @@ mod tests {
                     prop_assert_eq!(Timestamp::from_toml(&t.to_toml()), Ok(t));
                 }
                 let _ = Day::parse(&input);
+                if let Ok(day) = ctx().parse_day(&input) {
+                    prop_assert!(YEARS.contains(&day.0.year()));
+                }
                 let _ = parse_duration(&input);
             }
 
@@ -468,7 +779,8 @@ mod tests {
 
             #[test]
             fn wall_clock_formats_round_trip(t in timestamp()) {
-                let c = TimeContext::new(ctx().now, Zone::Named(chrono_tz::UTC)).unwrap();
+                let utc = Zone::Named(chrono_tz::UTC);
+                let c = TimeContext::new(ctx().now, utc, utc).unwrap();
                 let utc = t.0.naive_utc();
                 for (format, input) in [
                     ("%Y-%m-%d %H:%M:%S", utc.format("%Y-%m-%d %H:%M:%S").to_string()),
@@ -488,6 +800,16 @@ mod tests {
                 prop_assert_eq!(ctx().now.timestamp() - parsed.timestamp(), amount * seconds);
             }
         }
+    }
+
+    #[test]
+    fn durations_between_times_are_exact_and_rounded_half_up() {
+        let t = |s: &str| Timestamp(DateTime::parse_from_rfc3339(s).unwrap());
+        let start = t("2026-11-23T10:00:00.5+09:00");
+        assert_eq!(start.seconds_until(t("2026-11-23T10:00:02+09:00")), 2); // 1.5 s
+        assert_eq!(start.seconds_until(t("2026-11-23T10:00:01.9+09:00")), 1); // 1.4 s
+        assert_eq!(start.seconds_until(t("2026-11-23T01:00:01+00:00")), 1); // 0.5 s
+        assert_eq!(t("2026-11-23T10:00:00+09:00").seconds_until(start), 1);
     }
 
     #[test]

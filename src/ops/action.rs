@@ -6,7 +6,7 @@ use toml_edit::{Item, Table, Value};
 
 use crate::error::{Error, FileError, Result};
 use crate::model::{
-    Action, ActionId, ActionKind, ActionStatus, Day, IncidentId, Postmortem, next_action_number,
+    Action, ActionId, ActionKind, ActionStatus, IncidentId, Postmortem, next_action_number,
 };
 use crate::ops::incident::short;
 use crate::ops::postmortem::{PostmortemEdit, update};
@@ -48,11 +48,13 @@ pub fn add(store: &Store, incident: &str, new: &NewAction) -> Result<Written<Act
         return Err(Error::invalid("the action title cannot be empty"));
     }
     let kind = new.kind;
-    let due = text(new.due.as_deref()).map(Day::parse).transpose()?;
     if let Some(link) = text(new.link.as_deref()) {
         crate::model::link::require_web_url("--link", link)?;
     }
     update(store, incident, true, |pm| {
+        let due = text(new.due.as_deref())
+            .map(|d| pm.time.parse_day(d))
+            .transpose()?;
         let id = ActionId {
             incident: pm.entry.id.clone(),
             number: next_number(&pm.current, &pm.entry.id)?,
@@ -182,7 +184,7 @@ pub fn set_fields(
         }
     }
     update(store, incident_part(action)?, false, |pm| {
-        let time = pm.time;
+        let time = pm.time.clone();
         let (id, table) = find(pm, action)?;
         for assignment in assignments {
             let field = action_field(&assignment.key).expect("checked above");
@@ -208,7 +210,11 @@ pub fn set_fields(
 pub fn written(store: &Store, commit: Option<git2::Oid>, id: &ActionId) -> Result<Listed> {
     let written = crate::ops::postmortem::written(store, commit, &id.incident)?;
     let snapshot = store.snapshot()?;
-    let today = crate::model::TimeContext::wall_clock(snapshot.config()?.zone()?).today();
+    let today = crate::model::TimeContext::wall_clock(
+        snapshot.config()?.zone()?,
+        crate::store::typist_zone()?,
+    )
+    .today();
     let name = id.to_string();
     let action = written
         .action

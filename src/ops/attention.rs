@@ -46,7 +46,7 @@ fn is_mine(owner: Option<&str>, me: &str) -> bool {
 pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
-    let time = TimeContext::wall_clock(config.zone()?);
+    let time = TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);
     let today = time.today();
     let me = me(store, &config);
 

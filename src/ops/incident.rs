@@ -23,14 +23,15 @@ pub struct NewIncident {
 }
 
 /// Opens an incident and returns its ID; on a lost race the next free number is taken.
-pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
+pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
     if new.title.trim().is_empty() {
         return Err(Error::invalid("the title cannot be empty"));
     }
     let uid = uuid::Uuid::new_v4().to_string();
+    let typist = crate::store::typist_zone()?;
     let written = store.write(|snapshot, ctx| {
         let config = snapshot.config()?;
-        let time = TimeContext::new(ctx.committer.time, config.zone()?)?;
+        let time = TimeContext::new(ctx.committer.time, config.zone()?, typist)?;
         let severity = config.require_severity(&new.severity)?.name.clone();
         for service in &new.services {
             config.require_service(service)?;
@@ -39,10 +40,14 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
             config.require_team(team)?;
         }
         let detected = match &new.detected {
-            Some(input) => time.parse(input)?,
+            Some(input) => time.parse_incident_time("detected", input)?,
             None => time.now(),
         };
-        let started = new.started.as_deref().map(|s| time.parse(s)).transpose()?;
+        let started = new
+            .started
+            .as_deref()
+            .map(|s| time.parse_incident_time("started", s))
+            .transpose()?;
         let commander = new
             .commander
             .as_deref()
@@ -92,10 +97,11 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<IncidentId> {
         check::refuse_new_errors("incident", &[], &check_incident(&config, &entry, &text).1)?;
         let change = Change::new(format!("{id}: open {severity} {:?}", incident.title))
             .put(entry.incident_path(), text)
-            .trailer("Incident", id.to_string());
+            .trailer("Incident", id.to_string())
+            .notes(time.take_notes());
         Ok((change, id))
     })?;
-    Ok(written.value)
+    Ok(written)
 }
 
 /// The text of a new incident.toml, laid out in the contract's field order.
@@ -174,6 +180,7 @@ pub fn update<T>(
     id: &str,
     mut f: impl FnMut(&mut IncidentEdit<'_>) -> Result<(String, T)>,
 ) -> Result<Written<T>> {
+    let typist = crate::store::typist_zone()?;
     store.write(|snapshot, ctx: &WriteContext| {
         let config = snapshot.config()?;
         let (entry, loaded) = load(snapshot, &config, id)?;
@@ -182,7 +189,7 @@ pub fn update<T>(
             doc: edit::parse_mut(&loaded.path, &loaded.text)?,
             current: loaded.value,
             config: &config,
-            time: TimeContext::new(ctx.committer.time, config.zone()?)?,
+            time: TimeContext::new(ctx.committer.time, config.zone()?, typist)?,
             author: config.me(&ctx.author.name, &ctx.author.email),
             snapshot,
         };
@@ -195,7 +202,8 @@ pub fn update<T>(
         )?;
         let change = Change::new(format!("{}: {subject}", entry.id))
             .put(loaded.path, text)
-            .trailer("Incident", entry.id.to_string());
+            .trailer("Incident", entry.id.to_string())
+            .notes(edit.time.take_notes());
         Ok((change, value))
     })
 }
@@ -229,8 +237,9 @@ impl IncidentEdit<'_> {
         edit::push_array_table(&mut self.doc, "timeline", entry)
     }
 
-    fn at(&self, at: Option<&str>) -> Result<Timestamp> {
-        at.map(|s| self.time.parse(s))
+    /// The time typed for `what` (an incident time, so not in the future), else now.
+    fn at(&self, what: &str, at: Option<&str>) -> Result<Timestamp> {
+        at.map(|s| self.time.parse_incident_time(what, s))
             .transpose()
             .map(|t| t.unwrap_or_else(|| self.time.now()))
     }
@@ -248,7 +257,7 @@ pub fn ack(
             Some("me") | None => edit.author.clone(),
             Some(who) => who.to_string(),
         };
-        let at = edit.at(at)?;
+        let at = edit.at("acknowledged", at)?;
         let previous = edit.current.commander.clone();
         if previous.as_deref() == Some(commander.as_str())
             && edit.current.times.acknowledged.is_some()
@@ -293,7 +302,7 @@ pub fn set_status(
         if old == status {
             return Err(Error::invalid(format!("{} is already {status}", edit.id)));
         }
-        let at = edit.at(at)?;
+        let at = edit.at(status.as_str(), at)?;
         // Reaching a state means reaching every earlier one too, at the same moment;
         // going back (reopening) clears the times of the states left.
         for state in [Status::Mitigated, Status::Resolved, Status::Closed] {
@@ -338,7 +347,7 @@ pub fn add_timeline(
         )));
     }
     update(store, id, |edit| {
-        let at = edit.at(at)?;
+        let at = edit.at("timeline entry", at)?;
         edit.add_timeline(at, kind, text.trim(), links)?;
         Ok((
             format!("timeline + {kind} {:?}", short(text.trim(), 60)),

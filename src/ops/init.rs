@@ -43,7 +43,7 @@ pub fn config_text(options: &InitOptions) -> String {
         "id_prefix = {}\n",
         toml_edit::Value::from(options.prefix.as_str())
     ));
-    text.push_str("\n# IANA timezone for times typed as wall-clock (\"2026-11-23 10:02\"); the machine's when unset.\n");
+    text.push_str("\n# The team's IANA timezone: times are stored and shown in it, report days counted in it\n# (the machine's when unset). Typed times are read in the typist's zone: git config\n# incident.timezone, else TZ, else the machine's.\n");
     match &options.timezone {
         Some(tz) => text.push_str(&format!(
             "timezone = {}\n",

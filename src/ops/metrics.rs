@@ -53,7 +53,7 @@ pub fn metrics(
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
     let zone = config.zone()?;
-    let time = TimeContext::wall_clock(zone);
+    let time = TimeContext::wall_clock(zone, crate::store::typist_zone()?);
     let window = window(&time, request.since, request.until, request.as_of)?;
     let loaded = history::load(store, &snapshot, progress)?;
     let chosen = metrics::in_window(&loaded.incidents, &window);

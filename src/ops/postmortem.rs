@@ -112,6 +112,7 @@ pub fn update<T>(
     create: bool,
     mut f: impl FnMut(&mut PostmortemEdit<'_>) -> Result<(String, T)>,
 ) -> Result<Written<T>> {
+    let typist = crate::store::typist_zone()?;
     store.write(|snapshot, ctx| {
         let config = snapshot.config()?;
         let zone = config.zone()?;
@@ -129,7 +130,7 @@ pub fn update<T>(
             current,
             incident: incident.value,
             config: &config,
-            time: TimeContext::new(ctx.committer.time, zone)?,
+            time: TimeContext::new(ctx.committer.time, zone, typist)?,
             me: config.me(&ctx.author.name, &ctx.author.email),
             entry: entry.clone(),
         };
@@ -138,7 +139,8 @@ pub fn update<T>(
         refuse_new_errors(&entry, existing.as_deref(), &text)?;
         let change = Change::new(format!("{}: {subject}", entry.id))
             .put(path, text)
-            .trailer("Incident", entry.id.to_string());
+            .trailer("Incident", entry.id.to_string())
+            .notes(edit.time.take_notes());
         Ok((change, value))
     })
 }

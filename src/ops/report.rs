@@ -34,7 +34,7 @@ pub fn report(
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
     let zone = config.zone()?;
-    let time = TimeContext::wall_clock(zone);
+    let time = TimeContext::wall_clock(zone, crate::store::typist_zone()?);
     let as_of = match as_of {
         Some(s) => time.parse(s)?.timestamp(),
         None => time.now().timestamp(),

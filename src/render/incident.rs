@@ -69,12 +69,22 @@ pub fn list_table<'a>(
     table.render(|h| palette.bold(h))
 }
 
-/// The durations the metrics use, for the incident at hand (explicit times only).
+/// The durations the metrics use, for the incident at hand (explicit times only). With
+/// no recorded start there is no time to detect, and the others count from detection.
 pub fn durations(incident: &Incident) -> Vec<(&'static str, &'static str, &'static str, i64)> {
     let t = &incident.times;
-    let started = t.started.or(t.detected);
+    let (start, started) = match t.started {
+        Some(started) => ("started", Some(started)),
+        None => ("detected", t.detected),
+    };
     [
-        ("time to detect", "started", "detected", started, t.detected),
+        (
+            "time to detect",
+            "started",
+            "detected",
+            t.started,
+            t.detected,
+        ),
         (
             "time to acknowledge",
             "detected",
@@ -82,20 +92,8 @@ pub fn durations(incident: &Incident) -> Vec<(&'static str, &'static str, &'stat
             t.detected,
             t.acknowledged,
         ),
-        (
-            "time to mitigate",
-            "started",
-            "mitigated",
-            started,
-            t.mitigated,
-        ),
-        (
-            "time to resolve",
-            "started",
-            "resolved",
-            started,
-            t.resolved,
-        ),
+        ("time to mitigate", start, "mitigated", started, t.mitigated),
+        ("time to resolve", start, "resolved", started, t.resolved),
     ]
     .into_iter()
     .filter_map(|(name, from, to, a, b)| Some((name, from, to, a?.seconds_until(b?))))
@@ -232,6 +230,13 @@ pub fn show(
         .collect();
     if !times.is_empty() {
         out.push_str(&format!("\n{}\n", palette.bold("Times")));
+        if incident.times.started.is_none() {
+            out.push_str(&format!(
+                "  {}  {}\n",
+                palette.dim(&format!("{:<12}", "started")),
+                palette.dim(STARTED_UNKNOWN)
+            ));
+        }
         for (name, t) in times {
             let origin = if from_history.contains(&name) {
                 FROM_HISTORY
@@ -310,6 +315,9 @@ fn indent(text: &str) -> String {
         .collect()
 }
 
+/// What `show` says of an impact start nobody recorded (rather than a 0 s time to detect).
+const STARTED_UNKNOWN: &str = "unknown";
+
 /// How a time taken from history rather than the file is marked.
 const FROM_HISTORY: &str = "  (from history)";
 
@@ -337,6 +345,9 @@ pub fn markdown(
         if !list.is_empty() {
             facts.row([label.to_string(), md::cell(&list.join(", "))]);
         }
+    }
+    if incident.times.started.is_none() {
+        facts.row(["Started".to_string(), STARTED_UNKNOWN.to_string()]);
     }
     for name in crate::model::Times::NAMES {
         if let Some(t) = incident.times.get(name) {

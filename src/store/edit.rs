@@ -5,7 +5,6 @@ use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
 
 use crate::error::{Error, FileError, Result};
 use crate::model::TimeContext;
-use crate::model::time::Day;
 use crate::store::codec::line_of;
 
 pub fn parse_mut(path: &str, text: &str) -> Result<DocumentMut> {
@@ -211,8 +210,8 @@ pub fn apply(
             None
         }
         FieldType::Text | FieldType::RequiredText => Some(Value::from(assignment.value.trim())),
-        FieldType::Time => Some(Value::from(time.parse(raw)?.to_toml())),
-        FieldType::Date => Some(Value::from(Day::parse(raw)?.to_toml())),
+        FieldType::Time => Some(Value::from(time.parse_incident_time(key, raw)?.to_toml())),
+        FieldType::Date => Some(Value::from(time.parse_day(raw)?.to_toml())),
         FieldType::Bool => Some(Value::from(match raw {
             "true" | "yes" => true,
             "false" | "no" => false,
@@ -322,7 +321,7 @@ mod tests {
 
     #[test]
     fn appending_follows_the_list_layout() {
-        let time = TimeContext::wall_clock(crate::model::Zone::Local);
+        let time = TimeContext::wall_clock(crate::model::Zone::Local, crate::model::Zone::Local);
         let mut doc = parse_mut("f", "a = []\nb = [\n  \"x\",\n]\n").unwrap();
         for (key, value) in [("a", "1"), ("a", "2"), ("b", "y")] {
             let assignment = Assignment::parse(&format!("{key}+={value}")).unwrap();

@@ -44,6 +44,9 @@ pub struct Change {
     pub subject: String,
     pub body: Option<String>,
     pub trailers: Vec<(String, String)>,
+    /// What the writer should tell the user about the change (how typed times were
+    /// read), on stderr; not part of the commit.
+    pub notes: Vec<String>,
 }
 
 impl Change {
@@ -55,6 +58,10 @@ impl Change {
     }
     pub fn put(mut self, path: impl Into<String>, text: String) -> Self {
         self.files.push((path.into(), Some(text)));
+        self
+    }
+    pub fn notes(mut self, notes: Vec<String>) -> Self {
+        self.notes.extend(notes);
         self
     }
     pub fn trailer(mut self, key: &str, value: impl Into<String>) -> Self {
@@ -91,6 +98,8 @@ pub struct WriteContext {
 pub struct Written<T> {
     pub commit: Option<Oid>,
     pub value: T,
+    /// The change's notes for the user (see [`Change::notes`]).
+    pub notes: Vec<String>,
 }
 
 impl Store {
@@ -238,6 +247,7 @@ impl Store {
                     return Ok(Written {
                         commit: None,
                         value,
+                        notes: planned.notes,
                     });
                 }
                 // A `git gc` or maintenance run (ours, in the background, or the user's)
@@ -255,6 +265,7 @@ impl Store {
                 return Ok(Written {
                     commit: Some(commit),
                     value,
+                    notes: planned.notes,
                 });
             }
             std::thread::sleep(backoff(attempt));
@@ -442,6 +453,12 @@ impl Store {
 
 /// A git setting as git reads it here: the repository's config over the user's and the
 /// system's, or only those outside a repository.
+/// The typist's zone, which wall-clock times typed without an offset are read in:
+/// `git config incident.timezone`, else `TZ`, else the machine's.
+pub fn typist_zone() -> Result<crate::model::Zone> {
+    crate::model::Zone::typist(git_config("incident.timezone").as_deref())
+}
+
 pub fn git_config(key: &str) -> Option<String> {
     let config = match Repository::open_from_env() {
         Ok(repo) => repo.config(),

@@ -355,7 +355,7 @@ fn times_out_of_range_are_errors_not_panics() {
             "--due",
             "+99999999w",
         ],
-        "invalid date",
+        "out of range",
     );
     for args in [
         &[

@@ -15,3 +15,4 @@ mod review;
 mod safety;
 mod sets;
 mod sync;
+mod times;

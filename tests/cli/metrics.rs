@@ -16,7 +16,7 @@ const AS_OF: &str = "2026-11-24T00:00:00+09:00";
 ///   detect 600 s, acknowledge 300 s, mitigate 900 s, resolve 900 s.
 /// - INC-2 (SEV3): opened 10:10 (no start: started = detected), `ack` at 10:12, `status
 ///   mitigated` at 10:20 (both times in the file), resolved by hand at 10:30.
-///   detect 0, acknowledge 120 s, mitigate 600 s, resolve 1200 s.
+///   no time to detect; acknowledge 120 s, mitigate 600 s, resolve 1200 s (from detected).
 /// - INC-3: a drill, resolved at once: out of every figure.
 /// - INC-4 (SEV1): canceled: counted only under incidents.canceled.
 fn history_with_hand_edits() -> TestRepo {
@@ -75,8 +75,8 @@ fn figures_follow_the_contract_definitions_with_times_from_history() {
         m["incidents"],
         json!({"total": 2, "canceled": 1, "by_severity": {"SEV2": 1, "SEV3": 1}})
     );
-    // detect [0, 600]: median = 1st of 2 = 0, p90 = 2nd = 600, mean 300.
-    assert_eq!(m["time_to_detect"], figure(2, 0, 600, 300));
+    // detect [600]: INC-2 recorded no start, so it has no time to detect.
+    assert_eq!(m["time_to_detect"], figure(1, 600, 600, 600));
     // acknowledge [120, 300]: mean 210.
     assert_eq!(m["time_to_acknowledge"], figure(2, 120, 300, 210));
     // mitigate [600, 900]: mean 750.
@@ -159,7 +159,10 @@ fn human_csv_and_markdown_views() {
     );
     // Neither incident names a service: one "(none)" group.
     assert!(
-        lines.next().unwrap().starts_with("(none),2,1,2,0,600,300,"),
+        lines
+            .next()
+            .unwrap()
+            .starts_with("(none),2,1,1,600,600,600,"),
         "{csv}"
     );
     let md = repo.ok(&["metrics", "--as-of", AS_OF, "--format", "md"]);
@@ -270,7 +273,7 @@ fn the_cache_never_serves_stale_figures() {
 #[test]
 fn bad_input_is_refused() {
     let repo = history_with_hand_edits();
-    let err = repo.fails(1, &["metrics", "--since", "yesterday"]);
+    let err = repo.fails(1, &["metrics", "--since", "someday"]);
     assert!(err.starts_with("error: invalid time"), "{err}");
     let err = repo.fails(
         1,

@@ -25,7 +25,8 @@ fn reviewed_repo() -> TestRepo {
         out.contains("git incident review origin/incidents..pm/INC-1 --format md"),
         "{out}"
     );
-    repo.tick(60);
+    // Past 10:30, the time the status change is recorded at.
+    repo.tick(31 * 60);
     repo.ok(&[
         "--ref",
         "pm/INC-1",
