@@ -32,6 +32,9 @@ const GAP: usize = 2;
 pub const TITLE: usize = 20;
 /// What other free text (services, owners, links) keeps before the next column gives way.
 pub const SHORT: usize = 10;
+/// What other free text keeps before the title gives way below `TITLE`: enough to
+/// recognise a name (`ai…`).
+const FEW: usize = 3;
 
 impl Table {
     pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Table {
@@ -92,10 +95,13 @@ impl Table {
             .collect();
         let mut widths = natural.clone();
         let total = |w: &[usize]| w.iter().sum::<usize>() + GAP * columns.saturating_sub(1);
-        // Each column in turn down to a readable width, then down to its header's
-        // width, and on a very narrow terminal down to a single `…`, header included.
-        for round in 0..3 {
-            for &(column, _, keep) in &self.give {
+        // The first column named (the title) is what a reader scans for: the others give
+        // way before it at every step. Each column in turn (least important first) down
+        // to a readable width; then the others down to a few characters; then the first
+        // down to its header; on a very narrow terminal, everything down to a lone `…`.
+        let first = self.give.first().map(|&(column, _, _)| column);
+        for round in 0..4 {
+            for &(column, _, keep) in self.give.iter().rev() {
                 let excess = total(&widths).saturating_sub(max);
                 if excess == 0 {
                     return widths;
@@ -103,7 +109,10 @@ impl Table {
                 let header = fit::width(&self.header[column]).max(1);
                 let floor = match round {
                     0 => natural[column].min(keep).max(header),
-                    1 => header,
+                    1 if Some(column) == first => continue,
+                    1 => natural[column].min(FEW),
+                    2 if Some(column) == first => header,
+                    2 => continue,
                     _ => 1,
                 };
                 widths[column] = widths[column].saturating_sub(excess).max(floor);
@@ -210,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn on_a_terminal_free_text_gives_way_title_first() {
+    fn on_a_terminal_other_free_text_gives_way_before_the_title() {
         let services = "checkout-frontend,payments-gateway,card-vault,fraud-scoring,order-service";
         let title =
             "決済確認メールが送信されない問題が発生し、一部の顧客から問い合わせが急増している";
@@ -225,7 +234,8 @@ mod tests {
         for line in out.lines() {
             assert!(line.width() <= 60, "{} > 60: {line}", line.width());
         }
-        assert!(out.contains("決済確認メールが送…"), "{out}");
+        assert!(out.contains("決済確認メールが送信されない問題…"), "{out}");
+        assert!(out.contains("checkout-…"), "{out}");
         assert!(out.contains("…"), "{out}");
         // Piped: every value whole.
         let whole = table.fit(None).render(str::to_string);
