@@ -2,6 +2,7 @@
 
 mod action;
 mod common;
+mod hardening15;
 mod history;
 mod incident;
 mod log;
