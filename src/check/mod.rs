@@ -87,18 +87,33 @@ impl<'a> FileFindings<'a> {
     pub fn warning(&mut self, at: &[Step<'_>], message: impl Into<String>) {
         self.push(Level::Warning, at, message);
     }
+
+    /// A version this build does not know: a newer one could mean anything.
+    pub fn schema_version(&mut self, version: u32) {
+        if let Some(problem) = crate::model::schema::version_problem(i64::from(version)) {
+            self.error(&[Step::Key("schema_version")], problem);
+        }
+    }
+}
+
+impl Finding {
+    /// A file from a newer git-incident: no write may rewrite it, even when the change
+    /// at hand adds no error of its own.
+    pub fn blocks_every_write(&self) -> bool {
+        self.level == Level::Error && self.message.contains(crate::model::schema::NEWER_SCHEMA)
+    }
 }
 
 /// Refuses a write that would add errors to a file, listing them. Errors the file had
 /// already (a hand edit, a severity since removed from config.toml) do not block
 /// unrelated changes; they are matched by message, as lines move while a file is edited.
 pub fn refuse_new_errors(what: &str, before: &[Finding], after: &[Finding]) -> crate::Result<()> {
-    let is_new = |f: &&Finding| {
-        f.level == Level::Error
-            && !before
-                .iter()
-                .any(|old| old.level == Level::Error && old.message == f.message)
-    };
+    let known: std::collections::HashSet<&str> = before
+        .iter()
+        .filter(|old| old.level == Level::Error && !old.blocks_every_write())
+        .map(|old| old.message.as_str())
+        .collect();
+    let is_new = |f: &&Finding| f.level == Level::Error && !known.contains(f.message.as_str());
     let added: Vec<String> = after
         .iter()
         .filter(is_new)
@@ -126,6 +141,7 @@ pub fn check_incident(
         Err(e) => return (None, vec![e.into()]),
     };
     let mut out = FileFindings::new(&path, text);
+    out.schema_version(incident.schema_version);
     if incident.id != entry.id.to_string() {
         out.error(
             &[Step::Key("id")],
@@ -242,6 +258,15 @@ pub fn check_snapshot(
         }
         Err(e) => return Err(e),
     };
+    if snapshot.is_directory(layout::INCIDENTS_DIR) == Some(false) && wanted(layout::INCIDENTS_DIR)
+    {
+        findings.push(Finding {
+            path: layout::INCIDENTS_DIR.to_string(),
+            line: None,
+            level: Level::Error,
+            message: "expected the directory of incidents/<YYYY>/<PREFIX-N>, found a file".into(),
+        });
+    }
     let (entries, strays) = snapshot.incident_entries()?;
     for stray in strays.iter().filter(|s| wanted(s)) {
         findings.push(Finding {

@@ -20,6 +20,7 @@ pub fn check_postmortem(entry: &IncidentEntry, text: &str) -> (Option<Postmortem
         Err(e) => return (None, vec![e.into()]),
     };
     let mut out = FileFindings::new(&path, text);
+    out.schema_version(pm.schema_version);
     let incident = entry.id.to_string();
     if pm.incident != incident {
         out.error(

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use toml_edit::{Document, Item, Table, Value};
 
 use crate::error::FileError;
+use crate::model::schema;
 
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
@@ -16,10 +17,28 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 }
 
 pub fn parse<T: DeserializeOwned>(path: &str, text: &str) -> Result<T, FileError> {
-    toml::from_str(text).map_err(|e| FileError {
+    toml::from_str(text).map_err(|e| {
+        // A newer format may add fields this build refuses: say why, not which field.
+        newer_schema(path, text).unwrap_or_else(|| FileError {
+            path: path.to_string(),
+            line: e.span().map(|span| line_of(text, span.start)),
+            message: format!("error: {}", e.message().trim_end()),
+        })
+    })
+}
+
+/// The error for a file that declares a newer `schema_version` than this build reads.
+fn newer_schema(path: &str, text: &str) -> Option<FileError> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: Option<i64>,
+    }
+    let version = toml::from_str::<Version>(text).ok()?.schema_version?;
+    let message = schema::version_problem(version).filter(|_| version > 0)?;
+    Some(FileError {
         path: path.to_string(),
-        line: e.span().map(|span| line_of(text, span.start)),
-        message: format!("error: {}", e.message().trim_end()),
+        line: Located::new(text).line(&[Step::Key("schema_version")]),
+        message: format!("error: {message}"),
     })
 }
 

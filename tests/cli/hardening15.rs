@@ -1,7 +1,8 @@
 //! Hardening: CSV cells a spreadsheet would run, stricter `check`, no leftover
 //! temporary files, and big incidents that stay fast.
 
-use crate::common::TestRepo;
+use crate::common::{TestRepo, incident_path};
+use crate::history::{hand_commit, replace};
 
 const AS_OF: &str = "2026-12-31T00:00:00+09:00";
 
@@ -71,4 +72,91 @@ fn csv_cells_never_start_a_formula() {
             );
         }
     }
+}
+
+/// `check`'s output lines (stdout and stderr) and its exit code.
+fn check(repo: &TestRepo) -> (Option<i32>, String) {
+    let output = repo.run(&["check"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
+}
+
+#[test]
+fn check_reports_a_directory_where_a_file_belongs() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout down", "-s", "SEV3"]);
+    hand_commit(&repo, "postmortem as a directory", |dir| {
+        let pm = dir.join("incidents/2026/INC-1/postmortem.toml");
+        std::fs::create_dir_all(&pm).unwrap();
+        std::fs::write(pm.join("notes.md"), "x").unwrap();
+    });
+    let (code, text) = check(&repo);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "incidents/2026/INC-1/postmortem.toml: error: expected a file, found a directory"
+        ),
+        "{text}"
+    );
+    // Writes to it stop with the same message instead of replacing the directory.
+    let err = repo.fails(1, &["postmortem", "new", "INC-1"]);
+    assert!(err.contains("found a directory"), "{err}");
+}
+
+#[test]
+fn check_reports_incidents_as_a_file() {
+    let repo = TestRepo::initialized();
+    hand_commit(&repo, "incidents as a file", |dir| {
+        std::fs::write(dir.join("incidents"), "oops\n").unwrap();
+    });
+    let (code, text) = check(&repo);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "incidents: error: expected the directory of incidents/<YYYY>/<PREFIX-N>, found a file"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_newer_schema_version_is_an_error_and_blocks_writes() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout down", "-s", "SEV3"]);
+    repo.ok(&["new", "Login down", "-s", "SEV3"]);
+    hand_commit(&repo, "from the future", |dir| {
+        replace(
+            dir,
+            &incident_path(1),
+            "schema_version = 1",
+            "schema_version = 99",
+        );
+        // A newer format may also bring fields this version does not know.
+        replace(
+            dir,
+            &incident_path(2),
+            "schema_version = 1",
+            "schema_version = 2\nfuture_field = true",
+        );
+    });
+    let (code, text) = check(&repo);
+    assert_eq!(code, Some(1), "{text}");
+    for (path, version) in [(incident_path(1), 99), (incident_path(2), 2)] {
+        assert!(
+            text.contains(&format!(
+                "{path}:3: error: schema_version {version}: written by a newer git-incident; upgrade"
+            )),
+            "{text}"
+        );
+    }
+    let err = repo.fails(1, &["set", "INC-1", "title=Checkout still down"]);
+    assert!(
+        err.contains("written by a newer git-incident; upgrade"),
+        "{err}"
+    );
+    assert!(repo.file(&incident_path(1)).contains("schema_version = 99"));
 }
