@@ -160,3 +160,30 @@ fn a_newer_schema_version_is_an_error_and_blocks_writes() {
     );
     assert!(repo.file(&incident_path(1)).contains("schema_version = 99"));
 }
+
+#[test]
+fn a_branch_pointing_at_an_annotated_tag_says_so() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout down", "-s", "SEV3"]);
+    repo.git(&["tag", "-a", "-m", "release", "v1", "incidents"]);
+    let tag = repo.git(&["rev-parse", "v1"]);
+    // Recent git refuses `update-ref` with a tag on a branch; older git and other tools
+    // do not, so write the ref as they would.
+    std::fs::write(
+        repo.path().join(".git/refs/heads/incidents"),
+        format!("{}\n", tag.trim()),
+    )
+    .unwrap();
+    for args in [
+        &["list"][..],
+        &["show", "INC-1"],
+        &["status", "INC-1", "mitigated"],
+    ] {
+        let err = repo.fails(1, args);
+        assert!(
+            err.contains("refs/heads/incidents points at an annotated tag")
+                && !err.contains("kept moving"),
+            "{args:?}: {err}"
+        );
+    }
+}
