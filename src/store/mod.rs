@@ -6,6 +6,7 @@ pub mod codec;
 pub mod edit;
 pub mod identity;
 pub mod layout;
+pub mod private;
 pub mod remote;
 mod snapshot;
 pub(crate) mod tree;

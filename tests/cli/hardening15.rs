@@ -187,3 +187,89 @@ fn a_branch_pointing_at_an_annotated_tag_says_so() {
         );
     }
 }
+
+/// Every file under `$GIT_DIR/incident/`, relative to it.
+fn private_files(repo: &TestRepo) -> Vec<String> {
+    fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten() {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else {
+                let relative = path.strip_prefix(base).expect("under base");
+                out.push(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let base = repo.path().join(".git/incident");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    out.sort();
+    out
+}
+
+/// Runs the binary with writes past `kib` KiB failing (EFBIG, as on a full disk).
+fn run_with_file_size_limit(repo: &TestRepo, kib: u32, args: &[&str]) -> std::process::Output {
+    let template = repo.cmd(args);
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        // `ulimit -f` counts 512-byte blocks in dash; an ignored SIGXFSZ stays ignored
+        // across exec, so the write fails instead of killing the process.
+        .arg(format!("ulimit -f {}; trap '' XFSZ; exec \"$@\"", kib * 2))
+        .arg("sh")
+        .arg(template.get_program())
+        .args(template.get_args())
+        .env_clear()
+        .current_dir(repo.path());
+    for (key, value) in template.get_envs() {
+        if let Some(value) = value {
+            command.env(key, value);
+        }
+    }
+    command.output().expect("sh runs")
+}
+
+#[test]
+fn failing_commands_leave_no_temporary_files() {
+    let repo = TestRepo::initialized();
+    let long = "All requests failed. ".repeat(3000);
+    repo.ok(&["new", "Checkout down", "-s", "SEV3", "--summary", &long]);
+    // A cache write that fails half way (a full disk) leaves nothing behind; the
+    // command still answers, from the branch.
+    let output = run_with_file_size_limit(&repo, 8, &["--json", "list"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Checkout down"));
+    let output = run_with_file_size_limit(&repo, 8, &["metrics"]);
+    assert!(output.status.success(), "{output:?}");
+    let files = private_files(&repo);
+    assert!(
+        files
+            .iter()
+            .all(|f| ["history-refs%2Fheads%2Fincidents.json"].contains(&f.as_str())),
+        "{files:?}"
+    );
+
+    // A refused edit keeps the user's text (the draft and the text it started from),
+    // and nothing else.
+    let editor = repo.script("break", "printf 'not toml [\\n' > \"$1\"");
+    let output = repo.edit(&["INC-1"], &editor);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    repo.ok(&["--json", "list"]);
+    repo.fails(1, &["show", "INC-9"]);
+    let files = private_files(&repo);
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| !f.starts_with("history-") && !f.starts_with("list-"))
+            .collect::<Vec<_>>(),
+        ["edit/INC-1-incident.toml", "edit/INC-1-incident.toml.base"],
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .all(|f| f.ends_with(".json") || f.starts_with("edit/")),
+        "{files:?}"
+    );
+}
