@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::check::postmortem::check_postmortem;
-use crate::check::{Finding, Level, check_incident};
+use crate::check::{Finding, Level, incident_errors};
 use crate::error::{Error, Result};
 use crate::model::Config;
 use crate::store::{Change, IncidentEntry, Store, Written, layout};
@@ -36,7 +36,7 @@ pub fn validate(
     text: &str,
 ) -> Vec<Finding> {
     let findings = match file {
-        EditedFile::Incident => check_incident(config, entry, text).1,
+        EditedFile::Incident => incident_errors(config, entry, text),
         EditedFile::Postmortem => check_postmortem(entry, text).1,
     };
     findings
