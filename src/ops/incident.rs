@@ -177,18 +177,19 @@ pub fn update<T>(
         let before = snapshot
             .read_in(&entry, layout::INCIDENT_FILE)?
             .ok_or_else(|| Error::not_found(format!("{path} is missing")))?;
-        let mut doc = edit::parse_mut(&path, &before)?;
-        let current = without_timeline(&path, &mut doc)?;
+        let mut opened = Opened::open(&path, &before)?;
+        let current = opened.current(&path)?;
         let mut edit = IncidentEdit {
             id: entry.id.clone(),
-            doc,
+            doc: opened.doc,
             current,
             config: &config,
             time: TimeContext::new(ctx.committer.time, config.zone()?),
             author: &ctx.author.name,
         };
         let (subject, value) = f(&mut edit)?;
-        let text = edit.doc.to_string();
+        opened.doc = edit.doc;
+        let text = opened.finish();
         check::refuse_new_errors(
             "incident",
             || incident_errors(&config, &entry, &before),
@@ -199,6 +200,86 @@ pub fn update<T>(
             .trailer("Incident", entry.id.to_string());
         Ok((change, value))
     })
+}
+
+/// An incident file open for an edit. The edits change the top of the file and append
+/// to the timeline; they never change an entry. So when the timeline is the file's last
+/// part and plainly laid out, only the top is parsed and re-encoded, and the timeline is
+/// kept as text with new entries appended: a write to an incident with 10,000 entries
+/// costs about what one to a new incident does, plus the check of the result. Anything
+/// less plain (other tables after it, multi-line strings) is edited as a whole.
+struct Opened<'t> {
+    doc: DocumentMut,
+    /// The top of the file (what `doc` was parsed from), and the timeline's text.
+    split: Option<(&'t str, &'t str)>,
+}
+
+impl<'t> Opened<'t> {
+    fn open(path: &str, text: &'t str) -> Result<Opened<'t>> {
+        if let Some((head, tail)) = split_timeline(text) {
+            let doc = edit::parse_mut(path, head)?;
+            if !doc.contains_key("timeline") {
+                return Ok(Opened {
+                    doc,
+                    split: Some((head, tail)),
+                });
+            }
+        }
+        Ok(Opened {
+            doc: edit::parse_mut(path, text)?,
+            split: None,
+        })
+    }
+
+    /// The incident without its timeline, which no edit reads.
+    fn current(&mut self, path: &str) -> Result<Incident> {
+        match self.split {
+            Some((head, _)) => crate::store::codec::parse(path, head).map_err(Error::File),
+            None => without_timeline(path, &mut self.doc),
+        }
+    }
+
+    /// The new text of the file.
+    fn finish(mut self) -> String {
+        let Some((_, tail)) = self.split else {
+            return self.doc.to_string();
+        };
+        let added = self.doc.remove("timeline");
+        let mut text = self.doc.to_string();
+        text.push_str(tail);
+        if let Some(added) = added {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            let mut rest = DocumentMut::new();
+            rest.insert("timeline", added);
+            text.push_str(&rest.to_string());
+        }
+        text
+    }
+}
+
+/// The file split before its first `[[timeline]]` header, when everything from there on
+/// is `[[timeline]]` entries of single-line values.
+fn split_timeline(text: &str) -> Option<(&str, &str)> {
+    let mut offset = 0;
+    let mut start = None;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if start.is_none() && trimmed == "[[timeline]]" {
+            start = Some(offset);
+        }
+        if start.is_some() && trimmed.starts_with('[') && trimmed != "[[timeline]]" {
+            return None;
+        }
+        offset += line.len();
+    }
+    let start = start.filter(|&s| s > 0)?;
+    let tail = &text[start..];
+    if tail.contains("\"\"\"") || tail.contains("'''") {
+        return None;
+    }
+    Some((&text[..start], tail))
 }
 
 /// The incident as its document says, but for the timeline, which no edit reads: a long
@@ -248,6 +329,9 @@ impl IncidentEdit<'_> {
         if !links.is_empty() {
             entry.insert("links", Item::Value(edit::string_array(links)));
         }
+        // A blank line before the header, as toml_edit puts before any table but the
+        // first, also when the entry is encoded apart from the file (see `Opened`).
+        entry.decor_mut().set_prefix("\n");
         edit::push_array_table(&mut self.doc, "timeline", entry)
     }
 
@@ -504,4 +588,68 @@ pub fn with_history_times(
         }
     }
     Ok((incident, filled))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "#:schema ../../../schema/incident.schema.json\n\nschema_version = 1\nid = \"INC-1\"\nuid = \"u\"\ntitle = \"t\"\nseverity = \"SEV2\"\nstatus = \"investigating\"\n# kept\nservices = []\n\n[times]\ndetected = 2026-11-23T10:00:00+09:00\n\n[[timeline]]\nat = 2026-11-23T10:01:00+09:00\nkind = \"note\"\ntext = \"one\"\nlinks = [\n  \"https://a\",\n]\n\n[[timeline]] \nat = 2026-11-23T10:02:00+09:00\nkind = \"note\"\ntext = \"two\"\n";
+
+    /// The same edit, on the file split at its timeline and on the whole file.
+    fn both_ways(text: &str, edit: impl Fn(&mut DocumentMut)) -> (String, String) {
+        let mut split = Opened::open("p", text).unwrap();
+        assert!(split.split.is_some());
+        edit(&mut split.doc);
+        let mut whole = Opened {
+            doc: edit::parse_mut("p", text).unwrap(),
+            split: None,
+        };
+        edit(&mut whole.doc);
+        (split.finish(), whole.finish())
+    }
+
+    #[test]
+    fn editing_the_top_and_appending_to_the_timeline_as_text_gives_the_same_file() {
+        let append = |doc: &mut DocumentMut| {
+            let mut entry = Table::new();
+            entry.insert("kind", Item::Value(edit::string("note")));
+            entry.decor_mut().set_prefix("\n");
+            edit::push_array_table(doc, "timeline", entry).unwrap();
+        };
+        let set_status = |doc: &mut DocumentMut| {
+            edit::set_value(
+                doc.as_table_mut(),
+                "status",
+                Some(edit::string("mitigated")),
+            );
+            let times = edit::table_mut(doc, "times").unwrap();
+            edit::set_value(times, "mitigated", Some(Value::from(1)));
+        };
+        for text in [TEXT.to_string(), TEXT.replace("[times]\n", "")] {
+            let (split, whole) = both_ways(&text, |doc| {
+                set_status(doc);
+                append(doc);
+                append(doc);
+            });
+            assert_eq!(split, whole);
+            assert!(split.ends_with("text = \"two\"\n\n[[timeline]]\nkind = \"note\"\n\n[[timeline]]\nkind = \"note\"\n"), "{split}");
+            let (split, whole) = both_ways(&text, set_status);
+            assert_eq!(split, whole);
+        }
+    }
+
+    #[test]
+    fn only_a_plain_trailing_timeline_is_split() {
+        assert!(split_timeline(TEXT).is_some());
+        for odd in [
+            format!("{TEXT}\n[changes]\ncaused_by = []\n"),
+            TEXT.replace("text = \"two\"", "text = \"\"\"two\n[x]\"\"\""),
+            TEXT.replace("[[timeline]] \n", "[[timeline]] # odd\n"),
+            "[[timeline]]\nkind = \"note\"\n".to_string(),
+            TEXT.replace("[[timeline]]", "[[notes]]"),
+        ] {
+            assert!(split_timeline(&odd).is_none(), "{odd}");
+        }
+    }
 }
