@@ -189,12 +189,13 @@ pub fn update<T>(
         };
         let (subject, value) = f(&mut edit)?;
         opened.doc = edit.doc;
-        let text = opened.finish();
+        let written = opened.finish(&before);
         check::refuse_new_errors(
             "incident",
-            || incident_errors(&config, &entry, &before),
-            &incident_errors(&config, &entry, &text),
+            || incident_errors(&config, &entry, written.checked_before),
+            &written.place(incident_errors(&config, &entry, &written.checked_after)),
         )?;
+        let text = written.text;
         let change = Change::new(format!("{}: {subject}", entry.id))
             .put(path, text)
             .trailer("Incident", entry.id.to_string());
@@ -239,23 +240,66 @@ impl<'t> Opened<'t> {
         }
     }
 
-    /// The new text of the file.
-    fn finish(mut self) -> String {
-        let Some((_, tail)) = self.split else {
-            return self.doc.to_string();
+    /// The new text of the file, and what to check of it.
+    fn finish(mut self, before: &'t str) -> Finished<'t> {
+        let Some((head, tail)) = self.split else {
+            let text = self.doc.to_string();
+            return Finished {
+                checked_after: text.clone(),
+                text,
+                checked_before: before,
+                tail_lines: None,
+            };
         };
         let added = self.doc.remove("timeline");
-        let mut text = self.doc.to_string();
+        let mut top = self.doc.to_string();
+        let mut text = top.clone();
         text.push_str(tail);
+        let mut tail_lines = None;
         if let Some(added) = added {
             if !text.ends_with('\n') {
                 text.push('\n');
             }
             let mut rest = DocumentMut::new();
             rest.insert("timeline", added);
-            text.push_str(&rest.to_string());
+            let rest = rest.to_string();
+            text.push_str(&rest);
+            tail_lines = Some((top.matches('\n').count(), tail.matches('\n').count()));
+            top.push_str(&rest);
         }
-        text
+        Finished {
+            text,
+            checked_after: top,
+            checked_before: head,
+            tail_lines,
+        }
+    }
+}
+
+/// An edited incident file. The kept timeline holds only `[[timeline]]` entries, whose
+/// rules are warnings and whose errors (of format) it had before: the errors a write
+/// could add are in the top of the file and in the entries it appends, so only those
+/// are checked, before and after (checking the whole result was most of a write's
+/// cost on a long incident).
+struct Finished<'t> {
+    text: String,
+    checked_after: String,
+    checked_before: &'t str,
+    /// Lines of the top and of the kept timeline, when entries were appended after it.
+    tail_lines: Option<(usize, usize)>,
+}
+
+impl Finished<'_> {
+    /// Findings on `checked_after` placed on the lines of the whole file.
+    fn place(&self, mut findings: Vec<check::Finding>) -> Vec<check::Finding> {
+        if let Some((top, tail)) = self.tail_lines {
+            for line in findings.iter_mut().filter_map(|f| f.line.as_mut()) {
+                if *line > top {
+                    *line += tail;
+                }
+            }
+        }
+        findings
     }
 }
 
@@ -606,7 +650,7 @@ mod tests {
             split: None,
         };
         edit(&mut whole.doc);
-        (split.finish(), whole.finish())
+        (split.finish(text).text, whole.finish(text).text)
     }
 
     #[test]
@@ -637,6 +681,32 @@ mod tests {
             let (split, whole) = both_ways(&text, set_status);
             assert_eq!(split, whole);
         }
+    }
+
+    #[test]
+    fn findings_on_appended_entries_point_at_the_whole_file() {
+        let mut opened = Opened::open("p", TEXT).unwrap();
+        let mut entry = Table::new();
+        entry.insert("kind", Item::Value(edit::string("note")));
+        entry.decor_mut().set_prefix("\n");
+        edit::push_array_table(&mut opened.doc, "timeline", entry).unwrap();
+        let finished = opened.finish(TEXT);
+        let line_in = |text: &str| {
+            text.lines()
+                .position(|l| l == "kind = \"note\"")
+                .map(|i| i + 1)
+        };
+        let last = |text: &str| text.lines().count();
+        let finding = |line| check::Finding {
+            path: "p".into(),
+            line: Some(line),
+            level: check::Level::Error,
+            message: "m".into(),
+        };
+        let placed = finished.place(vec![finding(last(&finished.checked_after)), finding(3)]);
+        assert_eq!(placed[0].line, Some(last(&finished.text)));
+        assert_eq!(placed[1].line, Some(3));
+        assert!(line_in(&finished.text).is_some());
     }
 
     #[test]
