@@ -2,6 +2,7 @@
 # Benchmarks git-incident on a generated branch, against git itself on the same data.
 #
 #   benches/bench.sh [N]     # N incidents (default 10000, about 10 commits each)
+#   BIG_ONLY=1 benches/bench.sh   # only the big-incident rows (timeline, 1 MiB fields)
 #
 # Builds in release mode, generates the branch in a temporary directory, and prints
 # each measurement as a ratio to its baseline with the target next to it. Uses
@@ -21,15 +22,6 @@ trap 'rm -rf "$WORK"' EXIT
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 GIT_PAGER=cat NO_COLOR=1 TZ=UTC
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
 export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
-
-start=$(date +%s%N)
-"$GEN" "$WORK/big" "$N"
-"$GEN" "$WORK/one" 1 2>/dev/null
-echo "generated in $(( ($(date +%s%N) - start) / 1000000 )) ms"
-BIG=$WORK/big ONE=$WORK/one
-COMMITS=$(git -C "$BIG" rev-list --count refs/heads/incidents)
-echo "branch: $N incidents, $COMMITS commits"
-export BIN BIG ONE
 
 # median_ms PREPARE COMMAND: wall-clock milliseconds (median), PREPARE run untimed before each run.
 median_ms() {
@@ -54,6 +46,70 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) b = 1; printf "%.3f", a /
 report() { # name ms baseline_ms target
     printf '%-34s %7s ms  vs %7s ms  = %6s x   (target <= %s x)\n' "$1" "$2" "$3" "$(ratio "$2" "$3")" "$4"
 }
+
+# One incident with a long timeline, and one with a 1 MiB title and a 1 MiB summary,
+# committed by hand as a team that pastes a lot would, then 20 writes through the tool.
+# Timelines of 5,000 and 10,000 entries show how each command grows: linear is 2x.
+big_incident() { # DIR ENTRIES FIELD_BYTES
+    local dir=$1 n=$2 bytes=$3 wt file
+    git init -q -b main "$dir"
+    git -C "$dir" commit -q --allow-empty -m root
+    "$BIN" -C "$dir" init >/dev/null 2>&1
+    "$BIN" -C "$dir" new "Checkout down" -s SEV2 >/dev/null 2>&1
+    wt="$dir-worktree"
+    git -C "$dir" worktree add -q "$wt" incidents
+    file=$(ls "$wt"/incidents/*/INC-1/incident.toml)
+    awk -v bytes="$bytes" '
+        function long(c,    s) { s = c; while (length(s) < bytes) s = s s; return substr(s, 1, bytes) }
+        bytes > 0 && /^title = / { print "title = \"" long("x") "\""; next }
+        { print }
+        bytes > 0 && /^status = / { print "summary = \"" long("y") "\"" }
+    ' "$file" >"$file.new" && mv "$file.new" "$file"
+    awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
+        printf "\n[[timeline]]\nat = 2026-01-01T%02d:%02d:%02dZ\nkind = \"action\"\ntext = \"Step %d: restarted the worker pool and checked the dashboards\"\nauthor = \"ana\"\n",
+            int(i / 3600) % 24, int(i / 60) % 60, i % 60, i }' >>"$file"
+    git -C "$wt" commit -q -a -m "INC-1: pasted by hand"
+    git -C "$dir" worktree remove --force "$wt"
+    for i in $(seq 20); do "$BIN" -C "$dir" timeline INC-1 add "note $i" >/dev/null 2>&1; done
+}
+
+big_incident_rows() {
+    big_incident "$WORK/t1" 1 0
+    big_incident "$WORK/t5k" 5000 0
+    big_incident "$WORK/t10k" 10000 0
+    big_incident "$WORK/field" 0 1048576
+    local cmd name one half full
+    echo
+    echo "one incident, 1 vs 5,000 vs 10,000 timeline entries (10,000-entry file: $(git -C "$WORK/t10k" cat-file -s "incidents:$(git -C "$WORK/t10k" ls-tree -r --name-only incidents | grep INC-1/incident.toml)") bytes):"
+    for cmd in "timeline INC-1 add x\$(date +%N)" "set INC-1 labels=x\$(date +%N)" "show INC-1" "check" "log INC-1"; do
+        name=${cmd%% x*}; name=${name%% labels*}
+        one=$(median_ms "" "'$BIN' -C '$WORK/t1' $cmd >/dev/null 2>&1")
+        half=$(median_ms "" "'$BIN' -C '$WORK/t5k' $cmd >/dev/null 2>&1")
+        full=$(median_ms "" "'$BIN' -C '$WORK/t10k' $cmd >/dev/null 2>&1")
+        printf '  %-18s %6s ms  %6s ms  %6s ms   10k/5k = %s x (linear: 2)   10k/1 = %s x\n' \
+            "$name" "$one" "$half" "$full" "$(ratio "$full" "$half")" "$(ratio "$full" "$one")"
+    done
+    echo "one incident with a 1 MiB title and a 1 MiB summary (committed by hand):"
+    for cmd in "list" "show INC-1" "check" "set INC-1 labels=x\$(date +%N)"; do
+        one=$(median_ms "" "'$BIN' -C '$WORK/t1' $cmd >/dev/null 2>&1")
+        full=$(median_ms "" "'$BIN' -C '$WORK/field' $cmd >/dev/null 2>&1")
+        printf '  %-18s %6s ms  vs %6s ms with short fields = %s x\n' "${cmd%% labels*}" "$full" "$one" "$(ratio "$full" "$one")"
+    done
+}
+
+if [ -n "${BIG_ONLY:-}" ]; then
+    big_incident_rows
+    exit 0
+fi
+
+start=$(date +%s%N)
+"$GEN" "$WORK/big" "$N"
+"$GEN" "$WORK/one" 1 2>/dev/null
+echo "generated in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+BIG=$WORK/big ONE=$WORK/one
+COMMITS=$(git -C "$BIG" rev-list --count refs/heads/incidents)
+echo "branch: $N incidents, $COMMITS commits"
+export BIN BIG ONE
 
 CACHE="$BIG/.git/incident"
 drop_cache="rm -rf '$CACHE'"
@@ -86,3 +142,5 @@ report "list --json (cold) / cat-file" "$list_cold" "$git_cat" 3
 report "list --json (warm) / cat-file" "$list_warm" "$git_cat" 0.3
 report "set at $N / set at 1" "$write_big" "$write_one" 1.5
 echo "peak memory, metrics (cold):        ${peak} MB   (target <= 256 MB)"
+
+big_incident_rows

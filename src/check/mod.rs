@@ -58,7 +58,11 @@ impl From<FileError> for Finding {
 /// Collects findings for one file, resolving key paths to lines.
 pub struct FileFindings<'a> {
     path: &'a str,
-    located: Located<'a>,
+    text: &'a str,
+    /// Parsed for lines on the first finding: a file with none costs one parse, not two.
+    located: std::cell::OnceCell<Located<'a>>,
+    /// Writes only ask whether a change adds errors; they skip the warnings.
+    warnings: bool,
     pub findings: Vec<Finding>,
 }
 
@@ -66,15 +70,31 @@ impl<'a> FileFindings<'a> {
     pub fn new(path: &'a str, text: &'a str) -> Self {
         FileFindings {
             path,
-            located: Located::new(text),
+            text,
+            located: std::cell::OnceCell::new(),
+            warnings: true,
             findings: Vec::new(),
         }
     }
 
+    /// Collects errors only.
+    pub fn errors_only(mut self) -> Self {
+        self.warnings = false;
+        self
+    }
+
+    pub fn wants_warnings(&self) -> bool {
+        self.warnings
+    }
+
     pub fn push(&mut self, level: Level, at: &[Step<'_>], message: impl Into<String>) {
+        if level == Level::Warning && !self.warnings {
+            return;
+        }
+        let located = self.located.get_or_init(|| Located::new(self.text));
         self.findings.push(Finding {
             path: self.path.to_string(),
-            line: self.located.line(at).or(Some(1)),
+            line: located.line(at).or(Some(1)),
             level,
             message: message.into(),
         });
@@ -86,6 +106,55 @@ impl<'a> FileFindings<'a> {
 
     pub fn warning(&mut self, at: &[Step<'_>], message: impl Into<String>) {
         self.push(Level::Warning, at, message);
+    }
+
+    /// A version this build does not know: a newer one could mean anything.
+    pub fn schema_version(&mut self, version: u32) {
+        if let Some(problem) = crate::model::schema::version_problem(i64::from(version)) {
+            self.error(&[Step::Key("schema_version")], problem);
+        }
+    }
+}
+
+/// Longer than anyone means a title to be (it is one line in every table); the
+/// messages below name these limits.
+pub const MAX_TITLE: usize = 2 * 1024;
+/// Longer than anyone means one text field to be: logs and dumps belong in a linked file,
+/// and every later read of the incident would pay for them.
+pub const MAX_TEXT: usize = 1024 * 1024;
+
+impl FileFindings<'_> {
+    /// Text fields over [`MAX_TEXT`]: refused on writes, reported by `check` on a file
+    /// committed by hand (reads still work).
+    pub fn oversize_text(&mut self) {
+        // Only a line that long, or a multi-line string, can hold such a string: a scan
+        // for them is far cheaper than the parse that finds which key it is.
+        let may_hold_one = self.text.len() > MAX_TEXT
+            && (self.text.contains("\"\"\"")
+                || self.text.contains("'''")
+                || self.text.split('\n').any(|line| line.len() > MAX_TEXT));
+        if !may_hold_one {
+            return;
+        }
+        let located = self.located.get_or_init(|| Located::new(self.text));
+        for (key, line, len) in located.long_strings(MAX_TEXT) {
+            self.findings.push(Finding {
+                path: self.path.to_string(),
+                line: line.or(Some(1)),
+                level: Level::Error,
+                message: format!(
+                    "{key} is {len} bytes, over the 1 MiB limit for one text field: link long material (logs, dumps) instead of pasting it"
+                ),
+            });
+        }
+    }
+}
+
+impl Finding {
+    /// A file from a newer git-incident: no write may rewrite it, even when the change
+    /// at hand adds no error of its own.
+    pub fn blocks_every_write(&self) -> bool {
+        self.level == Level::Error && self.message.contains(crate::model::schema::NEWER_SCHEMA)
     }
 }
 
@@ -128,13 +197,23 @@ pub fn error_on_bad_links(
 /// Refuses a write that would add errors to a file, listing them. Errors the file had
 /// already (a hand edit, a severity since removed from config.toml) do not block
 /// unrelated changes; they are matched by message, as lines move while a file is edited.
-pub fn refuse_new_errors(what: &str, before: &[Finding], after: &[Finding]) -> crate::Result<()> {
-    let is_new = |f: &&Finding| {
-        f.level == Level::Error
-            && !before
-                .iter()
-                .any(|old| old.level == Level::Error && old.message == f.message)
-    };
+/// `before` is only computed when the new text has errors: most writes have none, and
+/// checking a big file twice doubled the cost of every write to it.
+pub fn refuse_new_errors(
+    what: &str,
+    before: impl FnOnce() -> Vec<Finding>,
+    after: &[Finding],
+) -> crate::Result<()> {
+    if !after.iter().any(|f| f.level == Level::Error) {
+        return Ok(());
+    }
+    let before = before();
+    let known: std::collections::HashSet<&str> = before
+        .iter()
+        .filter(|old| old.level == Level::Error && !old.blocks_every_write())
+        .map(|old| old.message.as_str())
+        .collect();
+    let is_new = |f: &&Finding| f.level == Level::Error && !known.contains(f.message.as_str());
     let added: Vec<String> = after
         .iter()
         .filter(is_new)
@@ -157,11 +236,38 @@ pub fn check_incident(
     text: &str,
 ) -> (Option<Incident>, Vec<Finding>) {
     let path = entry.incident_path();
-    let incident: Incident = match parse(&path, text) {
+    let out = FileFindings::new(&path, text);
+    incident_findings(config, entry, text, out)
+}
+
+/// The errors of one incident file, without its warnings (what a write asks).
+pub fn incident_errors(config: &Config, entry: &IncidentEntry, text: &str) -> Vec<Finding> {
+    let path = entry.incident_path();
+    let out = FileFindings::new(&path, text).errors_only();
+    incident_findings(config, entry, text, out).1
+}
+
+fn incident_findings(
+    config: &Config,
+    entry: &IncidentEntry,
+    text: &str,
+    mut out: FileFindings<'_>,
+) -> (Option<Incident>, Vec<Finding>) {
+    let incident: Incident = match parse(out.path, text) {
         Ok(incident) => incident,
         Err(e) => return (None, vec![e.into()]),
     };
-    let mut out = FileFindings::new(&path, text);
+    out.schema_version(incident.schema_version);
+    out.oversize_text();
+    if incident.title.len() > MAX_TITLE {
+        out.error(
+            &[Step::Key("title")],
+            format!(
+                "the title is {} bytes, over the 2 KiB limit: keep it to one line and put the details in summary",
+                incident.title.len()
+            ),
+        );
+    }
     if incident.id != entry.id.to_string() {
         out.error(
             &[Step::Key("id")],
@@ -256,9 +362,10 @@ pub fn check_incident(
     }
     // Evidence matters most where a postmortem will be written. `status` entries are
     // the tool's own record of a state change: the commit is their evidence.
-    if config
-        .severity(&incident.severity)
-        .is_some_and(|s| s.postmortem == PostmortemPolicy::Required)
+    if out.wants_warnings()
+        && config
+            .severity(&incident.severity)
+            .is_some_and(|s| s.postmortem == PostmortemPolicy::Required)
     {
         for (i, entry) in incident.timeline.iter().enumerate() {
             let has_evidence = entry.links.iter().any(|link| !link.trim().is_empty());
@@ -355,6 +462,15 @@ pub fn check_snapshot(
         }
         Err(e) => return Err(e),
     };
+    if snapshot.is_directory(layout::INCIDENTS_DIR) == Some(false) && wanted(layout::INCIDENTS_DIR)
+    {
+        findings.push(Finding {
+            path: layout::INCIDENTS_DIR.to_string(),
+            line: None,
+            level: Level::Error,
+            message: "expected the directory of incidents/<YYYY>/<PREFIX-N>, found a file".into(),
+        });
+    }
     let (entries, strays) = snapshot.incident_entries()?;
     for stray in strays.iter().filter(|s| wanted(s)) {
         findings.push(Finding {
@@ -366,7 +482,7 @@ pub fn check_snapshot(
     }
     // Every holder of an ID or uid, so a duplicate is reported on each file involved:
     // `check --base` must catch one that a change introduced, whichever file it touched.
-    let mut holders: HashMap<(&str, String), Vec<FileLine>> = HashMap::new();
+    let mut holders: HashMap<(&str, String), Vec<&IncidentEntry>> = HashMap::new();
     let known: std::collections::HashSet<String> =
         entries.iter().map(|e| e.id.to_string()).collect();
     for entry in &entries {
@@ -407,13 +523,8 @@ pub fn check_snapshot(
         };
         let (incident, file_findings) = check_incident(&config, entry, &text);
         if let Some(incident) = &incident {
-            let located = Located::new(&text);
             for (key, value) in [("id", entry.id.to_string()), ("uid", incident.uid.clone())] {
-                let line = located.line(&[Step::Key(key)]);
-                holders
-                    .entry((key, value))
-                    .or_default()
-                    .push((path.clone(), line));
+                holders.entry((key, value)).or_default().push(entry);
             }
         }
         if wanted(&path) {
@@ -424,7 +535,17 @@ pub fn check_snapshot(
             }
         }
     }
-    for ((key, value), files) in holders.iter().filter(|(_, files)| files.len() > 1) {
+    for ((key, value), holders) in holders.iter().filter(|(_, files)| files.len() > 1) {
+        // Lines only for the rare duplicates: parsing every file once more for them
+        // would cost `check` a third of its time.
+        let mut files: Vec<FileLine> = Vec::with_capacity(holders.len());
+        for entry in holders {
+            let text = snapshot
+                .read_in(entry, layout::INCIDENT_FILE)?
+                .unwrap_or_default();
+            let line = Located::new(&text).line(&[Step::Key(key)]);
+            files.push((entry.incident_path(), line));
+        }
         for (path, line) in files.iter().filter(|(path, _)| wanted(path)) {
             let others: Vec<&str> = files
                 .iter()

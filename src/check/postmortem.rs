@@ -21,6 +21,8 @@ pub fn check_postmortem(entry: &IncidentEntry, text: &str) -> (Option<Postmortem
         Err(e) => return (None, vec![e.into()]),
     };
     let mut out = FileFindings::new(&path, text);
+    out.schema_version(pm.schema_version);
+    out.oversize_text();
     let incident = entry.id.to_string();
     if pm.incident != incident {
         out.error(

@@ -7,6 +7,7 @@ use crate::error::{Error, GitContext};
 use crate::model::IncidentId;
 use crate::ops::edit::{EditedFile, commit, rebase_draft, validate};
 use crate::store::identity::read_git_var;
+use crate::store::private::write_atomically;
 
 /// Edit an incident (or its postmortem) in git's editor
 #[derive(Args, Debug)]
@@ -68,9 +69,10 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
     } else {
         (original.clone(), original.clone())
     };
-    std::fs::write(&base_file, &original)
+    write_atomically(&base_file, original.as_bytes())
         .context(|| format!("cannot write {}", base_file.display()))?;
-    std::fs::write(&draft, &start).context(|| format!("cannot write {}", draft.display()))?;
+    write_atomically(&draft, start.as_bytes())
+        .context(|| format!("cannot write {}", draft.display()))?;
     run_editor(&draft, &again(" --abort"))?;
     let edited =
         std::fs::read_to_string(&draft).context(|| format!("cannot read {}", draft.display()))?;

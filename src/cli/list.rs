@@ -53,6 +53,13 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
     let code = ui.report_skipped(&broken);
     listed.retain(|l| filter.matches(&l.incident));
     sort_newest_first(&mut listed);
+    for l in &mut listed {
+        clip(&mut l.incident.title);
+        if let Some(commander) = &mut l.incident.commander {
+            clip(commander);
+        }
+        l.incident.services.iter_mut().for_each(clip);
+    }
     if listed.is_empty() {
         ui.status("no incidents");
     } else {
@@ -64,6 +71,18 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
         ))?;
     }
     Ok(code)
+}
+
+/// A table cell shows at most this many characters: no terminal line holds more, and
+/// the table's layout costs grow with the square of a cell's length (a 2 MiB title
+/// committed by hand took `list` 2.4 s, 8 MiB 84 s). `show` prints the whole text.
+const CELL_CHARS: usize = 500;
+
+fn clip(text: &mut String) {
+    if let Some((end, _)) = text.char_indices().nth(CELL_CHARS) {
+        text.truncate(end);
+        text.push('…');
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

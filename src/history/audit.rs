@@ -1,6 +1,9 @@
 //! The audit trail: for each commit that touched an incident's files, who made it, when,
 //! and what changed, field by field. Hand-edit commits read exactly like the tool's own.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use git2::{Oid, Repository};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -64,6 +67,7 @@ pub fn events(
 ) -> Result<()> {
     let commits = walk::commits(repo, tip, None)?;
     let mut reader = TreeReader::new(repo)?;
+    let mut read_before: HashMap<Oid, Rc<Version>> = HashMap::new();
     let mut emitted = 0;
     let total = commits.len();
     for (done, oid) in commits.iter().enumerate() {
@@ -90,25 +94,36 @@ pub fn events(
             None => None,
         };
         let mut files = Vec::new();
+        let mut read_now = HashMap::new();
         for t in touched {
             let old = match parent_tree {
                 Some(tree) => reader.blob_at(tree, &t.dir, t.file)?,
                 None => None,
             };
-            let old_text = old.map(|b| walk::read_text(repo, b)).transpose()?;
-            let new_text = t.blob.map(|b| walk::read_text(repo, b)).transpose()?;
+            let mut version = |blob: Option<Oid>| -> Result<Option<Rc<Version>>> {
+                let Some(blob) = blob else { return Ok(None) };
+                let version = match read_before.get(&blob) {
+                    Some(version) => Rc::clone(version),
+                    None => Rc::new(Version::read(repo, blob)?),
+                };
+                read_now.insert(blob, Rc::clone(&version));
+                Ok(Some(version))
+            };
+            let (old, new) = (version(old)?, version(t.blob)?);
             let incident = t.dir.rsplit('/').next().unwrap_or_default().to_string();
             files.push(FileChanges {
                 incident,
                 path: format!("{}/{}", t.dir, t.file.name()),
-                op: match (&old_text, &new_text) {
+                op: match (&old, &new) {
                     (None, _) => "added",
                     (_, None) => "deleted",
                     _ => "changed",
                 },
-                changes: diff_files(t.file, old_text.as_deref(), new_text.as_deref()),
+                changes: diff_versions(t.file, old.as_deref(), new.as_deref()),
             });
         }
+        // The older side of this commit is the newer side of the next one down.
+        read_before = read_now;
         let author = commit.author();
         let when = author.when();
         emitted += 1;
@@ -137,25 +152,55 @@ fn commit_time(when: git2::Time) -> Timestamp {
     Timestamp(utc.with_timezone(&offset))
 }
 
+/// One version of a file: its text, and its fields when it parses. Walking newest
+/// first, each version is the newer side of one commit and the older side of the next,
+/// so it is read and parsed once, not twice (a big file's history costs its parses).
+pub struct Version {
+    text: String,
+    table: Option<toml::Table>,
+}
+
+impl Version {
+    fn read(repo: &Repository, blob: Oid) -> Result<Version> {
+        Ok(Version::new(walk::read_text(repo, blob)?))
+    }
+
+    pub fn new(text: String) -> Version {
+        let table = toml::from_str::<toml::Table>(&text).ok();
+        Version { text, table }
+    }
+}
+
 /// Field-level changes between two versions of a file (`None`: absent).
 pub fn diff_files(file: IncidentFile, old: Option<&str>, new: Option<&str>) -> Vec<FieldChange> {
-    let parse = |text: Option<&str>| match text {
-        None => Some(toml::Table::new()),
-        Some(t) => toml::from_str::<toml::Table>(t).ok(),
-    };
-    let (Some(old_table), Some(new_table)) = (parse(old), parse(new)) else {
+    let version = |text: Option<&str>| text.map(|t| Version::new(t.to_string()));
+    diff_versions(file, version(old).as_ref(), version(new).as_ref())
+}
+
+fn diff_versions(
+    file: IncidentFile,
+    old: Option<&Version>,
+    new: Option<&Version>,
+) -> Vec<FieldChange> {
+    let empty = toml::Table::new();
+    let old_table = old.map_or(Some(&empty), |v| v.table.as_ref());
+    let new_table = new.map_or(Some(&empty), |v| v.table.as_ref());
+    let (Some(old_table), Some(new_table)) = (old_table, new_table) else {
         // A version that does not parse has no fields to compare: show the text itself.
         return vec![FieldChange {
             field: file.name().to_string(),
             op: "changed",
             old: None,
             new: None,
-            diff: Some(line_diff(old.unwrap_or(""), new.unwrap_or(""))),
+            diff: Some(line_diff(
+                old.map_or("", |v| v.text.as_str()),
+                new.map_or("", |v| v.text.as_str()),
+            )),
         }];
     };
     let mut out = Vec::new();
     let creating = old.is_none();
-    diff_tables("", &old_table, &new_table, creating, &mut out);
+    diff_tables("", old_table, new_table, creating, &mut out);
     out
 }
 
@@ -248,18 +293,43 @@ fn items(value: Option<&Value>) -> &[Value] {
 }
 
 /// Items added and removed, as a multiset: a timeline entry appended is one `added`.
+/// Linear: the common head and tail (all of a list but what a commit appended or
+/// removed) are skipped, and the rest matched through a map by each item's text; a
+/// search per item was quadratic (minutes for a timeline of 100,000 entries).
 fn diff_lists(field: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<FieldChange>) {
-    let (old, new) = (items(old), items(new));
-    let mut unmatched: Vec<&Value> = old.iter().collect();
+    let (mut old, mut new) = (items(old), items(new));
+    let head = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    (old, new) = (&old[head..], &new[head..]);
+    let tail = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    (old, new) = (&old[..old.len() - tail], &new[..new.len() - tail]);
+    // Each old item by its text, in order; a new item takes the first equal one left.
+    let key = |v: &Value| v.to_string();
+    let mut by_text: std::collections::HashMap<String, std::collections::VecDeque<usize>> =
+        std::collections::HashMap::new();
+    for (i, item) in old.iter().enumerate() {
+        by_text.entry(key(item)).or_default().push_back(i);
+    }
+    let mut matched = vec![false; old.len()];
     let mut added = Vec::new();
     for item in new {
-        match unmatched.iter().position(|o| *o == item) {
-            Some(i) => {
-                unmatched.remove(i);
-            }
+        match by_text
+            .get_mut(&key(item))
+            .and_then(|slots| slots.pop_front())
+        {
+            Some(i) => matched[i] = true,
             None => added.push(item),
         }
     }
+    let unmatched = old
+        .iter()
+        .zip(&matched)
+        .filter(|(_, matched)| !**matched)
+        .map(|(item, _)| item);
     for item in unmatched {
         out.push(FieldChange {
             field: field.to_string(),
@@ -289,9 +359,12 @@ fn diff_actions(old: Option<&Value>, new: Option<&Value>, out: &mut Vec<FieldCha
             .unwrap_or_else(|| "?".to_string())
     };
     let (old, new) = (items(old), items(new));
+    let old_by_id: std::collections::HashMap<String, &Value> =
+        old.iter().rev().map(|o| (id_of(o), o)).collect();
+    let new_ids: std::collections::HashSet<String> = new.iter().map(id_of).collect();
     for item in new {
         let id = id_of(item);
-        match old.iter().find(|o| id_of(o) == id) {
+        match old_by_id.get(&id).copied() {
             None => out.push(FieldChange {
                 field: format!("action {id}"),
                 op: "added",
@@ -314,7 +387,7 @@ fn diff_actions(old: Option<&Value>, new: Option<&Value>, out: &mut Vec<FieldCha
     }
     for item in old {
         let id = id_of(item);
-        if !new.iter().any(|n| id_of(n) == id) {
+        if !new_ids.contains(&id) {
             out.push(FieldChange {
                 field: format!("action {id}"),
                 op: "removed",

@@ -77,17 +77,8 @@ pub fn write(path: &Path, cache: &CacheFile) {
 /// Writes `value` as JSON to `path` through a temporary file and a rename, so a reader
 /// never sees half a file; failures are ignored (a cache is only a cache).
 pub fn write_json<T: Serialize>(path: &Path, value: &T) {
-    let Some(dir) = path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    let Ok(bytes) = serde_json::to_vec(value) else {
-        return;
-    };
-    // Write then rename, so a reader never sees half a file.
-    let temp = dir.join(format!(".{}.tmp", std::process::id()));
-    if std::fs::write(&temp, bytes).is_ok() && std::fs::rename(&temp, path).is_err() {
-        let _ = std::fs::remove_file(&temp);
+    if let Ok(bytes) = serde_json::to_vec(value) {
+        let _ = crate::store::private::write_atomically(path, &bytes);
     }
 }
 

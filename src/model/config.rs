@@ -260,6 +260,12 @@ impl Config {
             severity,
             message,
         };
+        if let Some(problem) = self
+            .schema_version
+            .and_then(|v| crate::model::schema::version_problem(i64::from(v)))
+        {
+            problems.push(at("schema_version", None, problem));
+        }
         if let Err(e) = crate::model::id::validate_prefix(&self.id_prefix) {
             problems.push(at("id_prefix", None, e.to_string()));
         }

@@ -4,6 +4,29 @@ use schemars::generate::SchemaSettings;
 
 use crate::model::{Config, Incident, Postmortem};
 
+/// The newest `schema_version` this build reads; config.toml, incident.toml and
+/// postmortem.toml share it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What a file from a newer format says, in every message about one, so that writes can
+/// tell such an error from the others (they never rewrite a file they cannot read).
+pub const NEWER_SCHEMA: &str = "written by a newer git-incident; upgrade";
+
+/// The message for a `schema_version` this build does not know, if it is one.
+pub fn version_problem(version: i64) -> Option<String> {
+    if version > i64::from(SCHEMA_VERSION) {
+        Some(format!(
+            "schema_version {version}: {NEWER_SCHEMA} (this version reads schema_version {SCHEMA_VERSION})"
+        ))
+    } else if version < 1 {
+        Some(format!(
+            "unknown schema_version {version}: expected {SCHEMA_VERSION}"
+        ))
+    } else {
+        None
+    }
+}
+
 /// (file name under `schema/`, pretty JSON), for `init` and the drift test.
 pub fn all() -> Vec<(&'static str, String)> {
     vec![

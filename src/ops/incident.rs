@@ -2,7 +2,7 @@
 
 use toml_edit::{DocumentMut, Item, Table, Value};
 
-use crate::check::{self, check_incident};
+use crate::check::{self, incident_errors};
 use crate::error::{Error, Result};
 use crate::model::{
     Config, Detection, Incident, IncidentId, Status, TimeContext, TimelineKind, Timestamp,
@@ -94,7 +94,11 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
             tree: git2::Oid::ZERO_SHA1,
         };
         let text = new_incident_text(&incident);
-        check::refuse_new_errors("incident", &[], &check_incident(&config, &entry, &text).1)?;
+        check::refuse_new_errors(
+            "incident",
+            Vec::new,
+            &incident_errors(&config, &entry, &text),
+        )?;
         let change = Change::new(format!("{id}: open {severity} {:?}", incident.title))
             .put(entry.incident_path(), text)
             .trailer("Incident", id.to_string())
@@ -183,29 +187,181 @@ pub fn update<T>(
     let typist = crate::store::typist_zone()?;
     store.write(|snapshot, ctx: &WriteContext| {
         let config = snapshot.config()?;
-        let (entry, loaded) = load(snapshot, &config, id)?;
+        let entry = snapshot.require(&IncidentId::parse_with_prefix(id, &config.id_prefix)?)?;
+        let path = entry.incident_path();
+        let before = snapshot
+            .read_in(&entry, layout::INCIDENT_FILE)?
+            .ok_or_else(|| Error::not_found(format!("{path} is missing")))?;
+        let mut opened = Opened::open(&path, &before)?;
+        let current = opened.current(&path)?;
         let mut edit = IncidentEdit {
             id: entry.id.clone(),
-            doc: edit::parse_mut(&loaded.path, &loaded.text)?,
-            current: loaded.value,
+            doc: opened.doc,
+            current,
             config: &config,
             time: TimeContext::new(ctx.committer.time, config.zone()?, typist)?,
             author: config.me(&ctx.author.name, &ctx.author.email),
             snapshot,
         };
         let (subject, value) = f(&mut edit)?;
-        let text = edit.doc.to_string();
+        opened.doc = edit.doc;
+        let written = opened.finish(&before);
         check::refuse_new_errors(
             "incident",
-            &check_incident(&config, &entry, &loaded.text).1,
-            &check_incident(&config, &entry, &text).1,
+            || incident_errors(&config, &entry, written.checked_before),
+            &written.place(incident_errors(&config, &entry, &written.checked_after)),
         )?;
+        let text = written.text;
         let change = Change::new(format!("{}: {subject}", entry.id))
-            .put(loaded.path, text)
+            .put(path, text)
             .trailer("Incident", entry.id.to_string())
             .notes(edit.time.take_notes());
         Ok((change, value))
     })
+}
+
+/// An incident file open for an edit. The edits change the top of the file and append
+/// to the timeline; they never change an entry. So when the timeline is the file's last
+/// part and plainly laid out, only the top is parsed and re-encoded, and the timeline is
+/// kept as text with new entries appended: a write to an incident with 10,000 entries
+/// costs about what one to a new incident does, plus the check of the result. Anything
+/// less plain (other tables after it, multi-line strings) is edited as a whole.
+struct Opened<'t> {
+    doc: DocumentMut,
+    /// The top of the file (what `doc` was parsed from), and the timeline's text.
+    split: Option<(&'t str, &'t str)>,
+}
+
+impl<'t> Opened<'t> {
+    fn open(path: &str, text: &'t str) -> Result<Opened<'t>> {
+        if let Some((head, tail)) = split_timeline(text) {
+            let doc = edit::parse_mut(path, head)?;
+            if !doc.contains_key("timeline") {
+                return Ok(Opened {
+                    doc,
+                    split: Some((head, tail)),
+                });
+            }
+        }
+        Ok(Opened {
+            doc: edit::parse_mut(path, text)?,
+            split: None,
+        })
+    }
+
+    /// The incident without its timeline, which no edit reads.
+    fn current(&mut self, path: &str) -> Result<Incident> {
+        match self.split {
+            Some((head, _)) => crate::store::codec::parse(path, head).map_err(Error::File),
+            None => without_timeline(path, &mut self.doc),
+        }
+    }
+
+    /// The new text of the file, and what to check of it.
+    fn finish(mut self, before: &'t str) -> Finished<'t> {
+        let Some((head, tail)) = self.split else {
+            let text = self.doc.to_string();
+            return Finished {
+                checked_after: text.clone(),
+                text,
+                checked_before: before,
+                tail_lines: None,
+            };
+        };
+        let added = self.doc.remove("timeline");
+        let mut top = self.doc.to_string();
+        let mut text = top.clone();
+        text.push_str(tail);
+        let mut tail_lines = None;
+        if let Some(added) = added {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            let mut rest = DocumentMut::new();
+            rest.insert("timeline", added);
+            let rest = rest.to_string();
+            text.push_str(&rest);
+            tail_lines = Some((top.matches('\n').count(), tail.matches('\n').count()));
+            top.push_str(&rest);
+        }
+        Finished {
+            text,
+            checked_after: top,
+            checked_before: head,
+            tail_lines,
+        }
+    }
+}
+
+/// An edited incident file. The kept timeline holds only `[[timeline]]` entries, whose
+/// rules are warnings and whose errors (of format) it had before: the errors a write
+/// could add are in the top of the file and in the entries it appends, so only those
+/// are checked, before and after (checking the whole result was most of a write's
+/// cost on a long incident).
+struct Finished<'t> {
+    text: String,
+    checked_after: String,
+    checked_before: &'t str,
+    /// Lines of the top and of the kept timeline, when entries were appended after it.
+    tail_lines: Option<(usize, usize)>,
+}
+
+impl Finished<'_> {
+    /// Findings on `checked_after` placed on the lines of the whole file.
+    fn place(&self, mut findings: Vec<check::Finding>) -> Vec<check::Finding> {
+        if let Some((top, tail)) = self.tail_lines {
+            for line in findings.iter_mut().filter_map(|f| f.line.as_mut()) {
+                if *line > top {
+                    *line += tail;
+                }
+            }
+        }
+        findings
+    }
+}
+
+/// The file split before its first `[[timeline]]` header, when everything from there on
+/// is `[[timeline]]` entries of single-line values.
+fn split_timeline(text: &str) -> Option<(&str, &str)> {
+    let mut offset = 0;
+    let mut start = None;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if start.is_none() && trimmed == "[[timeline]]" {
+            start = Some(offset);
+        }
+        if start.is_some() && trimmed.starts_with('[') && trimmed != "[[timeline]]" {
+            return None;
+        }
+        offset += line.len();
+    }
+    let start = start.filter(|&s| s > 0)?;
+    let tail = &text[start..];
+    if tail.contains("\"\"\"") || tail.contains("'''") {
+        return None;
+    }
+    Some((&text[..start], tail))
+}
+
+/// The incident as its document says, but for the timeline, which no edit reads: a long
+/// incident's timeline is most of its file, and parsing it once more for nothing made
+/// each write to an incident of 10,000 entries cost three full parses instead of two
+/// (the edit's and the check of the result's, which reads the timeline too).
+fn without_timeline(path: &str, doc: &mut DocumentMut) -> Result<Incident> {
+    // An empty stand-in, not `Item::None`, which toml_edit hides from `get_mut`.
+    let empty = |item: &Item| match item {
+        Item::ArrayOfTables(_) => Item::ArrayOfTables(toml_edit::ArrayOfTables::new()),
+        _ => Item::Value(Value::Array(toml_edit::Array::new())),
+    };
+    let saved = doc
+        .get_mut("timeline")
+        .map(|item| std::mem::replace(item, empty(item)));
+    let head = doc.to_string();
+    if let Some(saved) = saved {
+        *doc.get_mut("timeline")
+            .expect("the stand-in is still there") = saved;
+    }
+    crate::store::codec::parse(path, &head).map_err(Error::File)
 }
 
 impl IncidentEdit<'_> {
@@ -234,6 +390,9 @@ impl IncidentEdit<'_> {
         if !links.is_empty() {
             entry.insert("links", Item::Value(edit::string_array(links)));
         }
+        // A blank line before the header, as toml_edit puts before any table but the
+        // first, also when the entry is encoded apart from the file (see `Opened`).
+        entry.decor_mut().set_prefix("\n");
         edit::push_array_table(&mut self.doc, "timeline", entry)
     }
 
@@ -529,4 +688,94 @@ pub fn with_history_times(
         }
     }
     Ok((incident, filled))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "#:schema ../../../schema/incident.schema.json\n\nschema_version = 1\nid = \"INC-1\"\nuid = \"u\"\ntitle = \"t\"\nseverity = \"SEV2\"\nstatus = \"investigating\"\n# kept\nservices = []\n\n[times]\ndetected = 2026-11-23T10:00:00+09:00\n\n[[timeline]]\nat = 2026-11-23T10:01:00+09:00\nkind = \"note\"\ntext = \"one\"\nlinks = [\n  \"https://a\",\n]\n\n[[timeline]] \nat = 2026-11-23T10:02:00+09:00\nkind = \"note\"\ntext = \"two\"\n";
+
+    /// The same edit, on the file split at its timeline and on the whole file.
+    fn both_ways(text: &str, edit: impl Fn(&mut DocumentMut)) -> (String, String) {
+        let mut split = Opened::open("p", text).unwrap();
+        assert!(split.split.is_some());
+        edit(&mut split.doc);
+        let mut whole = Opened {
+            doc: edit::parse_mut("p", text).unwrap(),
+            split: None,
+        };
+        edit(&mut whole.doc);
+        (split.finish(text).text, whole.finish(text).text)
+    }
+
+    #[test]
+    fn editing_the_top_and_appending_to_the_timeline_as_text_gives_the_same_file() {
+        let append = |doc: &mut DocumentMut| {
+            let mut entry = Table::new();
+            entry.insert("kind", Item::Value(edit::string("note")));
+            entry.decor_mut().set_prefix("\n");
+            edit::push_array_table(doc, "timeline", entry).unwrap();
+        };
+        let set_status = |doc: &mut DocumentMut| {
+            edit::set_value(
+                doc.as_table_mut(),
+                "status",
+                Some(edit::string("mitigated")),
+            );
+            let times = edit::table_mut(doc, "times").unwrap();
+            edit::set_value(times, "mitigated", Some(Value::from(1)));
+        };
+        for text in [TEXT.to_string(), TEXT.replace("[times]\n", "")] {
+            let (split, whole) = both_ways(&text, |doc| {
+                set_status(doc);
+                append(doc);
+                append(doc);
+            });
+            assert_eq!(split, whole);
+            assert!(split.ends_with("text = \"two\"\n\n[[timeline]]\nkind = \"note\"\n\n[[timeline]]\nkind = \"note\"\n"), "{split}");
+            let (split, whole) = both_ways(&text, set_status);
+            assert_eq!(split, whole);
+        }
+    }
+
+    #[test]
+    fn findings_on_appended_entries_point_at_the_whole_file() {
+        let mut opened = Opened::open("p", TEXT).unwrap();
+        let mut entry = Table::new();
+        entry.insert("kind", Item::Value(edit::string("note")));
+        entry.decor_mut().set_prefix("\n");
+        edit::push_array_table(&mut opened.doc, "timeline", entry).unwrap();
+        let finished = opened.finish(TEXT);
+        let line_in = |text: &str| {
+            text.lines()
+                .position(|l| l == "kind = \"note\"")
+                .map(|i| i + 1)
+        };
+        let last = |text: &str| text.lines().count();
+        let finding = |line| check::Finding {
+            path: "p".into(),
+            line: Some(line),
+            level: check::Level::Error,
+            message: "m".into(),
+        };
+        let placed = finished.place(vec![finding(last(&finished.checked_after)), finding(3)]);
+        assert_eq!(placed[0].line, Some(last(&finished.text)));
+        assert_eq!(placed[1].line, Some(3));
+        assert!(line_in(&finished.text).is_some());
+    }
+
+    #[test]
+    fn only_a_plain_trailing_timeline_is_split() {
+        assert!(split_timeline(TEXT).is_some());
+        for odd in [
+            format!("{TEXT}\n[changes]\ncaused_by = []\n"),
+            TEXT.replace("text = \"two\"", "text = \"\"\"two\n[x]\"\"\""),
+            TEXT.replace("[[timeline]] \n", "[[timeline]] # odd\n"),
+            "[[timeline]]\nkind = \"note\"\n".to_string(),
+            TEXT.replace("[[timeline]]", "[[notes]]"),
+        ] {
+            assert!(split_timeline(&odd).is_none(), "{odd}");
+        }
+    }
 }

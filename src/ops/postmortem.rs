@@ -156,10 +156,12 @@ fn errors(entry: &IncidentEntry, text: &str) -> Vec<Finding> {
 /// A write may not add errors. Errors already in a hand-edited file do not block
 /// unrelated changes (they are `check`'s to report), except when publishing.
 fn refuse_new_errors(entry: &IncidentEntry, before: Option<&str>, after: &str) -> Result<()> {
-    let before = before
-        .map(|text| check_postmortem(entry, text).1)
-        .unwrap_or_default();
-    check::refuse_new_errors("postmortem", &before, &check_postmortem(entry, after).1)
+    let before = || {
+        before
+            .map(|text| check_postmortem(entry, text).1)
+            .unwrap_or_default()
+    };
+    check::refuse_new_errors("postmortem", before, &check_postmortem(entry, after).1)
 }
 
 /// Fields `postmortem set` may change. `status` has its own command, because

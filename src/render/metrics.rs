@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use crate::metrics::{DURATIONS, Figure, Group, Summary, Window};
 use crate::model::time::format_duration;
 use crate::model::{Timestamp, Zone};
-use crate::render::{Palette, Table, csv, fit, md, safe, table};
+use crate::render::csv::{self, Cell};
+use crate::render::{Palette, Table, fit, md, safe, table};
 
 /// Below this many incidents a median says little; the output says so.
 pub const FEW: usize = 5;
@@ -332,18 +333,17 @@ pub fn csv(overall: &Summary, groups: Option<&[Group]>) -> String {
             .map(|g| (g.key.as_str(), &g.summary))
             .collect(),
     };
-    let number = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     for (key, summary) in rows {
         let mut fields = vec![
-            key.to_string(),
-            summary.incidents.total.to_string(),
-            summary.incidents.canceled.to_string(),
+            Cell::from(key),
+            Cell::from(summary.incidents.total),
+            Cell::from(summary.incidents.canceled),
         ];
         for (_, _, _, figure) in duration_rows(summary) {
-            fields.push(figure.count.to_string());
-            fields.push(number(figure.median));
-            fields.push(number(figure.p90));
-            fields.push(number(figure.mean));
+            fields.push(Cell::from(figure.count));
+            fields.push(Cell::from(figure.median));
+            fields.push(Cell::from(figure.p90));
+            fields.push(Cell::from(figure.mean));
         }
         let (p, a) = (&summary.postmortems, &summary.actions);
         fields.extend(
@@ -359,9 +359,9 @@ pub fn csv(overall: &Summary, groups: Option<&[Group]>) -> String {
                 summary.ack_target.count,
                 summary.ack_target.met,
             ]
-            .map(|n| n.to_string()),
+            .map(Cell::from),
         );
-        out.push_str(&csv::row(&fields));
+        out.push_str(&csv::row(fields));
     }
     out
 }

@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use crate::metrics::followup::{ActionRow, PostmortemRow};
 use crate::metrics::{Seconds, day_of};
 use crate::model::Zone;
-use crate::render::{Palette, Table, csv, md, safe, table};
+use crate::render::csv::{self, Cell};
+use crate::render::{Palette, Table, md, safe, table};
 
 fn action_age(row: &ActionRow) -> String {
     if row.overdue {
@@ -140,17 +141,17 @@ pub fn actions_csv(rows: &[ActionRow]) -> String {
     ]);
     for row in rows {
         out.push_str(&csv::row([
-            row.overdue.to_string(),
-            row.owner.clone(),
-            row.id.clone(),
-            row.incident.clone(),
-            row.title.clone(),
-            row.kind.to_string(),
-            row.status.to_string(),
-            due(row.due),
-            row.days_overdue.to_string(),
-            row.days_open.map(|d| d.to_string()).unwrap_or_default(),
-            row.link.clone().unwrap_or_default(),
+            Cell::from(row.overdue),
+            Cell::from(&row.owner),
+            Cell::from(&row.id),
+            Cell::from(&row.incident),
+            Cell::from(&row.title),
+            Cell::from(row.kind.to_string()),
+            Cell::from(row.status.to_string()),
+            Cell::from(due(row.due)),
+            Cell::from(row.days_overdue),
+            Cell::from(row.days_open),
+            Cell::from(row.link.as_ref()),
         ]));
     }
     out
@@ -248,19 +249,17 @@ pub fn postmortems_csv(rows: &[PostmortemRow], zone: Zone) -> String {
     ]);
     for row in rows {
         out.push_str(&csv::row([
-            row.overdue.to_string(),
-            row.owner.clone(),
-            row.incident.clone(),
-            row.severity.clone(),
-            row.status.clone(),
-            day(row.resolved, zone),
-            day(row.due, zone),
-            row.days_overdue.to_string(),
-            row.days_since_resolved
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            row.title.clone(),
-            row.link.clone(),
+            Cell::from(row.overdue),
+            Cell::from(&row.owner),
+            Cell::from(&row.incident),
+            Cell::from(&row.severity),
+            Cell::from(&row.status),
+            Cell::from(day(row.resolved, zone)),
+            Cell::from(day(row.due, zone)),
+            Cell::from(row.days_overdue),
+            Cell::from(row.days_since_resolved),
+            Cell::from(&row.title),
+            Cell::from(&row.link),
         ]));
     }
     out

@@ -7,6 +7,7 @@ pub mod edit;
 pub mod identity;
 pub mod layout;
 mod maintenance;
+pub mod private;
 pub mod remote;
 mod snapshot;
 pub(crate) mod tree;
@@ -178,17 +179,38 @@ impl Store {
         self.private_dir().join(format!("{kind}-{escaped}.json"))
     }
 
+    /// The commit the branch points at. A branch that points at anything else (an
+    /// annotated tag, after `git update-ref` with a tag's name) is an error on every read
+    /// and write: peeling it would read the tag's commit, and a compare-and-swap against
+    /// that commit could never succeed.
     pub fn tip(&self) -> Result<Option<Oid>> {
-        match self.repo.find_reference(&self.refname) {
-            Ok(reference) => Ok(Some(
-                reference
-                    .peel_to_commit()
-                    .context(|| format!("{} does not point at a commit", self.refname))?
-                    .id(),
-            )),
-            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(e).context(|| format!("could not read {}", self.refname)),
-        }
+        let reference = match self.repo.find_reference(&self.refname) {
+            Ok(reference) => reference,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e).context(|| format!("could not read {}", self.refname)),
+        };
+        let reference = reference
+            .resolve()
+            .context(|| format!("could not resolve {}", self.refname))?;
+        let target = reference
+            .target()
+            .ok_or_else(|| Error::invalid(format!("{} points nowhere", self.refname)))?;
+        let object = self
+            .repo
+            .find_object(target, None)
+            .context(|| format!("could not read {} ({target})", self.refname))?;
+        let what = match object.kind() {
+            Some(git2::ObjectType::Commit) => return Ok(Some(target)),
+            Some(git2::ObjectType::Tag) => "an annotated tag",
+            Some(git2::ObjectType::Tree) => "a tree",
+            Some(git2::ObjectType::Blob) => "a blob",
+            _ => "an object that is not a commit",
+        };
+        Err(Error::invalid(format!(
+            "{} points at {what} ({target}), not a commit: a branch must point at a commit. \
+             If the tag's commit is the right tip, run `git update-ref {} {}^{{commit}}`",
+            self.refname, self.refname, self.refname
+        )))
     }
 
     /// The branch as it is now; fails with a hint when it does not exist yet. `init` is

@@ -113,6 +113,13 @@ impl<'r> Snapshot<'r> {
         Some((entry.id(), entry.kind()))
     }
 
+    /// Whether `path` is a directory (`Some(false)`: a file or anything else; `None`:
+    /// nothing there).
+    pub fn is_directory(&self, path: &str) -> Option<bool> {
+        self.entry_id(path)
+            .map(|(_, kind)| kind == Some(ObjectType::Tree))
+    }
+
     pub fn blob_id(&self, path: &str) -> Option<Oid> {
         self.entry_id(path)
             .filter(|(_, kind)| *kind == Some(ObjectType::Blob))
@@ -121,8 +128,10 @@ impl<'r> Snapshot<'r> {
 
     /// The text of the file at `path`, if there is one.
     pub fn read(&self, path: &str) -> Result<Option<String>> {
-        let Some(id) = self.blob_id(path) else {
-            return Ok(None);
+        let id = match self.entry_id(path) {
+            None => return Ok(None),
+            Some((id, Some(ObjectType::Blob))) => id,
+            Some((_, kind)) => return Err(not_a_file(path, kind)),
         };
         let blob = self
             .repo
@@ -270,12 +279,12 @@ impl<'r> Snapshot<'r> {
     pub fn read_in(&self, entry: &IncidentEntry, file: &str) -> Result<Option<String>> {
         let path = format!("{}/{file}", entry.dir);
         let tree = self.subtree(entry.tree)?;
-        let Some(found) = tree
-            .get_name(file)
-            .filter(|e| e.kind() == Some(ObjectType::Blob))
-        else {
+        let Some(found) = tree.get_name(file) else {
             return Ok(None);
         };
+        if found.kind() != Some(ObjectType::Blob) {
+            return Err(not_a_file(&path, found.kind()));
+        }
         let blob = self
             .repo
             .find_blob(found.id())
@@ -329,6 +338,21 @@ impl<'r> Snapshot<'r> {
     pub fn postmortem(&self, entry: &IncidentEntry) -> Result<Option<Loaded<Postmortem>>> {
         self.load_in(entry, layout::POSTMORTEM_FILE)
     }
+}
+
+/// A directory (or a submodule) where one of the tool's files belongs: reported like a
+/// file that does not parse, so readers name it and go on, and writes stop.
+fn not_a_file(path: &str, kind: Option<ObjectType>) -> Error {
+    let what = match kind {
+        Some(ObjectType::Tree) => "a directory",
+        Some(ObjectType::Commit) => "a submodule",
+        _ => "something else",
+    };
+    Error::File(FileError {
+        path: path.to_string(),
+        line: None,
+        message: format!("error: expected a file, found {what}"),
+    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod common;
 mod everyday;
 mod fit;
 mod hardening;
+mod hardening15;
 mod history;
 mod incident;
 mod log;
