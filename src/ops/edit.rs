@@ -140,7 +140,25 @@ pub fn rebase_draft(path: &str, base: &str, draft: &str, current: &str) -> Resul
 
 #[cfg(test)]
 mod tests {
-    use super::rebase_draft;
+    use super::{EditedFile, changed_keys, rebase_draft};
+
+    #[test]
+    fn the_changed_keys_are_the_diffs_in_the_files_order() {
+        let before =
+            "title = \"A\"\nservices = [\"a\", \"b\"]\n[times]\ndetected = 2026-11-23T10:00:00Z\n";
+        let after = "services = [\"b\", \"a\"]\nsummary = \"\"\ntitle = \"B\"\n[times]\n\
+                     detected = 2026-11-23T10:00:00Z\nresolved = 2026-11-23T11:00:00Z\n";
+        assert_eq!(
+            changed_keys(EditedFile::Incident, before, after),
+            ["title", "times"]
+        );
+        let before = "[[action]]\nid = \"INC-1.A1\"\nstatus = \"open\"\n";
+        let after = "status = \"draft\"\n[[action]]\nid = \"INC-1.A1\"\nstatus = \"done\"\n";
+        assert_eq!(
+            changed_keys(EditedFile::Postmortem, before, after),
+            ["status", "action"]
+        );
+    }
 
     #[test]
     fn a_kept_draft_is_replayed_on_a_newer_file_or_refused() {
