@@ -8,6 +8,7 @@ pub mod store;
 
 pub use error::{Error, FileError, Result};
 pub mod check;
+pub mod diff;
 pub mod history;
 pub mod merge;
 pub mod metrics;

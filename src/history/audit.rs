@@ -1,16 +1,14 @@
 //! The audit trail: for each commit that touched an incident's files, who made it, when,
 //! and what changed, field by field. Hand-edit commits read exactly like the tool's own.
 
-use std::collections::HashMap;
-use std::rc::Rc;
-
 use git2::{Oid, Repository};
 use serde::Serialize;
 use serde_json::Value as Json;
 use toml::Value;
 
+use crate::diff::{self, FieldChange, FileKind};
 use crate::error::{GitContext, Result};
-use crate::history::tree::{IncidentFile, TreeReader};
+use crate::history::tree::TreeReader;
 use crate::history::walk::{self, Progress};
 use crate::model::Timestamp;
 
@@ -30,17 +28,22 @@ pub struct Event {
 }
 
 /// What one commit changed in one file of one incident.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct FileChanges {
     pub incident: String,
     pub path: String,
     /// `added`, `changed` or `deleted`.
     pub op: &'static str,
+    /// Field by field; empty when a version does not parse (then `text_diff`).
     pub changes: Vec<FieldChange>,
+    /// A line diff of the whole file, when a version does not parse.
+    pub text_diff: Option<String>,
 }
 
+/// One line of the audit trail: a field set, unset or changed, or one list item added
+/// or removed. What `log` prints, and its JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FieldChange {
+pub struct ChangeLine {
     /// Dotted key (`times.mitigated`), `timeline`, or `action INC-7.A1` / `action INC-7.A1.status`.
     pub field: String,
     /// `set` (new key), `unset` (key removed), `changed`, `added` / `removed` (list items).
@@ -52,6 +55,101 @@ pub struct FieldChange {
     /// Long or multi-line text: a line diff, each line starting with ' ', '-' or '+'.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+}
+
+impl FileChanges {
+    /// The file's changes as the audit trail shows them, one line per list item.
+    pub fn lines(&self) -> Vec<ChangeLine> {
+        let mut lines = Vec::new();
+        if let Some(diff) = &self.text_diff {
+            lines.push(ChangeLine {
+                field: self
+                    .path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&self.path)
+                    .to_string(),
+                op: "changed",
+                old: None,
+                new: None,
+                diff: Some(diff.clone()),
+            });
+        }
+        for change in &self.changes {
+            change_lines(change, &mut lines);
+        }
+        lines
+    }
+}
+
+impl Serialize for FileChanges {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut file = serializer.serialize_struct("FileChanges", 4)?;
+        file.serialize_field("incident", &self.incident)?;
+        file.serialize_field("path", &self.path)?;
+        file.serialize_field("op", self.op)?;
+        file.serialize_field("changes", &self.lines())?;
+        file.end()
+    }
+}
+
+fn change_lines(change: &FieldChange, out: &mut Vec<ChangeLine>) {
+    let field = match &change.entry {
+        Some(entry) => format!("action {}.{}", entry.id, change.field),
+        None => change.field.clone(),
+    };
+    if change.is_list() {
+        let label = |item: &Value| match (change.entry.is_none(), change.field.as_str()) {
+            (true, "action") => format!(
+                "action {}",
+                item.get("id").and_then(Value::as_str).unwrap_or("?")
+            ),
+            _ => field.clone(),
+        };
+        for item in &change.removed {
+            out.push(ChangeLine {
+                field: label(item),
+                op: "removed",
+                old: Some(to_json(item)),
+                new: None,
+                diff: None,
+            });
+        }
+        for item in &change.added {
+            out.push(ChangeLine {
+                field: label(item),
+                op: "added",
+                old: None,
+                new: Some(to_json(item)),
+                diff: None,
+            });
+        }
+        return;
+    }
+    let (old, new) = (change.old.as_ref(), change.new.as_ref());
+    let long = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .is_some_and(|s| s.contains('\n') || s.chars().count() > LONG_TEXT)
+    };
+    let diff = (long(old) || long(new)).then(|| {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+        line_diff(&text(old), &text(new))
+    });
+    out.push(ChangeLine {
+        field,
+        op: match (old, new) {
+            (None, _) => "set",
+            (_, None) => "unset",
+            _ => "changed",
+        },
+        old: old.map(to_json),
+        new: new.map(to_json),
+        diff,
+    });
 }
 
 /// The audit trail of the branch up to `tip`, newest first; only `dir` when given, and
@@ -67,7 +165,6 @@ pub fn events(
 ) -> Result<()> {
     let commits = walk::commits(repo, tip, None)?;
     let mut reader = TreeReader::new(repo)?;
-    let mut read_before: HashMap<Oid, Rc<Version>> = HashMap::new();
     let mut emitted = 0;
     let total = commits.len();
     for (done, oid) in commits.iter().enumerate() {
@@ -94,36 +191,41 @@ pub fn events(
             None => None,
         };
         let mut files = Vec::new();
-        let mut read_now = HashMap::new();
         for t in touched {
             let old = match parent_tree {
                 Some(tree) => reader.blob_at(tree, &t.dir, t.file)?,
                 None => None,
             };
-            let mut version = |blob: Option<Oid>| -> Result<Option<Rc<Version>>> {
-                let Some(blob) = blob else { return Ok(None) };
-                let version = match read_before.get(&blob) {
-                    Some(version) => Rc::clone(version),
-                    None => Rc::new(Version::read(repo, blob)?),
-                };
-                read_now.insert(blob, Rc::clone(&version));
-                Ok(Some(version))
-            };
-            let (old, new) = (version(old)?, version(t.blob)?);
+            let old_text = old.map(|b| walk::read_text(repo, b)).transpose()?;
+            let new_text = t.blob.map(|b| walk::read_text(repo, b)).transpose()?;
             let incident = t.dir.rsplit('/').next().unwrap_or_default().to_string();
             files.push(FileChanges {
                 incident,
                 path: format!("{}/{}", t.dir, t.file.name()),
-                op: match (&old, &new) {
+                op: match (&old_text, &new_text) {
                     (None, _) => "added",
                     (_, None) => "deleted",
                     _ => "changed",
                 },
-                changes: diff_versions(t.file, old.as_deref(), new.as_deref()),
+                changes: Vec::new(),
+                text_diff: None,
             });
+            let file = files.last_mut().expect("just pushed");
+            match diff::diff_texts(
+                FileKind::of(t.file.name()),
+                old_text.as_deref(),
+                new_text.as_deref(),
+            ) {
+                Some(changes) => file.changes = changes,
+                // A version that does not parse has no fields to compare: show the text.
+                None => {
+                    file.text_diff = Some(line_diff(
+                        old_text.as_deref().unwrap_or(""),
+                        new_text.as_deref().unwrap_or(""),
+                    ))
+                }
+            }
         }
-        // The older side of this commit is the newer side of the next one down.
-        read_before = read_now;
         let author = commit.author();
         let when = author.when();
         emitted += 1;
@@ -152,277 +254,8 @@ fn commit_time(when: git2::Time) -> Timestamp {
     Timestamp(utc.with_timezone(&offset))
 }
 
-/// One version of a file: its text, and its fields when it parses. Walking newest
-/// first, each version is the newer side of one commit and the older side of the next,
-/// so it is read and parsed once, not twice (a big file's history costs its parses).
-pub struct Version {
-    text: String,
-    table: Option<toml::Table>,
-}
-
-impl Version {
-    fn read(repo: &Repository, blob: Oid) -> Result<Version> {
-        Ok(Version::new(walk::read_text(repo, blob)?))
-    }
-
-    pub fn new(text: String) -> Version {
-        let table = toml::from_str::<toml::Table>(&text).ok();
-        Version { text, table }
-    }
-}
-
-/// Field-level changes between two versions of a file (`None`: absent).
-pub fn diff_files(file: IncidentFile, old: Option<&str>, new: Option<&str>) -> Vec<FieldChange> {
-    let version = |text: Option<&str>| text.map(|t| Version::new(t.to_string()));
-    diff_versions(file, version(old).as_ref(), version(new).as_ref())
-}
-
-fn diff_versions(
-    file: IncidentFile,
-    old: Option<&Version>,
-    new: Option<&Version>,
-) -> Vec<FieldChange> {
-    let empty = toml::Table::new();
-    let old_table = old.map_or(Some(&empty), |v| v.table.as_ref());
-    let new_table = new.map_or(Some(&empty), |v| v.table.as_ref());
-    let (Some(old_table), Some(new_table)) = (old_table, new_table) else {
-        // A version that does not parse has no fields to compare: show the text itself.
-        return vec![FieldChange {
-            field: file.name().to_string(),
-            op: "changed",
-            old: None,
-            new: None,
-            diff: Some(line_diff(
-                old.map_or("", |v| v.text.as_str()),
-                new.map_or("", |v| v.text.as_str()),
-            )),
-        }];
-    };
-    let mut out = Vec::new();
-    let creating = old.is_none();
-    diff_tables("", old_table, new_table, creating, &mut out);
-    out
-}
-
-/// Fields in the order the files present them, so a commit reads top to bottom.
-const FIELD_ORDER: &[&str] = &[
-    "title",
-    "severity",
-    "status",
-    "owner",
-    "participants",
-    "published_at",
-    "summary",
-    "customer_impact",
-    "impact",
-    "trigger",
-    "detection",
-    "response",
-    "services",
-    "teams",
-    "labels",
-    "commander",
-    "roles",
-    "drill",
-    "related",
-    "changes",
-    "times",
-    "timeline",
-    "root_cause",
-    "contributing_factors",
-    "mental_models",
-    "went_well",
-    "went_wrong",
-    "where_lucky",
-    "kpt",
-    "lessons",
-    "links",
-    "action",
-];
-
-/// Bookkeeping a reader does not need to see when a file is created.
-const QUIET_ON_CREATE: &[&str] = &["schema_version", "uid", "id", "incident"];
-
-fn diff_tables(
-    prefix: &str,
-    old: &toml::Table,
-    new: &toml::Table,
-    creating: bool,
-    out: &mut Vec<FieldChange>,
-) {
-    let mut keys: Vec<&String> = new.keys().chain(old.keys()).collect();
-    keys.sort_by_key(|k| {
-        (
-            FIELD_ORDER
-                .iter()
-                .position(|f| f == k)
-                .unwrap_or(FIELD_ORDER.len()),
-            k.as_str(),
-        )
-    });
-    keys.dedup();
-    for key in keys {
-        if creating && prefix.is_empty() && QUIET_ON_CREATE.contains(&key.as_str()) {
-            continue;
-        }
-        let field = format!("{prefix}{key}");
-        match (old.get(key), new.get(key)) {
-            (Some(a), Some(b)) if a == b => {}
-            (Some(Value::Table(a)), Some(Value::Table(b))) => {
-                diff_tables(&format!("{field}."), a, b, creating, out)
-            }
-            (None, Some(Value::Table(b))) => {
-                diff_tables(&format!("{field}."), &toml::Table::new(), b, creating, out)
-            }
-            (a, b) if prefix.is_empty() && key == "action" => diff_actions(a, b, out),
-            (a, b) if is_list(a) && is_list(b) => diff_lists(&field, a, b, out),
-            (a, b) => out.push(scalar_change(field, a, b)),
-        }
-    }
-}
-
-fn is_list(value: Option<&Value>) -> bool {
-    value.is_none_or(|v| matches!(v, Value::Array(_)))
-}
-
-fn items(value: Option<&Value>) -> &[Value] {
-    match value {
-        Some(Value::Array(items)) => items,
-        _ => &[],
-    }
-}
-
-/// Items added and removed, as a multiset: a timeline entry appended is one `added`.
-/// Linear: the common head and tail (all of a list but what a commit appended or
-/// removed) are skipped, and the rest matched through a map by each item's text; a
-/// search per item was quadratic (minutes for a timeline of 100,000 entries).
-fn diff_lists(field: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<FieldChange>) {
-    let (mut old, mut new) = (items(old), items(new));
-    let head = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    (old, new) = (&old[head..], &new[head..]);
-    let tail = old
-        .iter()
-        .rev()
-        .zip(new.iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    (old, new) = (&old[..old.len() - tail], &new[..new.len() - tail]);
-    // Each old item by its text, in order; a new item takes the first equal one left.
-    let key = |v: &Value| v.to_string();
-    let mut by_text: std::collections::HashMap<String, std::collections::VecDeque<usize>> =
-        std::collections::HashMap::new();
-    for (i, item) in old.iter().enumerate() {
-        by_text.entry(key(item)).or_default().push_back(i);
-    }
-    let mut matched = vec![false; old.len()];
-    let mut added = Vec::new();
-    for item in new {
-        match by_text
-            .get_mut(&key(item))
-            .and_then(|slots| slots.pop_front())
-        {
-            Some(i) => matched[i] = true,
-            None => added.push(item),
-        }
-    }
-    let unmatched = old
-        .iter()
-        .zip(&matched)
-        .filter(|(_, matched)| !**matched)
-        .map(|(item, _)| item);
-    for item in unmatched {
-        out.push(FieldChange {
-            field: field.to_string(),
-            op: "removed",
-            old: Some(to_json(item)),
-            new: None,
-            diff: None,
-        });
-    }
-    for item in added {
-        out.push(FieldChange {
-            field: field.to_string(),
-            op: "added",
-            old: None,
-            new: Some(to_json(item)),
-            diff: None,
-        });
-    }
-}
-
-/// Action items by ID: added, removed, or each changed field.
-fn diff_actions(old: Option<&Value>, new: Option<&Value>, out: &mut Vec<FieldChange>) {
-    let id_of = |v: &Value| {
-        v.get("id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| "?".to_string())
-    };
-    let (old, new) = (items(old), items(new));
-    let old_by_id: std::collections::HashMap<String, &Value> =
-        old.iter().rev().map(|o| (id_of(o), o)).collect();
-    let new_ids: std::collections::HashSet<String> = new.iter().map(id_of).collect();
-    for item in new {
-        let id = id_of(item);
-        match old_by_id.get(&id).copied() {
-            None => out.push(FieldChange {
-                field: format!("action {id}"),
-                op: "added",
-                old: None,
-                new: Some(to_json(item)),
-                diff: None,
-            }),
-            Some(before) if before != item => match (before, item) {
-                (Value::Table(a), Value::Table(b)) => {
-                    diff_tables(&format!("action {id}."), a, b, false, out)
-                }
-                _ => out.push(scalar_change(
-                    format!("action {id}"),
-                    Some(before),
-                    Some(item),
-                )),
-            },
-            Some(_) => {}
-        }
-    }
-    for item in old {
-        let id = id_of(item);
-        if !new_ids.contains(&id) {
-            out.push(FieldChange {
-                field: format!("action {id}"),
-                op: "removed",
-                old: Some(to_json(item)),
-                new: None,
-                diff: None,
-            });
-        }
-    }
-}
-
 /// Text this long, or on several lines, is shown as a line diff.
 const LONG_TEXT: usize = 72;
-
-fn scalar_change(field: String, old: Option<&Value>, new: Option<&Value>) -> FieldChange {
-    let long = |v: Option<&Value>| {
-        v.and_then(Value::as_str)
-            .is_some_and(|s| s.contains('\n') || s.chars().count() > LONG_TEXT)
-    };
-    let diff = (long(old) || long(new)).then(|| {
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
-        line_diff(&text(old), &text(new))
-    });
-    FieldChange {
-        field,
-        op: match (old, new) {
-            (None, _) => "set",
-            (_, None) => "unset",
-            _ => "changed",
-        },
-        old: old.map(to_json),
-        new: new.map(to_json),
-        diff,
-    }
-}
 
 /// A unified-style line diff without headers: ' ' kept, '-' removed, '+' added.
 pub fn line_diff(old: &str, new: &str) -> String {
@@ -460,6 +293,17 @@ pub fn to_json(value: &Value) -> Json {
 mod tests {
     use super::*;
 
+    fn lines(kind: FileKind, old: &str, new: &str) -> Vec<ChangeLine> {
+        FileChanges {
+            incident: "INC-1".into(),
+            path: "f".into(),
+            op: "changed",
+            changes: diff::diff_texts(kind, Some(old), Some(new)).expect("parses"),
+            text_diff: None,
+        }
+        .lines()
+    }
+
     #[test]
     fn status_timeline_and_long_text_changes_read_field_by_field() {
         let old = "status = \"investigating\"\nsummary = \"one\\ntwo\"\nlabels = [\"a\"]\n\
@@ -467,7 +311,7 @@ mod tests {
         let new = "status = \"mitigated\"\nsummary = \"one\\nthree\"\nlabels = [\"a\", \"b\"]\n\
                    [[timeline]]\nat = 2026-11-23T10:00:00+09:00\nkind = \"note\"\ntext = \"x\"\n\
                    [[timeline]]\nat = 2026-11-23T10:02:00+09:00\nkind = \"action\"\ntext = \"Rolled back\"\n";
-        let changes = diff_files(IncidentFile::Incident, Some(old), Some(new));
+        let changes = lines(FileKind::Incident, old, new);
         let fields: Vec<(&str, &str)> = changes.iter().map(|c| (c.field.as_str(), c.op)).collect();
         assert_eq!(
             fields,
@@ -487,7 +331,7 @@ mod tests {
         let old = "[[action]]\nid = \"INC-1.A1\"\nstatus = \"open\"\n";
         let new = "[[action]]\nid = \"INC-1.A1\"\nstatus = \"done\"\n\
                    [[action]]\nid = \"INC-1.A2\"\nstatus = \"open\"\n";
-        let changes = diff_files(IncidentFile::Postmortem, Some(old), Some(new));
+        let changes = lines(FileKind::Postmortem, old, new);
         let fields: Vec<(&str, &str)> = changes.iter().map(|c| (c.field.as_str(), c.op)).collect();
         assert_eq!(
             fields,

@@ -1,10 +1,9 @@
 //! `edit`: a whole file in the user's editor. The result must pass the same rules as
 //! any write; a refused text is kept so no typing is lost.
 
-use std::collections::BTreeSet;
-
 use crate::check::postmortem::check_postmortem;
 use crate::check::{Finding, Level, check_incident, check_related};
+use crate::diff::{FileKind, diff_texts};
 use crate::error::{Error, Result};
 use crate::model::Config;
 use crate::store::{Change, IncidentEntry, Snapshot, Store, Written, layout};
@@ -61,15 +60,18 @@ pub fn validate(
         .collect()
 }
 
-/// Top-level keys whose values differ, for the commit subject.
-pub fn changed_keys(before: &str, after: &str) -> Vec<String> {
-    let parse = |text: &str| text.parse::<toml::Table>().unwrap_or_default();
-    let (a, b) = (parse(before), parse(after));
-    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    keys.into_iter()
-        .filter(|k| a.get(*k) != b.get(*k))
-        .cloned()
-        .collect()
+/// Top-level keys with a field change, in the file's order, for the commit subject.
+pub fn changed_keys(file: EditedFile, before: &str, after: &str) -> Vec<String> {
+    let kind = FileKind::of(file.name());
+    let changes = diff_texts(kind, Some(before), Some(after)).unwrap_or_default();
+    let mut keys: Vec<String> = Vec::new();
+    for change in &changes {
+        let key = change.top_key();
+        if !keys.iter().any(|k| k == key) {
+            keys.push(key.to_string());
+        }
+    }
+    keys
 }
 
 /// Commits `edited` in place of `original`, refusing if someone changed the file meanwhile.
@@ -94,7 +96,7 @@ pub fn commit(
             let lines: Vec<String> = errors.iter().map(Finding::to_string).collect();
             return Err(Error::invalid(lines.join("\n")));
         }
-        let keys = changed_keys(original, edited);
+        let keys = changed_keys(file, original, edited);
         let name = path.rsplit('/').next().unwrap_or(&path);
         let subject = if keys.is_empty() {
             format!("{}: edit {name}", entry.id)
@@ -138,7 +140,25 @@ pub fn rebase_draft(path: &str, base: &str, draft: &str, current: &str) -> Resul
 
 #[cfg(test)]
 mod tests {
-    use super::rebase_draft;
+    use super::{EditedFile, changed_keys, rebase_draft};
+
+    #[test]
+    fn the_changed_keys_are_the_diffs_in_the_files_order() {
+        let before =
+            "title = \"A\"\nservices = [\"a\", \"b\"]\n[times]\ndetected = 2026-11-23T10:00:00Z\n";
+        let after = "services = [\"b\", \"a\"]\nsummary = \"\"\ntitle = \"B\"\n[times]\n\
+                     detected = 2026-11-23T10:00:00Z\nresolved = 2026-11-23T11:00:00Z\n";
+        assert_eq!(
+            changed_keys(EditedFile::Incident, before, after),
+            ["title", "times"]
+        );
+        let before = "[[action]]\nid = \"INC-1.A1\"\nstatus = \"open\"\n";
+        let after = "status = \"draft\"\n[[action]]\nid = \"INC-1.A1\"\nstatus = \"done\"\n";
+        assert_eq!(
+            changed_keys(EditedFile::Postmortem, before, after),
+            ["status", "action"]
+        );
+    }
 
     #[test]
     fn a_kept_draft_is_replayed_on_a_newer_file_or_refused() {

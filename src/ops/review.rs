@@ -8,6 +8,7 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::check::{Finding, Level, check_snapshot};
+use crate::diff::{FieldChange, FileKind, diff};
 use crate::error::{Error, GitContext, Result};
 use crate::merge::toml::identity;
 use crate::model::{Action, TimelineEntry};
@@ -88,18 +89,66 @@ pub enum ChangeKind {
     Deleted,
 }
 
-/// One field's change: `old`/`new` for values, `added`/`removed` for list items.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FieldChange {
-    pub field: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub old: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub new: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub added: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub removed: Vec<String>,
+/// Field changes as the review's JSON has them: `old`/`new` as text for values,
+/// `added`/`removed` for list items (entries of an array of tables by identity).
+fn fields_json<S: serde::Serializer>(
+    fields: &[FieldChange],
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Field {
+        field: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        old: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        new: Option<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        added: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<String>,
+    }
+    serializer.collect_seq(fields.iter().map(|change| {
+        let items = |list: &[toml::Value]| list.iter().map(|v| show_item(change, v)).collect();
+        Field {
+            field: field_name(change),
+            old: change.old.as_ref().map(show),
+            new: change.new.as_ref().map(show),
+            added: items(&change.added),
+            removed: items(&change.removed),
+        }
+    }))
+}
+
+/// A field's name in a review: inside an entry other than an action item (a
+/// `[[severity]]`), `severity[SEV2].name`; an action item's fields are listed under it.
+pub fn field_name(change: &FieldChange) -> String {
+    match &change.entry {
+        Some(entry) if entry.array != "action" => {
+            format!("{}[{}].{}", entry.array, entry.id, change.field)
+        }
+        _ => change.field.clone(),
+    }
+}
+
+/// A value as one line of text.
+pub fn show(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// A list item as one line of text: an entry of an array of tables by its identity.
+pub fn show_item(change: &FieldChange, item: &toml::Value) -> String {
+    if item.is_table() {
+        identity(
+            change.field.rsplit('.').next().unwrap_or(&change.field),
+            item,
+        )
+    } else {
+        show(item)
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -112,6 +161,7 @@ pub struct TimelineChanges {
 pub struct ActionChange {
     pub id: String,
     pub title: String,
+    #[serde(serialize_with = "fields_json")]
     pub fields: Vec<FieldChange>,
 }
 
@@ -126,6 +176,7 @@ pub struct ActionChanges {
 pub struct FileReview {
     pub path: String,
     pub change: ChangeKind,
+    #[serde(serialize_with = "fields_json")]
     pub fields: Vec<FieldChange>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<TimelineChanges>,
@@ -247,9 +298,9 @@ fn incident_dir(path: &str) -> Option<(String, String)> {
 }
 
 fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
-    let read = |blob: Option<Oid>| -> Result<Option<toml::Table>> {
+    let read = |blob: Option<Oid>| -> Result<Option<Option<toml::Table>>> {
         let Some(id) = blob else {
-            return Ok(Some(toml::Table::new()));
+            return Ok(Some(None));
         };
         let blob = store
             .repo()
@@ -258,7 +309,8 @@ fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
         // A file that does not parse has no fields to compare; check reports why.
         Ok(std::str::from_utf8(blob.content())
             .ok()
-            .and_then(|text| toml::from_str::<toml::Table>(text).ok()))
+            .and_then(|text| toml::from_str::<toml::Table>(text).ok())
+            .map(Some))
     };
     let kind = match (change.old, change.new) {
         (None, _) => ChangeKind::Added,
@@ -278,321 +330,46 @@ fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
     let (Some(old), Some(new)) = (read(change.old)?, read(change.new)?) else {
         return Ok(review);
     };
-    let name = change.path.rsplit('/').next().unwrap_or_default();
-    let special: &[&str] = match name {
-        layout::INCIDENT_FILE => &["timeline"],
-        layout::POSTMORTEM_FILE => &["action"],
-        _ => &[],
-    };
-    diff_tables("", &old, &new, special, &mut review.fields);
-    in_file_order(name, &mut review.fields);
-    if kind == ChangeKind::Added {
-        // Every file starts with it; listing it on a new file is noise.
-        review.fields.retain(|f| f.field != "schema_version");
-    }
-    let entries = |table: &toml::Table, key: &str| -> Vec<toml::Value> {
-        table
-            .get(key)
-            .and_then(|v| v.as_array())
-            .cloned()
-            .unwrap_or_default()
-    };
-    if special.contains(&"timeline") {
-        let (old_entries, new_entries) = (entries(&old, "timeline"), entries(&new, "timeline"));
-        let (mut added, mut removed, changed) =
-            diff_entries("timeline", &old_entries, &new_entries);
-        // A fact whose kind or links were corrected shows as its old and new versions.
-        for (entry, _) in changed {
-            let id = identity("timeline", &entry);
-            removed.extend(
-                old_entries
-                    .iter()
-                    .filter(|old| identity("timeline", old) == id)
-                    .cloned(),
-            );
-            added.push(entry);
-        }
-        let typed =
-            |list: Vec<toml::Value>| list.into_iter().filter_map(|v| v.try_into().ok()).collect();
-        let changes = TimelineChanges {
-            added: typed(added),
-            removed: typed(removed),
-        };
-        if !changes.added.is_empty() || !changes.removed.is_empty() {
-            review.timeline = Some(changes);
+    let file = FileKind::of(&change.path);
+    let mut timeline = TimelineChanges::default();
+    let mut actions = ActionChanges::default();
+    for field in diff(file, old.as_ref(), new.as_ref()) {
+        match (file, field.entry.as_ref(), field.field.as_str()) {
+            (FileKind::Incident, None, "timeline") => {
+                timeline = TimelineChanges {
+                    added: typed(field.added),
+                    removed: typed(field.removed),
+                };
+            }
+            (FileKind::Postmortem, None, "action") => {
+                actions.added = typed(field.added);
+                actions.removed = typed(field.removed);
+            }
+            (FileKind::Postmortem, Some(entry), _) if entry.array == "action" => {
+                match actions.changed.last_mut() {
+                    Some(last) if last.id == entry.id => last.fields.push(field),
+                    _ => actions.changed.push(ActionChange {
+                        id: entry.id.clone(),
+                        title: entry.title.clone(),
+                        fields: vec![field],
+                    }),
+                }
+            }
+            _ => review.fields.push(field),
         }
     }
-    if special.contains(&"action") {
-        let (added, removed, changed) =
-            diff_entries("action", &entries(&old, "action"), &entries(&new, "action"));
-        let typed =
-            |list: Vec<toml::Value>| list.into_iter().filter_map(|v| v.try_into().ok()).collect();
-        let changes = ActionChanges {
-            added: typed(added),
-            removed: typed(removed),
-            changed: changed
-                .into_iter()
-                .map(|(entry, mut fields)| {
-                    in_order(ACTION_ORDER, &mut fields);
-                    ActionChange {
-                        id: text_of(&entry, "id"),
-                        title: text_of(&entry, "title"),
-                        fields,
-                    }
-                })
-                .collect(),
-        };
-        if !changes.added.is_empty() || !changes.removed.is_empty() || !changes.changed.is_empty() {
-            review.actions = Some(changes);
-        }
+    if !timeline.added.is_empty() || !timeline.removed.is_empty() {
+        review.timeline = Some(timeline);
+    }
+    if !actions.added.is_empty() || !actions.removed.is_empty() || !actions.changed.is_empty() {
+        review.actions = Some(actions);
     }
     Ok(review)
 }
 
-/// incident.toml's keys as the tool lays the file out.
-const INCIDENT_ORDER: &[&str] = &[
-    "schema_version",
-    "id",
-    "uid",
-    "title",
-    "severity",
-    "status",
-    "summary",
-    "customer_impact",
-    "commander",
-    "services",
-    "teams",
-    "labels",
-    "roles",
-    "detection",
-    "drill",
-    "related",
-    "changes",
-    "caused_by",
-    "fixed_by",
-    "times",
-    "started",
-    "detected",
-    "acknowledged",
-    "mitigated",
-    "resolved",
-    "closed",
-];
-
-/// An action item's keys as `action add` writes them.
-const ACTION_ORDER: &[&str] = &[
-    "id", "title", "kind", "owner", "due", "status", "done_at", "link", "notes",
-];
-
-/// Nested keys of the postmortem's tables, in the template's order.
-const POSTMORTEM_NESTED_ORDER: &[&str] = &["whys", "statement", "keep", "problem", "try"];
-
-/// Field changes in the order the file lays the fields out (the template's order for a
-/// postmortem: summary, impact, trigger, detection, response, root cause…), which is
-/// how a reader reads the file, rather than alphabetical.
-fn in_file_order(file: &str, fields: &mut [FieldChange]) {
-    match file {
-        layout::INCIDENT_FILE => in_order(INCIDENT_ORDER, fields),
-        layout::POSTMORTEM_FILE => {
-            let order: Vec<&str> = crate::ops::postmortem::ORDER
-                .iter()
-                .chain(POSTMORTEM_NESTED_ORDER)
-                .copied()
-                .collect();
-            in_order(&order, fields)
-        }
-        _ => {}
-    }
-}
-
-/// Sorts dotted field names by the rank of each part in `order`; unknown keys go after
-/// the known ones, in the order they came.
-fn in_order(order: &[&str], fields: &mut [FieldChange]) {
-    let rank = |field: &str| -> Vec<usize> {
-        field
-            .split('.')
-            .map(|part| {
-                let key = part.split('[').next().unwrap_or(part);
-                order.iter().position(|k| *k == key).unwrap_or(order.len())
-            })
-            .collect()
-    };
-    fields.sort_by_cached_key(|f| rank(&f.field));
-}
-
-/// Nothing written: missing, a blank string or an empty list. A template field left
-/// untouched is empty before and after, which is not a change.
-fn is_empty(value: Option<&toml::Value>) -> bool {
-    match value {
-        None => true,
-        Some(toml::Value::String(s)) => s.trim().is_empty(),
-        Some(toml::Value::Array(items)) => items.is_empty(),
-        Some(_) => false,
-    }
-}
-
-fn text_of(value: &toml::Value, key: &str) -> String {
-    value.get(key).map(show).unwrap_or_default()
-}
-
-fn show(value: &toml::Value) -> String {
-    match value {
-        toml::Value::String(s) => s.clone(),
-        toml::Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
-    }
-}
-
-fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
-}
-
-/// Field-by-field differences; `skip` names top-level arrays reported separately.
-fn diff_tables(
-    prefix: &str,
-    old: &toml::Table,
-    new: &toml::Table,
-    skip: &[&str],
-    out: &mut Vec<FieldChange>,
-) {
-    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
-    let order: Vec<&String> = new.keys().chain(old.keys()).collect();
-    keys.sort_by_key(|k| order.iter().position(|o| o == k));
-    keys.dedup();
-    for key in keys {
-        if prefix.is_empty() && skip.contains(&key.as_str()) {
-            continue;
-        }
-        let field = join(prefix, key);
-        diff_values(&field, old.get(key), new.get(key), out);
-    }
-}
-
-fn diff_values(
-    field: &str,
-    old: Option<&toml::Value>,
-    new: Option<&toml::Value>,
-    out: &mut Vec<FieldChange>,
-) {
-    if old == new || (is_empty(old) && is_empty(new)) {
-        return;
-    }
-    let empty_table = toml::Table::new();
-    let is_table = |v: Option<&toml::Value>| v.is_none_or(toml::Value::is_table);
-    let is_array = |v: Option<&toml::Value>| v.is_none_or(toml::Value::is_array);
-    if is_table(old) && is_table(new) {
-        let table = |v: Option<&toml::Value>| {
-            v.and_then(toml::Value::as_table)
-                .cloned()
-                .unwrap_or_else(|| empty_table.clone())
-        };
-        diff_tables(field, &table(old), &table(new), &[], out);
-        return;
-    }
-    if is_array(old) && is_array(new) {
-        let list = |v: Option<&toml::Value>| {
-            v.and_then(toml::Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        };
-        let (old_list, new_list) = (list(old), list(new));
-        if old_list.iter().chain(&new_list).any(toml::Value::is_table) {
-            let name = field.rsplit('.').next().unwrap_or(field);
-            let (added, removed, changed) = diff_entries(name, &old_list, &new_list);
-            if !added.is_empty() || !removed.is_empty() {
-                out.push(FieldChange {
-                    field: field.to_string(),
-                    added: added.iter().map(|v| identity(name, v)).collect(),
-                    removed: removed.iter().map(|v| identity(name, v)).collect(),
-                    ..FieldChange::default()
-                });
-            }
-            for (entry, fields) in changed {
-                let label = identity(name, &entry);
-                out.extend(fields.into_iter().map(|mut f| {
-                    f.field = format!("{field}[{label}].{}", f.field);
-                    f
-                }));
-            }
-            return;
-        }
-        let added: Vec<String> = new_list
-            .iter()
-            .filter(|v| !old_list.contains(v))
-            .map(show)
-            .collect();
-        let removed: Vec<String> = old_list
-            .iter()
-            .filter(|v| !new_list.contains(v))
-            .map(show)
-            .collect();
-        if added.is_empty() && removed.is_empty() {
-            // Same items, new order: an ordered list such as the 5 Whys.
-            out.push(FieldChange {
-                field: field.to_string(),
-                old: old.map(show),
-                new: new.map(show),
-                ..FieldChange::default()
-            });
-        } else {
-            out.push(FieldChange {
-                field: field.to_string(),
-                added,
-                removed,
-                ..FieldChange::default()
-            });
-        }
-        return;
-    }
-    out.push(FieldChange {
-        field: field.to_string(),
-        old: old.map(show),
-        new: new.map(show),
-        ..FieldChange::default()
-    });
-}
-
-type EntryDiff = (
-    Vec<toml::Value>,
-    Vec<toml::Value>,
-    Vec<(toml::Value, Vec<FieldChange>)>,
-);
-
-/// Entries of an array of tables matched by identity: added, removed, and changed
-/// (with their field changes).
-fn diff_entries(name: &str, old: &[toml::Value], new: &[toml::Value]) -> EntryDiff {
-    let find =
-        |list: &[toml::Value], id: &str| list.iter().find(|v| identity(name, v) == id).cloned();
-    let mut added = Vec::new();
-    let mut changed = Vec::new();
-    for entry in new {
-        match find(old, &identity(name, entry)) {
-            None => added.push(entry.clone()),
-            Some(before) if &before != entry => {
-                let mut fields = Vec::new();
-                let empty = toml::Table::new();
-                diff_tables(
-                    "",
-                    before.as_table().unwrap_or(&empty),
-                    entry.as_table().unwrap_or(&empty),
-                    &[],
-                    &mut fields,
-                );
-                changed.push((entry.clone(), fields));
-            }
-            Some(_) => {}
-        }
-    }
-    let removed = old
-        .iter()
-        .filter(|entry| find(new, &identity(name, entry)).is_none())
-        .cloned()
-        .collect();
-    (added, removed, changed)
+/// Entries read into their type; one that does not fit it is `check`'s to report.
+fn typed<T: serde::de::DeserializeOwned>(list: Vec<toml::Value>) -> Vec<T> {
+    list.into_iter().filter_map(|v| v.try_into().ok()).collect()
 }
 
 /// Creates a review branch and returns its name and what it started from: the tip of

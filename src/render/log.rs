@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::history::audit::{Event, FieldChange};
+use crate::history::audit::{ChangeLine, Event};
 use crate::model::Zone;
 use crate::render::{Palette, fit, safe};
 
@@ -61,7 +61,7 @@ fn item(field: &str, value: &Value, zone: Zone) -> String {
     short(value, zone)
 }
 
-fn change_lines(change: &FieldChange, zone: Zone, palette: Palette) -> Vec<String> {
+fn change_lines(change: &ChangeLine, zone: Zone, palette: Palette) -> Vec<String> {
     if let Some(diff) = &change.diff {
         let mut lines = vec![format!("{}:", safe::line(&change.field))];
         for line in diff.lines() {
@@ -119,7 +119,7 @@ pub fn event_text(event: &Event, zone: Zone, palette: Palette) -> String {
             palette.bold(&file.path),
             palette.dim(&format!("({})", file.op))
         ));
-        for change in &file.changes {
+        for change in &file.lines() {
             for line in change_lines(change, zone, palette) {
                 out.push_str(&format!("      {line}\n"));
             }

@@ -2,8 +2,11 @@
 //! compact view for the terminal.
 
 use crate::check::{Finding, Level};
+use crate::diff::FieldChange;
 use crate::model::{Action, TimelineEntry, Zone};
-use crate::ops::review::{ChangeKind, FieldChange, FileReview, IncidentReview, Review};
+use crate::ops::review::{
+    ChangeKind, FileReview, IncidentReview, Review, field_name, show, show_item,
+};
 use crate::render::incident::{evidence_markdown, short_time};
 use crate::render::{Palette, Table, fit, md, safe};
 
@@ -74,14 +77,19 @@ fn heading(incident: &IncidentReview) -> (String, String) {
 
 /// Plain text, for the caller to escape.
 fn before_after(change: &FieldChange) -> (String, String) {
-    if change.added.is_empty() && change.removed.is_empty() {
+    if !change.is_list() {
         (
-            change.old.clone().unwrap_or_default(),
-            change.new.clone().unwrap_or_default(),
+            change.old.as_ref().map(show).unwrap_or_default(),
+            change.new.as_ref().map(show).unwrap_or_default(),
         )
     } else {
-        let mut after: Vec<String> = change.added.iter().map(|a| format!("+ {a}")).collect();
-        after.extend(change.removed.iter().map(|r| format!("− {r}")));
+        let item = |v| show_item(change, v);
+        let mut after: Vec<String> = change
+            .added
+            .iter()
+            .map(|a| format!("+ {}", item(a)))
+            .collect();
+        after.extend(change.removed.iter().map(|r| format!("− {}", item(r))));
         (String::new(), after.join(", "))
     }
 }
@@ -135,7 +143,11 @@ fn file_markdown(file: &FileReview, zone: Zone, out: &mut String) {
         let mut table = Table::new(["Field", "Before", "After"]);
         for change in &file.fields {
             let (before, after) = before_after(change);
-            table.row([md::code(&change.field), md::cell(&before), md::cell(&after)]);
+            table.row([
+                md::code(&field_name(change)),
+                md::cell(&before),
+                md::cell(&after),
+            ]);
         }
         out.push_str(&table.markdown());
     }
@@ -226,26 +238,29 @@ pub fn markdown(review: &Review, zone: Zone) -> String {
 }
 
 fn field_text(change: &FieldChange, palette: Palette) -> String {
-    if change.added.is_empty() && change.removed.is_empty() {
+    let field = field_name(change);
+    if !change.is_list() {
+        let value = |v: Option<&toml::Value>| v.map(show).unwrap_or_else(|| "(none)".into());
         format!(
             "{}: {} -> {}",
-            safe::line(&change.field),
-            palette.dim(change.old.as_deref().unwrap_or("(none)")),
-            safe::line(change.new.as_deref().unwrap_or("(none)"))
+            safe::line(&field),
+            palette.dim(&value(change.old.as_ref())),
+            safe::line(&value(change.new.as_ref()))
         )
     } else {
+        let item = |v| show_item(change, v);
         let mut parts: Vec<String> = change
             .added
             .iter()
-            .map(|a| palette.good(&format!("+{a}")))
+            .map(|a| palette.good(&format!("+{}", item(a))))
             .collect();
         parts.extend(
             change
                 .removed
                 .iter()
-                .map(|r| palette.error(&format!("-{r}"))),
+                .map(|r| palette.error(&format!("-{}", item(r)))),
         );
-        format!("{}: {}", safe::line(&change.field), parts.join("  "))
+        format!("{}: {}", safe::line(&field), parts.join("  "))
     }
 }
 

@@ -278,3 +278,218 @@ fn a_corrected_timeline_entry_shows_both_versions() {
     assert_eq!(timeline["added"][0]["kind"], "action", "{review}");
     assert_eq!(timeline["added"][0]["text"], "Rolled back");
 }
+
+const INCIDENT_BEFORE: &str = "schema_version = 1\nid = \"INC-1\"\nuid = \"u-1\"\n\
+title = \"Checkout API returns 500\"\nseverity = \"SEV2\"\nstatus = \"investigating\"\n\
+summary = \"Cards fail\"\ncustomer_impact = \"\"\nservices = [\"api\", \"db\"]\nteams = []\n\
+labels = [\"a\", \"b\"]\n\n[times]\ndetected = 2026-11-23T10:00:00+09:00\n\n\
+[[timeline]]\nat = 2026-11-23T10:00:00+09:00\nkind = \"note\"\ntext = \"Paged\"\n\n\
+[[timeline]]\nat = 2026-11-23T10:05:00+09:00\nkind = \"note\"\ntext = \"Rolled back\"\n";
+
+const INCIDENT_AFTER: &str = "schema_version = 1\nid = \"INC-1\"\nuid = \"u-1\"\n\
+title = \"Checkout API returns 500\"\nseverity = \"SEV2\"\nstatus = \"mitigated\"\n\
+summary = \"\"\"\nCards fail\nfor EU customers\"\"\"\nservices = [\"db\", \"web\"]\nteams = []\n\
+labels = [\"b\", \"a\"]\ncommander = \"kim\"\n\n[times]\ndetected = 2026-11-23T10:00:00+09:00\n\
+mitigated = 2026-11-23T10:20:00+09:00\n\n\
+[[timeline]]\nat = 2026-11-23T10:00:00+09:00\nkind = \"note\"\ntext = \"Paged\"\n\n\
+[[timeline]]\nat = 2026-11-23T10:05:00+09:00\nkind = \"action\"\ntext = \"Rolled back\"\n\n\
+[[timeline]]\nat = 2026-11-23T10:20:00+09:00\nkind = \"status\"\ntext = \"Mitigated\"\n";
+
+const POSTMORTEM_BEFORE: &str = "schema_version = 1\nincident = \"INC-1\"\nstatus = \"draft\"\n\
+summary = \"\"\nlessons = [\"Canaries help\"]\n\n[root_cause]\nwhys = [\"one\", \"two\"]\n\n\
+[[action]]\nid = \"INC-1.A1\"\ntitle = \"Alert on 500s\"\nkind = \"detect\"\nstatus = \"open\"\n\n\
+[[action]]\nid = \"INC-1.A2\"\ntitle = \"Old idea\"\nkind = \"prevent\"\nstatus = \"open\"\n";
+
+const POSTMORTEM_AFTER: &str = "schema_version = 1\nincident = \"INC-1\"\nstatus = \"in_review\"\n\
+owner = \"ana\"\nsummary = \"\"\nlessons = [\"Canaries help\", \"Small deploys\"]\n\n\
+[root_cause]\nwhys = [\"two\", \"one\"]\nstatement = \"No canary\"\n\n\
+[[action]]\nid = \"INC-1.A1\"\ntitle = \"Alert on 500s\"\nkind = \"detect\"\nowner = \"ana\"\nstatus = \"done\"\n\n\
+[[action]]\nid = \"INC-1.A3\"\ntitle = \"Canary deploys\"\nkind = \"prevent\"\nstatus = \"open\"\n";
+
+/// A JSON value as one line of text, as the review shows it.
+fn as_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(as_text).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A timeline entry as its moment, kind and text.
+fn fact(entry: &serde_json::Value) -> String {
+    let at = chrono::DateTime::parse_from_rfc3339(entry["at"].as_str().expect("a time"))
+        .expect("RFC 3339")
+        .timestamp();
+    format!(
+        "{at} {} {}",
+        as_text(&entry["kind"]),
+        as_text(&entry["text"])
+    )
+}
+
+fn op(old: &serde_json::Value, new: &serde_json::Value) -> &'static str {
+    match (old.is_null(), new.is_null()) {
+        (true, _) => "set",
+        (_, true) => "unset",
+        _ => "changed",
+    }
+}
+
+/// (path, field, op, value) for each change a review shows, one per list item.
+fn review_changes(review: &serde_json::Value) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for file in review["incidents"][0]["files"].as_array().expect("files") {
+        let path = as_text(&file["path"]);
+        let mut push = |field: String, op: &str, value: String| {
+            out.push((path.clone(), field, op.to_string(), value));
+        };
+        let fields = |list: &serde_json::Value| list.as_array().cloned().unwrap_or_default();
+        let change_of = |prefix: &str,
+                         change: &serde_json::Value,
+                         push: &mut dyn FnMut(String, &str, String)| {
+            let field = format!("{prefix}{}", as_text(&change["field"]));
+            for (op, key) in [("removed", "removed"), ("added", "added")] {
+                for item in fields(&change[key]) {
+                    push(field.clone(), op, as_text(&item));
+                }
+            }
+            if change["added"].is_null() && change["removed"].is_null() {
+                let (old, new) = (&change["old"], &change["new"]);
+                push(
+                    field,
+                    op(old, new),
+                    format!("{} -> {}", as_text(old), as_text(new)),
+                );
+            }
+        };
+        for change in fields(&file["fields"]) {
+            change_of("", &change, &mut push);
+        }
+        for (op, key) in [("removed", "removed"), ("added", "added")] {
+            for entry in fields(&file["timeline"][key]) {
+                push("timeline".into(), op, fact(&entry));
+            }
+            for action in fields(&file["actions"][key]) {
+                push(
+                    format!("action {}", as_text(&action["id"])),
+                    op,
+                    String::new(),
+                );
+            }
+        }
+        for action in fields(&file["actions"]["changed"]) {
+            let prefix = format!("action {}.", as_text(&action["id"]));
+            for change in fields(&action["fields"]) {
+                change_of(&prefix, &change, &mut push);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The same for the audit trail's events.
+fn log_changes(events: &serde_json::Value) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for event in events.as_array().expect("events") {
+        for file in event["files"].as_array().expect("files") {
+            for change in file["changes"].as_array().expect("changes") {
+                let field = as_text(&change["field"]);
+                let op = as_text(&change["op"]);
+                let (old, new) = (&change["old"], &change["new"]);
+                let value = match op.as_str() {
+                    "added" | "removed" => {
+                        let item = if op == "added" { new } else { old };
+                        if field == "timeline" {
+                            fact(item)
+                        } else if field.starts_with("action ") {
+                            String::new()
+                        } else {
+                            as_text(item)
+                        }
+                    }
+                    _ => format!("{} -> {}", as_text(old), as_text(new)),
+                };
+                out.push((as_text(&file["path"]), field, op, value));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `review` and `log` render one diff: for the commits of a review branch, the
+/// review's field changes are the log's, item for item.
+#[test]
+fn review_and_log_show_the_same_changes_for_the_same_versions() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["new", "Checkout API returns 500", "--severity", "SEV2"]);
+    let postmortem = incident_path(1).replace("incident.toml", "postmortem.toml");
+    commit_by_hand(&repo, "incidents", &incident_path(1), INCIDENT_BEFORE);
+    commit_by_hand(&repo, "incidents", &postmortem, POSTMORTEM_BEFORE);
+    repo.ok(&["branch", "pm/INC-1"]);
+    repo.tick(60);
+    commit_by_hand(&repo, "pm/INC-1", &incident_path(1), INCIDENT_AFTER);
+    commit_by_hand(&repo, "pm/INC-1", &postmortem, POSTMORTEM_AFTER);
+
+    let review = repo.json(&["review", "incidents..pm/INC-1"]);
+    let events = repo.json(&["--ref", "pm/INC-1", "log", "INC-1", "-n", "2"]);
+    assert_eq!(events.as_array().map(Vec::len), Some(2), "{events}");
+    let from_review = review_changes(&review);
+    assert_eq!(from_review, log_changes(&events), "{review}\n{events}");
+    // What the rules decide, so agreeing on nothing would not pass.
+    let fields: Vec<&str> = from_review.iter().map(|c| c.1.as_str()).collect();
+    for field in [
+        "status",
+        "summary",
+        "services",
+        "commander",
+        "times.mitigated",
+        "timeline",
+        "root_cause.whys",
+        "root_cause.statement",
+        "lessons",
+        "action INC-1.A1.owner",
+        "action INC-1.A1.status",
+        "action INC-1.A2",
+        "action INC-1.A3",
+    ] {
+        assert!(
+            fields.contains(&field),
+            "{field} missing from {from_review:?}"
+        );
+    }
+    // A reordered set and a field empty on both sides are no change.
+    for field in ["labels", "customer_impact"] {
+        assert!(!fields.contains(&field), "{field} in {from_review:?}");
+    }
+    // The corrected timeline fact shows as its old and new versions, in both.
+    assert_eq!(fields.iter().filter(|f| **f == "timeline").count(), 3);
+    // And in the same order: the file's.
+    for (at, file) in review["incidents"][0]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .enumerate()
+    {
+        let named: Vec<String> = file["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| as_text(&f["field"]))
+            .collect();
+        let mut logged: Vec<String> = Vec::new();
+        // The log is newest first: the postmortem's commit, then the incident's.
+        for change in events[1 - at]["files"][0]["changes"]
+            .as_array()
+            .expect("changes")
+        {
+            let field = as_text(&change["field"]);
+            if field != "timeline" && !field.starts_with("action ") && !logged.contains(&field) {
+                logged.push(field);
+            }
+        }
+        assert_eq!(named, logged);
+    }
+}

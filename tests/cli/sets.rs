@@ -464,8 +464,8 @@ fn a_review_lists_fields_in_template_order_without_untouched_ones() {
         [
             "title",
             "customer_impact",
-            "commander",
             "services",
+            "commander",
             "times.resolved"
         ],
         "{review}"
@@ -473,7 +473,6 @@ fn a_review_lists_fields_in_template_order_without_untouched_ones() {
     assert_eq!(
         fields(1),
         [
-            "incident",
             "status",
             "owner",
             "summary",
