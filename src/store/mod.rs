@@ -610,5 +610,5 @@ pub(crate) fn update_tree(
     if new.is_empty() {
         return Ok(None);
     }
-    tree::write_object(repo, "tree", &new).map(Some)
+    tree::write_object(repo, git2::ObjectType::Tree, &new).map(Some)
 }
