@@ -4,56 +4,12 @@
 pub mod postmortem;
 
 use std::collections::HashMap;
-use std::fmt;
 
-use crate::error::{FileError, Result};
+use crate::error::Result;
+pub use crate::error::{Finding, Level};
 use crate::model::{Config, Incident, PostmortemPolicy, Status, TimelineKind};
 use crate::store::codec::{Located, Step, parse};
 use crate::store::{IncidentEntry, Snapshot, layout};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Error,
-    Warning,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
-    pub path: String,
-    pub line: Option<usize>,
-    pub level: Level,
-    pub message: String,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.level {
-            Level::Error => "error",
-            Level::Warning => "warning",
-        };
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {level}: {}", self.path, line, self.message),
-            None => write!(f, "{}: {level}: {}", self.path, self.message),
-        }
-    }
-}
-
-impl From<FileError> for Finding {
-    fn from(e: FileError) -> Self {
-        let message = e
-            .message
-            .strip_prefix("error: ")
-            .unwrap_or(&e.message)
-            .to_string();
-        Finding {
-            path: e.path,
-            line: e.line,
-            level: Level::Error,
-            message,
-        }
-    }
-}
 
 /// Collects findings for one file, resolving key paths to lines.
 pub struct FileFindings<'a> {
@@ -159,7 +115,7 @@ pub fn check_incident(
     let path = entry.incident_path();
     let incident: Incident = match parse(&path, text) {
         Ok(incident) => incident,
-        Err(e) => return (None, vec![e.into()]),
+        Err(e) => return (None, vec![e]),
     };
     let mut out = FileFindings::new(&path, text);
     if incident.id != entry.id.to_string() {
@@ -350,7 +306,7 @@ pub fn check_snapshot(
     let config = match snapshot.config() {
         Ok(config) => config,
         Err(crate::Error::File(e)) => {
-            findings.push(e.into());
+            findings.push(e);
             return Ok(findings);
         }
         Err(e) => return Err(e),
@@ -381,7 +337,7 @@ pub fn check_snapshot(
                     }
                 }
                 Ok(None) => {}
-                Err(crate::Error::File(e)) => findings.push(e.into()),
+                Err(crate::Error::File(e)) => findings.push(e),
                 Err(e) => return Err(e),
             }
         }
@@ -400,7 +356,7 @@ pub fn check_snapshot(
                 continue;
             }
             Err(crate::Error::File(e)) => {
-                findings.push(e.into());
+                findings.push(e);
                 continue;
             }
             Err(e) => return Err(e),

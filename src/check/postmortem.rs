@@ -18,7 +18,7 @@ pub fn check_postmortem(entry: &IncidentEntry, text: &str) -> (Option<Postmortem
     let path = entry.postmortem_path();
     let pm: Postmortem = match parse(&path, text) {
         Ok(pm) => pm,
-        Err(e) => return (None, vec![e.into()]),
+        Err(e) => return (None, vec![e]),
     };
     let mut out = FileFindings::new(&path, text);
     let incident = entry.id.to_string();

@@ -95,8 +95,8 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
         )));
     }
     let keep = |e: Error| {
-        Error::Conflict(format!(
-            "{e}.\nNothing was committed; your text is kept in {}: compare it with `git incident show {id}`, then run `{}` to continue, or `{}` to discard it and start over",
+        e.with_hint(format!(
+            "Nothing was committed; your text is kept in {}: compare it with `git incident show {id}`, then run `{}` to continue, or `{}` to discard it and start over",
             draft.display(),
             again(""),
             again(" --abort")

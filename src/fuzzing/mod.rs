@@ -49,7 +49,7 @@ pub fn read_and_check(kind: FileKind, data: &[u8]) -> bool {
                 (true, Vec::new())
             }
             // Parsed, but a setting is invalid: `validate` ran.
-            Err(e) => (toml::from_str::<Config>(text).is_ok(), vec![e.into()]),
+            Err(e) => (toml::from_str::<Config>(text).is_ok(), vec![e]),
         },
     };
     let last_line = text.matches('\n').count() + 1;

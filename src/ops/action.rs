@@ -170,7 +170,7 @@ pub fn set_fields(
     assignments: &[Assignment],
 ) -> Result<Written<ActionId>> {
     if assignments.is_empty() {
-        return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
+        return Err(Error::usage("nothing to set: give KEY=VALUE pairs"));
     }
     if let Some(bad) = assignments.iter().find(|a| action_field(&a.key).is_none()) {
         return Err(Error::invalid(format!(

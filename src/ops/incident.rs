@@ -413,7 +413,7 @@ pub fn set_fields(
     assignments: &[Assignment],
 ) -> Result<Written<(IncidentId, Vec<String>)>> {
     if assignments.is_empty() {
-        return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
+        return Err(Error::usage("nothing to set: give KEY=VALUE pairs"));
     }
     update(store, id, |edit| {
         let mut seen = std::collections::HashSet::new();

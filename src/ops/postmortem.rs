@@ -199,7 +199,7 @@ pub fn set_fields(
     assignments: &[Assignment],
 ) -> Result<Written<(IncidentId, Vec<String>)>> {
     if assignments.is_empty() {
-        return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
+        return Err(Error::usage("nothing to set: give KEY=VALUE pairs"));
     }
     for assignment in assignments {
         if postmortem_field(&assignment.key).is_none() {

@@ -16,10 +16,12 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 }
 
 pub fn parse<T: DeserializeOwned>(path: &str, text: &str) -> Result<T, FileError> {
-    toml::from_str(text).map_err(|e| FileError {
-        path: path.to_string(),
-        line: e.span().map(|span| line_of(text, span.start)),
-        message: format!("error: {}", e.message().trim_end()),
+    toml::from_str(text).map_err(|e| {
+        FileError::error(
+            path,
+            e.span().map(|span| line_of(text, span.start)),
+            e.message().trim_end(),
+        )
     })
 }
 

@@ -407,12 +407,14 @@ impl Store {
             };
         }
         Error::Conflict(format!(
-            "could not update {}: unable to create '{}': file exists.\n\
-             Another git process seems to be running in this repository. If not, a git \
-             process may have crashed here earlier: remove the file manually to continue.",
+            "could not update {}: unable to create '{}': file exists",
             self.refname,
             lock.display()
         ))
+        .with_hint(
+            "Another git process seems to be running in this repository. If not, a git \
+             process may have crashed here earlier: remove the file manually to continue.",
+        )
     }
 
     /// Moving a branch that a worktree has checked out would leave that worktree
@@ -557,7 +559,8 @@ fn unsupported_format() -> Option<Error> {
 
 fn checked_out(branch: &str, path: Option<&Path>) -> Error {
     let place = path.map(|p| p.display().to_string()).unwrap_or_default();
-    Error::Conflict(format!(
+    // Not a race that a retry wins: a person has to act.
+    Error::invalid(format!(
         "branch '{branch}' is checked out in the worktree at {place}; edit and commit the files there, or switch that worktree to another branch"
     ))
 }
