@@ -411,7 +411,7 @@ mod tests {
             dir: crate::store::layout::incident_dir(2026, &id),
             id,
             year: 2026,
-            tree: git2::Oid::ZERO_SHA1,
+            tree: crate::store::Oid::ZERO_SHA1,
         };
         let text = format!(
             "schema_version = 1\nid = \"INC-1\"\nuid = \"u\"\ntitle = \"t\"\nseverity = \"{severity}\"\nstatus = \"investigating\"\n\n[[timeline]]\nat = 2026-11-23T10:00:00+09:00\nkind = \"{kind}\"\ntext = \"Rolled back\"\n{links}"

@@ -297,7 +297,7 @@ mod tests {
             dir: crate::store::layout::incident_dir(2026, &id),
             id,
             year: 2026,
-            tree: git2::Oid::ZERO_SHA1,
+            tree: crate::store::Oid::ZERO_SHA1,
         }
     }
 

@@ -135,7 +135,7 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
 /// The file as the edit left it, as `show --json` or `postmortem show --json` prints it.
 fn written_file(
     store: &crate::store::Store,
-    commit: Option<git2::Oid>,
+    commit: Option<crate::store::Oid>,
     id: &IncidentId,
     file: EditedFile,
 ) -> Result<serde_json::Value, Error> {

@@ -72,7 +72,7 @@ fn fuzz_entry() -> IncidentEntry {
         dir: layout::incident_dir(2026, &id),
         id,
         year: 2026,
-        tree: git2::Oid::ZERO_SHA1,
+        tree: crate::store::Oid::ZERO_SHA1,
     }
 }
 

@@ -91,7 +91,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
             id: id.clone(),
             year,
             dir: layout::incident_dir(year, &id),
-            tree: git2::Oid::ZERO_SHA1,
+            tree: crate::store::Oid::ZERO_SHA1,
         };
         let text = new_incident_text(&incident);
         check::refuse_new_errors("incident", &[], &check_incident(&config, &entry, &text).1)?;
@@ -358,7 +358,11 @@ pub fn add_timeline(
 
 /// The incident as it stands after a write (at `commit`, or at the tip when the write
 /// changed nothing), as `show --json` prints it.
-pub fn written(store: &Store, commit: Option<git2::Oid>, id: &IncidentId) -> Result<Incident> {
+pub fn written(
+    store: &Store,
+    commit: Option<crate::store::Oid>,
+    id: &IncidentId,
+) -> Result<Incident> {
     let snapshot = match commit {
         Some(commit) => store.snapshot_at(&commit.to_string())?,
         None => store.snapshot()?,

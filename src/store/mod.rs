@@ -8,14 +8,17 @@ pub mod identity;
 pub mod layout;
 mod maintenance;
 pub mod remote;
+pub(crate) mod revs;
 mod snapshot;
 pub(crate) mod tree;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use git2::{ErrorCode, Oid, Repository};
+use git2::{ErrorCode, Repository};
 
+/// Object IDs are the one git type the rest of the crate holds (commit and blob names).
+pub use git2::Oid;
 pub use snapshot::{IncidentEntry, Loaded, Snapshot, parse_config};
 
 use crate::error::{Error, GitContext, Result};
@@ -153,7 +156,9 @@ impl Store {
         }
     }
 
-    pub fn repo(&self) -> &Repository {
+    /// The repository itself, for the store's own neighbours (`history`, `merge`);
+    /// commands ask the store's functions instead.
+    pub(crate) fn repo(&self) -> &Repository {
         &self.repo
     }
 
@@ -213,12 +218,7 @@ impl Store {
 
     /// Any revision (`origin/incidents`, `pm/INC-7`, a commit id).
     pub fn snapshot_at(&self, rev: &str) -> Result<Snapshot<'_>> {
-        let commit = self
-            .repo
-            .revparse_single(rev)
-            .and_then(|object| object.peel_to_commit())
-            .map_err(|_| Error::not_found(format!("unknown revision {rev:?}")))?;
-        Snapshot::at_commit(&self.repo, commit.id())
+        Snapshot::at_commit(&self.repo, self.resolve(rev)?)
     }
 
     /// Applies `change` on the branch tip as one commit. When another writer moves the
