@@ -2,6 +2,7 @@
 //! error is one object on stderr that a script can read.
 
 use crate::common::TestRepo;
+use crate::sync::Team;
 
 /// The `{"error": {...}}` object a failing `--json` command leaves on stderr.
 fn json_error(repo: &TestRepo, code: i32, args: &[&str]) -> serde_json::Value {
@@ -123,4 +124,39 @@ fn a_hint_is_its_own_line_and_field() {
     let error = json_error(&repo, 1, &[]);
     assert_eq!(error["kind"], "not_found");
     assert_eq!(error["hint"], "`git incident --help` lists the commands");
+}
+
+#[test]
+fn a_remote_that_keeps_moving_is_a_conflict_worth_retrying() {
+    let team = Team::new();
+    let alice = &team.alice;
+    alice.ok(&["new", "--severity", "SEV2", "Checkout is slow"]);
+    alice.ok(&["sync"]);
+    let bob = team.clone();
+    let carol = team.clone();
+    bob.ok(&["set", "INC-1", "summary=Bob's summary"]);
+    // Before each of Bob's pushes, Carol pushes a commit of her own: his never lands.
+    let hook = bob.script(
+        "pre-push-carol",
+        &format!(
+            "unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n\
+             cd '{carol}' || exit 1\n\
+             next=$(git commit-tree -p incidents -m carol 'incidents^{{tree}}') || exit 1\n\
+             git update-ref refs/heads/incidents \"$next\" && git push -q origin incidents",
+            carol = carol.path().display()
+        ),
+    );
+    std::fs::copy(&hook, bob.path().join(".git/hooks/pre-push")).expect("install the hook");
+    let error = json_error(&bob, 75, &["sync"]);
+    assert_eq!(error["kind"], "conflict");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("kept moving")),
+        "{error}"
+    );
+    // When the others stop, the same command succeeds.
+    std::fs::remove_file(bob.path().join(".git/hooks/pre-push")).expect("remove the hook");
+    bob.ok(&["sync"]);
+    assert_eq!(team.remote_tip(), bob.tip());
 }
