@@ -4,56 +4,12 @@
 pub mod postmortem;
 
 use std::collections::HashMap;
-use std::fmt;
 
-use crate::error::{FileError, Result};
+use crate::error::Result;
+pub use crate::error::{Finding, Level};
 use crate::model::{Config, Incident, PostmortemPolicy, Status, TimelineKind};
 use crate::store::codec::{Located, Step, parse};
 use crate::store::{IncidentEntry, Snapshot, layout};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Error,
-    Warning,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
-    pub path: String,
-    pub line: Option<usize>,
-    pub level: Level,
-    pub message: String,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.level {
-            Level::Error => "error",
-            Level::Warning => "warning",
-        };
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {level}: {}", self.path, line, self.message),
-            None => write!(f, "{}: {level}: {}", self.path, self.message),
-        }
-    }
-}
-
-impl From<FileError> for Finding {
-    fn from(e: FileError) -> Self {
-        let message = e
-            .message
-            .strip_prefix("error: ")
-            .unwrap_or(&e.message)
-            .to_string();
-        Finding {
-            path: e.path,
-            line: e.line,
-            level: Level::Error,
-            message,
-        }
-    }
-}
 
 /// Collects findings for one file, resolving key paths to lines.
 pub struct FileFindings<'a> {
@@ -255,7 +211,7 @@ fn incident_findings(
 ) -> (Option<Incident>, Vec<Finding>) {
     let incident: Incident = match parse(out.path, text) {
         Ok(incident) => incident,
-        Err(e) => return (None, vec![e.into()]),
+        Err(e) => return (None, vec![e]),
     };
     out.schema_version(incident.schema_version);
     out.oversize_text();
@@ -457,7 +413,7 @@ pub fn check_snapshot(
     let config = match snapshot.config() {
         Ok(config) => config,
         Err(crate::Error::File(e)) => {
-            findings.push(e.into());
+            findings.push(e);
             return Ok(findings);
         }
         Err(e) => return Err(e),
@@ -497,7 +453,7 @@ pub fn check_snapshot(
                     }
                 }
                 Ok(None) => {}
-                Err(crate::Error::File(e)) => findings.push(e.into()),
+                Err(crate::Error::File(e)) => findings.push(e),
                 Err(e) => return Err(e),
             }
         }
@@ -516,7 +472,7 @@ pub fn check_snapshot(
                 continue;
             }
             Err(crate::Error::File(e)) => {
-                findings.push(e.into());
+                findings.push(e);
                 continue;
             }
             Err(e) => return Err(e),
@@ -576,7 +532,7 @@ mod tests {
             dir: crate::store::layout::incident_dir(2026, &id),
             id,
             year: 2026,
-            tree: git2::Oid::ZERO_SHA1,
+            tree: crate::store::Oid::ZERO_SHA1,
         };
         let text = format!(
             "schema_version = 1\nid = \"INC-1\"\nuid = \"u\"\ntitle = \"t\"\nseverity = \"{severity}\"\nstatus = \"investigating\"\n\n[[timeline]]\nat = 2026-11-23T10:00:00+09:00\nkind = \"{kind}\"\ntext = \"Rolled back\"\n{links}"

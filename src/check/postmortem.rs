@@ -18,7 +18,7 @@ pub fn check_postmortem(entry: &IncidentEntry, text: &str) -> (Option<Postmortem
     let path = entry.postmortem_path();
     let pm: Postmortem = match parse(&path, text) {
         Ok(pm) => pm,
-        Err(e) => return (None, vec![e.into()]),
+        Err(e) => return (None, vec![e]),
     };
     let mut out = FileFindings::new(&path, text);
     out.schema_version(pm.schema_version);
@@ -299,7 +299,7 @@ mod tests {
             dir: crate::store::layout::incident_dir(2026, &id),
             id,
             year: 2026,
-            tree: git2::Oid::ZERO_SHA1,
+            tree: crate::store::Oid::ZERO_SHA1,
         }
     }
 

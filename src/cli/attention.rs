@@ -17,12 +17,12 @@ pub fn run(ui: &Ui) -> CmdResult {
     })?;
     let mut progress = CommitProgress::new();
     let view =
-        attention(&store, &mut |done, total| progress.update(done, total)).map_err(
-            |e| match e {
-                Error::NotFound(_) => with_hint(e, "`git incident --help` lists the commands"),
-                other => other,
-            },
-        )?;
+        attention(&store, &mut |done, total| progress.update(done, total)).map_err(|e| match e
+            .inner()
+        {
+            Error::NotFound(_) => with_hint(e, "`git incident --help` lists the commands"),
+            _ => e,
+        })?;
     let code = ui.report_skipped(&view.broken);
     if ui.json {
         ui.print_json(&json!({
@@ -38,9 +38,8 @@ pub fn run(ui: &Ui) -> CmdResult {
 
 /// A bare call is often someone's first: say what to do next, and where usage went.
 fn with_hint(error: Error, hint: &str) -> Error {
-    match error {
-        Error::Invalid(message) => Error::Invalid(format!("{message}\nhint: {hint}")),
-        Error::NotFound(message) => Error::NotFound(format!("{message}\nhint: {hint}")),
-        other => other,
+    match error.inner() {
+        Error::Invalid(_) | Error::NotFound(_) => error.with_hint(hint),
+        _ => error,
     }
 }

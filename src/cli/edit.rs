@@ -97,8 +97,8 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
         )));
     }
     let keep = |e: Error| {
-        Error::Conflict(format!(
-            "{e}.\nNothing was committed; your text is kept in {}: compare it with `git incident show {id}`, then run `{}` to continue, or `{}` to discard it and start over",
+        e.with_hint(format!(
+            "Nothing was committed; your text is kept in {}: compare it with `git incident show {id}`, then run `{}` to continue, or `{}` to discard it and start over",
             draft.display(),
             again(""),
             again(" --abort")
@@ -137,7 +137,7 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
 /// The file as the edit left it, as `show --json` or `postmortem show --json` prints it.
 fn written_file(
     store: &crate::store::Store,
-    commit: Option<git2::Oid>,
+    commit: Option<crate::store::Oid>,
     id: &IncidentId,
     file: EditedFile,
 ) -> Result<serde_json::Value, Error> {

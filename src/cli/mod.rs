@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, exit};
 use crate::render::style::ColorChoice;
 use crate::render::{Palette, fit, pager, safe};
 use crate::store::Store;
@@ -200,18 +200,40 @@ impl Ui {
         for error in skipped {
             self.warn(&error.to_string());
         }
-        if skipped.is_empty() { 0 } else { 1 }
+        if skipped.is_empty() {
+            exit::SUCCESS
+        } else {
+            exit::FAILURE
+        }
     }
 }
 
-/// Exit codes: 0 success, 1 failure, 2 usage.
+/// Exit codes (`crate::error::exit`): 0 success, 1 failure, 2 usage, 75 a conflict
+/// worth retrying.
 pub fn main() -> i32 {
     run(std::env::args_os().collect())
 }
 
 pub fn run(args: Vec<OsString>) -> i32 {
+    let json = wants_json(&args);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            // clap's own text after its `error: `, without the usage and help lines.
+            let rendered = e.to_string();
+            let message = rendered
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ");
+            print_error(
+                true,
+                ErrorKind::Usage,
+                message,
+                Some("see `git incident --help`"),
+            );
+            return exit::USAGE;
+        }
         Err(e) => {
             let code = e.exit_code();
             let _ = e.print();
@@ -221,8 +243,11 @@ pub fn run(args: Vec<OsString>) -> i32 {
     if let Some(dir) = &cli.directory
         && let Err(e) = std::env::set_current_dir(dir)
     {
-        eprintln!("error: cannot change to {}: {e}", dir.display());
-        return 1;
+        let error = Error::Io {
+            context: format!("cannot change to {}", dir.display()),
+            source: e,
+        };
+        return finish(cli.json, Err(error));
     }
     let git_color_ui = crate::store::git_config("color.ui");
     let ui = Ui {
@@ -233,7 +258,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         reference: cli.reference.clone(),
     };
     let Some(command) = cli.command else {
-        return finish(attention::run(&ui));
+        return finish(ui.json, attention::run(&ui));
     };
     let result = match command {
         Command::Init(args) => init::run(&ui, args),
@@ -258,18 +283,41 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Completions(args) => meta::completions(args),
         Command::Complete(args) => complete::run(&ui, args),
     };
-    finish(result)
+    finish(ui.json, result)
 }
 
-/// The exit code of a command's result, its error printed.
-fn finish(result: CmdResult) -> i32 {
+/// The exit code of a command's result, its error printed: `error: …` and `hint: …`
+/// lines, or with `--json` one object, `{"error": {"kind", "message", "hint"}}`.
+fn finish(json: bool, result: CmdResult) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", safe::block(&e.to_string()));
-            1
+            print_error(json, e.kind(), &e.to_string(), e.hint());
+            e.kind().exit_code()
         }
     }
+}
+
+fn print_error(json: bool, kind: ErrorKind, message: &str, hint: Option<&str>) {
+    if json {
+        let object = serde_json::json!({
+            "error": { "kind": kind, "message": message, "hint": hint }
+        });
+        eprintln!("{object}");
+    } else {
+        eprintln!("error: {}", safe::block(message));
+        if let Some(hint) = hint {
+            eprintln!("hint: {}", safe::block(hint));
+        }
+    }
+}
+
+/// Whether `--json` is among the options, for errors found before clap has parsed them.
+fn wants_json(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|arg| *arg != "--")
+        .any(|arg| arg == "--json")
 }
 
 pub type CmdResult = Result<i32, Error>;

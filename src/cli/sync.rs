@@ -2,7 +2,6 @@ use clap::Args;
 
 use super::{CmdResult, Ui};
 use crate::check::Level;
-use crate::ops::review::create_branch;
 use crate::ops::sync::{Outcome, other, side_name, side_value, sync};
 use crate::render::safe;
 
@@ -69,7 +68,7 @@ pub struct BranchArgs {
 
 pub fn branch(ui: &Ui, args: BranchArgs) -> CmdResult {
     let store = ui.store()?;
-    let (name, from) = create_branch(&store, &args.name)?;
+    let (name, from) = store.create_branch(&args.name)?;
     if ui.json {
         ui.print_json(&serde_json::json!({ "branch": name, "base": from }))?;
         return Ok(0);

@@ -49,7 +49,7 @@ pub fn read_and_check(kind: FileKind, data: &[u8]) -> bool {
                 (true, Vec::new())
             }
             // Parsed, but a setting is invalid: `validate` ran.
-            Err(e) => (toml::from_str::<Config>(text).is_ok(), vec![e.into()]),
+            Err(e) => (toml::from_str::<Config>(text).is_ok(), vec![e]),
         },
     };
     let last_line = text.matches('\n').count() + 1;
@@ -72,7 +72,7 @@ fn fuzz_entry() -> IncidentEntry {
         dir: layout::incident_dir(2026, &id),
         id,
         year: 2026,
-        tree: git2::Oid::ZERO_SHA1,
+        tree: crate::store::Oid::ZERO_SHA1,
     }
 }
 

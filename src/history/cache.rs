@@ -13,7 +13,8 @@ use crate::history::derive::Derived;
 use crate::metrics::IncidentFacts;
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 3;
+// 4: a cached finding's message no longer starts with its level.
+const FORMAT: u32 = 4;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CacheFile {
@@ -54,11 +55,7 @@ impl From<&FileError> for CachedError {
 
 impl From<&CachedError> for FileError {
     fn from(e: &CachedError) -> Self {
-        FileError {
-            path: e.path.clone(),
-            line: e.line,
-            message: e.message.clone(),
-        }
+        FileError::error(e.path.clone(), e.line, e.message.clone())
     }
 }
 

@@ -23,6 +23,19 @@ pub struct History {
     pub broken: Vec<FileError>,
 }
 
+/// The audit events of the branch from `tip` (of one incident's directory when `dir`
+/// is given), newest first, at most `limit`, each sent to `sink` as it is read.
+pub fn events(
+    store: &Store,
+    tip: crate::store::Oid,
+    dir: Option<&str>,
+    limit: Option<usize>,
+    progress: Progress<'_>,
+    sink: &mut dyn FnMut(audit::Event) -> Result<bool>,
+) -> Result<()> {
+    audit::events(store.repo(), tip, dir, limit, progress, sink)
+}
+
 /// Loads every incident of `snapshot` (the branch tip) with history applied, using and
 /// refreshing the cache.
 pub fn load(store: &Store, snapshot: &Snapshot<'_>, progress: Progress<'_>) -> Result<History> {

@@ -9,11 +9,13 @@ pub mod toml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{ObjectType, Oid, Repository};
 use serde::Serialize;
 
 use crate::error::{Error, GitContext, Result};
 use crate::model::IncidentId;
+use crate::store::changes::{TreeEntry as Entry, tree_entries};
+use crate::store::revs::{merge_base, tree_of};
 use crate::store::{Snapshot, edit, layout, update_tree};
 
 /// Which version a merge kept where both sides disagreed.
@@ -51,17 +53,8 @@ pub struct Merged {
 
 /// Merges the trees of commits `ours` and `theirs` (`theirs` is the published side).
 pub fn merge_commits(repo: &Repository, ours: Oid, theirs: Oid) -> Result<Merged> {
-    let base = match repo.merge_base(ours, theirs) {
-        Ok(base) => Some(base),
-        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
-        Err(e) => return Err(e).context(|| "could not find the merge base".into()),
-    };
-    let tree_of = |commit: Oid| -> Result<Oid> {
-        repo.find_commit(commit)
-            .and_then(|c| c.tree())
-            .map(|t| t.id())
-            .context(|| format!("could not read commit {commit}"))
-    };
+    let base = merge_base(repo, ours, theirs)?;
+    let tree_of = |commit: Oid| tree_of(repo, commit);
     let base_tree = base.map(tree_of).transpose()?;
     let mut merger = Merger {
         repo,
@@ -90,22 +83,6 @@ struct Merger<'r> {
     renumbered: Vec<Renumbered>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    id: Oid,
-    mode: i32,
-    kind: Option<ObjectType>,
-}
-
-/// The incident an incident-directory path belongs to, for reports.
-fn incident_of(path: &str) -> Option<String> {
-    let mut parts = path.split('/');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(layout::INCIDENTS_DIR), Some(_), Some(id)) => Some(id.to_string()),
-        _ => None,
-    }
-}
-
 impl<'r> Merger<'r> {
     fn read(&self, id: Oid, path: &str) -> Result<String> {
         let blob = self
@@ -125,7 +102,7 @@ impl<'r> Merger<'r> {
     fn conflict(&mut self, path: &str, field: &str, ours: String, theirs: String, kept: Side) {
         self.conflicts.push(Conflict {
             path: path.to_string(),
-            incident: incident_of(path),
+            incident: layout::incident_of(path).map(|(_, id)| id.to_string()),
             field: field.to_string(),
             ours,
             theirs,
@@ -133,28 +110,8 @@ impl<'r> Merger<'r> {
         });
     }
 
-    /// A tree's entries by name (a map: a year can hold thousands of incidents).
     fn entries(&self, tree: Option<Oid>) -> Result<BTreeMap<String, Entry>> {
-        let Some(tree) = tree else {
-            return Ok(BTreeMap::new());
-        };
-        let tree: Tree<'_> = self
-            .repo
-            .find_tree(tree)
-            .context(|| format!("could not read tree {tree}"))?;
-        Ok(tree
-            .iter()
-            .map(|e| {
-                (
-                    String::from_utf8_lossy(e.name_bytes()).into_owned(),
-                    Entry {
-                        id: e.id(),
-                        mode: e.filemode(),
-                        kind: e.kind(),
-                    },
-                )
-            })
-            .collect())
+        tree_entries(self.repo, tree)
     }
 
     /// Three-way merge of one directory; `None` when the result is empty.

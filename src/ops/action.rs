@@ -170,7 +170,7 @@ pub fn set_fields(
     assignments: &[Assignment],
 ) -> Result<Written<ActionId>> {
     if assignments.is_empty() {
-        return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
+        return Err(Error::usage("nothing to set: give KEY=VALUE pairs"));
     }
     if let Some(bad) = assignments.iter().find(|a| action_field(&a.key).is_none()) {
         return Err(Error::invalid(format!(
@@ -207,7 +207,7 @@ pub fn set_fields(
 
 /// The action item as it stands after a write (at `commit`, or at the tip when the write
 /// changed nothing), as one item of `action list --json`.
-pub fn written(store: &Store, commit: Option<git2::Oid>, id: &ActionId) -> Result<Listed> {
+pub fn written(store: &Store, commit: Option<crate::store::Oid>, id: &ActionId) -> Result<Listed> {
     let written = crate::ops::postmortem::written(store, commit, &id.incident)?;
     let snapshot = store.snapshot()?;
     let today = crate::model::TimeContext::wall_clock(
@@ -235,7 +235,7 @@ pub fn owner_filter(store: &Store, typed: &str) -> Result<String> {
         return Ok(typed.trim().to_string());
     }
     let config = store.snapshot()?.config()?;
-    let me = crate::store::identity::author(store.repo().path())?;
+    let me = store.author()?;
     Ok(config.me(&me.name, &me.email))
 }
 

@@ -9,7 +9,7 @@ use crate::metrics::followup::{self, PostmortemRow};
 use crate::metrics::{Context, Window};
 use crate::model::{Config, Incident, TimeContext, Timestamp};
 use crate::ops::{action, list};
-use crate::store::{Store, identity};
+use crate::store::Store;
 
 /// A postmortem falling due within this many days is shown before it is late.
 pub const DUE_SOON_DAYS: i64 = 3;
@@ -32,7 +32,8 @@ pub struct Attention {
 /// Who "me" is: the handle `[[person]]` in config.toml gives the caller's git identity
 /// (`user.name`, `user.email`, `GIT_AUTHOR_*`), else that identity's name.
 pub fn me(store: &Store, config: &Config) -> Option<String> {
-    identity::author(store.repo().path())
+    store
+        .author()
         .ok()
         .map(|ident| config.me(&ident.name, &ident.email))
         .filter(|name| !name.trim().is_empty())

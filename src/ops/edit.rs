@@ -117,8 +117,9 @@ pub fn rebase_draft(path: &str, base: &str, draft: &str, current: &str) -> Resul
     if base == current {
         return Ok(draft.to_string());
     }
+    // Not retryable: the same texts would fail the same way; a person merges them.
     let changed_meanwhile = || {
-        Error::Conflict(format!(
+        Error::invalid(format!(
             "{path} changed on the branch since this edit began, and your kept text cannot be replayed on it"
         ))
     };
@@ -126,7 +127,7 @@ pub fn rebase_draft(path: &str, base: &str, draft: &str, current: &str) -> Resul
         .map_err(|_| changed_meanwhile())?;
     if !merged.conflicts.is_empty() || !merged.renumbered.is_empty() {
         let fields: Vec<&str> = merged.conflicts.iter().map(|c| c.field.as_str()).collect();
-        return Err(Error::Conflict(format!(
+        return Err(Error::invalid(format!(
             "{path} changed on the branch since this edit began, and both changed {}",
             if fields.is_empty() {
                 "the same action items".to_string()

@@ -91,7 +91,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
             id: id.clone(),
             year,
             dir: layout::incident_dir(year, &id),
-            tree: git2::Oid::ZERO_SHA1,
+            tree: crate::store::Oid::ZERO_SHA1,
         };
         let text = new_incident_text(&incident);
         check::refuse_new_errors(
@@ -517,7 +517,11 @@ pub fn add_timeline(
 
 /// The incident as it stands after a write (at `commit`, or at the tip when the write
 /// changed nothing), as `show --json` prints it.
-pub fn written(store: &Store, commit: Option<git2::Oid>, id: &IncidentId) -> Result<Incident> {
+pub fn written(
+    store: &Store,
+    commit: Option<crate::store::Oid>,
+    id: &IncidentId,
+) -> Result<Incident> {
     let snapshot = match commit {
         Some(commit) => store.snapshot_at(&commit.to_string())?,
         None => store.snapshot()?,
@@ -572,7 +576,7 @@ pub fn set_fields(
     assignments: &[Assignment],
 ) -> Result<Written<(IncidentId, Vec<String>)>> {
     if assignments.is_empty() {
-        return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
+        return Err(Error::usage("nothing to set: give KEY=VALUE pairs"));
     }
     update(store, id, |edit| {
         let mut seen = std::collections::HashSet::new();

@@ -1,12 +1,10 @@
 //! `log`: the audit trail of one incident or of the whole branch, newest first.
 
-use git2::Oid;
-
 use crate::error::Result;
-use crate::history::Progress;
-use crate::history::audit::{self, Event};
+use crate::history::audit::Event;
+use crate::history::{self, Progress};
 use crate::model::{Config, IncidentId, Zone};
-use crate::store::Store;
+use crate::store::{Oid, Store};
 
 /// What a `log` walks: from which tip, which incident's directory (all when `None`),
 /// and the zone its times are shown in.
@@ -47,8 +45,8 @@ pub fn log(
     progress: Progress<'_>,
     sink: &mut dyn FnMut(Event) -> Result<bool>,
 ) -> Result<()> {
-    audit::events(
-        store.repo(),
+    history::events(
+        store,
         scope.tip,
         scope.dir.as_deref(),
         limit,

@@ -67,7 +67,11 @@ pub fn create(store: &Store, id: &str, owner: Option<&str>) -> Result<Written<In
 
 /// The postmortem as it stands after a write (at `commit`, or at the tip when the write
 /// changed nothing), as `postmortem show --json` prints it.
-pub fn written(store: &Store, commit: Option<git2::Oid>, id: &IncidentId) -> Result<Postmortem> {
+pub fn written(
+    store: &Store,
+    commit: Option<crate::store::Oid>,
+    id: &IncidentId,
+) -> Result<Postmortem> {
     let snapshot = match commit {
         Some(commit) => store.snapshot_at(&commit.to_string())?,
         None => store.snapshot()?,
@@ -201,7 +205,7 @@ pub fn set_fields(
     assignments: &[Assignment],
 ) -> Result<Written<(IncidentId, Vec<String>)>> {
     if assignments.is_empty() {
-        return Err(Error::invalid("nothing to set: give KEY=VALUE pairs"));
+        return Err(Error::usage("nothing to set: give KEY=VALUE pairs"));
     }
     for assignment in assignments {
         if postmortem_field(&assignment.key).is_none() {

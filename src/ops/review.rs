@@ -4,16 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use git2::Oid;
 use serde::Serialize;
 
 use crate::check::{Finding, Level, check_snapshot};
 use crate::diff::{FieldChange, FileKind, diff};
-use crate::error::{Error, GitContext, Result};
+use crate::error::Result;
 use crate::merge::toml::identity;
 use crate::model::{Action, TimelineEntry};
-use crate::store::changes::{FileChange, changed_files};
-use crate::store::{Store, layout};
+use crate::store::changes::FileChange;
+use crate::store::{Oid, Store, layout};
 
 /// Two revisions to compare: the merge base of BASE and HEAD (what a pull request's
 /// diff starts from, so work merged into BASE meanwhile is not shown) and HEAD.
@@ -38,26 +37,10 @@ pub fn parse_range<'a>(spec: &'a str, branch: &'a str) -> (&'a str, &'a str) {
 
 /// The files changed on `head` since it forked from `base`.
 pub fn changed_since(store: &Store, base: &str, head: &str) -> Result<Range> {
-    let repo = store.repo();
-    let commit = |rev: &str| -> Result<Oid> {
-        repo.revparse_single(rev)
-            .and_then(|o| o.peel_to_commit())
-            .map(|c| c.id())
-            .map_err(|_| Error::not_found(format!("unknown revision {rev:?}")))
-    };
-    let (base, head) = (commit(base)?, commit(head)?);
-    let fork = match repo.merge_base(base, head) {
-        Ok(fork) => Some(fork),
-        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
-        Err(e) => return Err(e).context(|| "could not find the merge base".into()),
-    };
-    let tree = |commit: Oid| -> Result<Oid> {
-        repo.find_commit(commit)
-            .and_then(|c| c.tree())
-            .map(|t| t.id())
-            .context(|| format!("could not read commit {commit}"))
-    };
-    let changes = changed_files(repo, fork.map(tree).transpose()?, Some(tree(head)?))?;
+    let (base, head) = (store.resolve(base)?, store.resolve(head)?);
+    let fork = store.merge_base(base, head)?;
+    let tree = |commit: Oid| store.tree_of(commit);
+    let changes = store.changed_files(fork.map(tree).transpose()?, Some(tree(head)?))?;
     Ok(Range {
         base: fork,
         head,
@@ -217,11 +200,11 @@ pub fn review(store: &Store, base: &str, head: &str) -> Result<Review> {
     let mut other_files = Vec::new();
     for change in &range.changes {
         let file = file_review(store, change)?;
-        match incident_dir(&change.path) {
+        match layout::incident_of(&change.path) {
             Some((dir, id)) => {
-                let key = sort_key(&id);
+                let key = sort_key(id);
                 let entry = incidents.entry(key).or_insert_with(|| IncidentReview {
-                    id: id.clone(),
+                    id: id.to_string(),
                     title: None,
                     severity: None,
                     status: None,
@@ -260,7 +243,9 @@ pub fn review(store: &Store, base: &str, head: &str) -> Result<Review> {
     }
     let mut loose = Vec::new();
     for finding in &findings {
-        match incident_dir(&finding.path).and_then(|(_, id)| incidents.get_mut(&sort_key(&id))) {
+        match layout::incident_of(&finding.path)
+            .and_then(|(_, id)| incidents.get_mut(&sort_key(id)))
+        {
             Some(incident) => incident.findings.push(finding.clone()),
             None => loose.push(finding.clone()),
         }
@@ -285,29 +270,14 @@ fn sort_key(id: &str) -> (String, u32, String) {
     }
 }
 
-/// `incidents/<YYYY>/<ID>` and the ID, for a path inside an incident directory.
-fn incident_dir(path: &str) -> Option<(String, String)> {
-    let parts: Vec<&str> = path.splitn(4, '/').collect();
-    match parts.as_slice() {
-        [layout::INCIDENTS_DIR, year, id, ..] => Some((
-            format!("{}/{year}/{id}", layout::INCIDENTS_DIR),
-            id.to_string(),
-        )),
-        _ => None,
-    }
-}
-
 fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
     let read = |blob: Option<Oid>| -> Result<Option<Option<toml::Table>>> {
         let Some(id) = blob else {
             return Ok(Some(None));
         };
-        let blob = store
-            .repo()
-            .find_blob(id)
-            .context(|| format!("could not read {}", change.path))?;
+        let blob = store.blob(id, &change.path)?;
         // A file that does not parse has no fields to compare; check reports why.
-        Ok(std::str::from_utf8(blob.content())
+        Ok(std::str::from_utf8(&blob)
             .ok()
             .and_then(|text| toml::from_str::<toml::Table>(text).ok())
             .map(Some))
@@ -370,64 +340,4 @@ fn file_review(store: &Store, change: &FileChange) -> Result<FileReview> {
 /// Entries read into their type; one that does not fit it is `check`'s to report.
 fn typed<T: serde::de::DeserializeOwned>(list: Vec<toml::Value>) -> Vec<T> {
     list.into_iter().filter_map(|v| v.try_into().ok()).collect()
-}
-
-/// Creates a review branch and returns its name and what it started from: the tip of
-/// the incident branch, or, as `git switch` does, the remote-tracking branch of that
-/// name when exactly one remote has it (a teammate's review branch), tracking it.
-pub fn create_branch(store: &Store, name: &str) -> Result<(String, String)> {
-    let full = layout::full_ref(name);
-    if !git2::Reference::is_valid_name(&full) || !full.starts_with("refs/heads/") {
-        return Err(Error::invalid(format!("invalid branch name {name:?}")));
-    }
-    let short = full.trim_start_matches("refs/heads/").to_string();
-    let repo = store.repo();
-    let remotes = repo.remotes().context(|| "could not list remotes".into())?;
-    let tracked: Vec<(String, Oid)> = remotes
-        .iter()
-        .filter_map(|remote| remote.ok().flatten())
-        .filter_map(|remote| {
-            let reference = repo
-                .find_reference(&format!("refs/remotes/{remote}/{short}"))
-                .ok()?;
-            let commit = reference.peel_to_commit().ok()?;
-            Some((remote.to_string(), commit.id()))
-        })
-        .collect();
-    let (tip, base, upstream) = match tracked.as_slice() {
-        [(remote, commit)] => (*commit, format!("{remote}/{short}"), Some(remote.clone())),
-        _ => {
-            let tip = store.tip()?.ok_or_else(|| {
-                Error::not_found(format!(
-                    "no incident branch {}: run `git incident sync` or `git incident init` first",
-                    store.branch_name()
-                ))
-            })?;
-            (tip, store.branch_name().to_string(), None)
-        }
-    };
-    store
-        .repo()
-        .reference(&full, tip, false, &format!("incident branch: from {base}"))
-        .map_err(|e| {
-            if e.code() == git2::ErrorCode::Exists {
-                Error::invalid(format!("branch {name:?} already exists"))
-            } else {
-                Error::Git {
-                    context: format!("could not create {full}"),
-                    source: e,
-                }
-            }
-        })?;
-    if let Some(remote) = upstream {
-        // As `git switch` does: sync and `git push` then know where the branch goes.
-        let mut config = repo
-            .config()
-            .context(|| "could not open the git config".into())?;
-        config
-            .set_str(&format!("branch.{short}.remote"), &remote)
-            .and_then(|()| config.set_str(&format!("branch.{short}.merge"), &full))
-            .context(|| format!("could not set the upstream of {short}"))?;
-    }
-    Ok((short, base))
 }

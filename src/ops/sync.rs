@@ -1,13 +1,12 @@
 //! `sync`: fetch the incident branch, merge it with ours by structure, push the result.
 //! Nothing is ever forced: when the remote moves while we merge, we fetch and merge again.
 
-use git2::Oid;
 use serde::Serialize;
 
 use crate::check::{Finding, Level, check_snapshot};
 use crate::error::{Error, Result};
 use crate::merge::{self, Conflict, Renumbered};
-use crate::store::{Snapshot, Store, remote};
+use crate::store::{Snapshot, Store};
 
 /// How many times sync fetches and merges again when the remote keeps moving.
 const MAX_ROUNDS: u32 = 5;
@@ -47,11 +46,10 @@ pub struct SyncReport {
 
 pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
     store.require_local_branch()?;
-    let repo = store.repo();
     let branch = store.branch_name().to_string();
     let remote_name = match remote_name {
         Some(name) => name.to_string(),
-        None => remote::default_remote(repo, &branch)?,
+        None => store.default_remote(&branch)?,
     };
     let mut report = SyncReport {
         remote: remote_name.clone(),
@@ -64,7 +62,7 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
         findings: Vec::new(),
     };
     let mut merged_any = false;
-    let mut theirs = remote::fetch(repo, &remote_name, &branch)?;
+    let mut theirs = store.fetch(&remote_name, &branch)?;
     report.rounds = 1;
     let mut local_retries = 0;
     loop {
@@ -84,7 +82,7 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
             }
             (Some(ours), None) => (Some(ours), Outcome::Pushed),
             (Some(ours), Some(theirs)) if ours == theirs => (None, Outcome::UpToDate),
-            (Some(ours), Some(theirs)) if descends(store, theirs, ours)? => {
+            (Some(ours), Some(theirs)) if store.is_descendant(theirs, ours)? => {
                 if !store.advance(
                     Some(ours),
                     theirs,
@@ -95,11 +93,11 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
                 }
                 (None, Outcome::FastForward)
             }
-            (Some(ours), Some(theirs)) if descends(store, ours, theirs)? => {
+            (Some(ours), Some(theirs)) if store.is_descendant(ours, theirs)? => {
                 (Some(ours), Outcome::Pushed)
             }
             (Some(ours), Some(theirs)) => {
-                let merged = merge::merge_commits(repo, ours, theirs)?;
+                let merged = store.merge(ours, theirs)?;
                 let message = merge_message(&remote_name, &branch, &merged);
                 let commit = store.commit_tree(merged.tree, &[ours, theirs], &message)?;
                 if !store.advance(
@@ -119,11 +117,11 @@ pub fn sync(store: &Store, remote_name: Option<&str>) -> Result<SyncReport> {
             }
         };
         if let Some(commit) = to_push
-            && let Err(message) = remote::push(repo, &remote_name, &branch, commit)?
+            && let Err(message) = store.push(&remote_name, &branch, commit)?
         {
             // Refused: usually the remote moved while we merged. Fetch and merge again,
             // unless it did not move, in which case git's reason is the answer.
-            let now = remote::fetch(repo, &remote_name, &branch)?;
+            let now = store.fetch(&remote_name, &branch)?;
             if now == theirs {
                 return Err(Error::invalid(format!(
                     "git push {remote_name} failed:\n{message}"
@@ -159,17 +157,6 @@ fn local_moved(store: &Store, retries: &mut u32) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Whether `commit` descends from (or is) `ancestor`.
-fn descends(store: &Store, commit: Oid, ancestor: Oid) -> Result<bool> {
-    store
-        .repo()
-        .graph_descendant_of(commit, ancestor)
-        .map_err(|e| Error::Git {
-            context: "could not compare histories".into(),
-            source: e,
-        })
 }
 
 fn merged_errors(snapshot: &Snapshot<'_>) -> Result<Vec<Finding>> {

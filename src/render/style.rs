@@ -20,32 +20,34 @@ pub struct Palette {
 }
 
 impl Palette {
-    /// `--color`, then `NO_COLOR` / `CLICOLOR_FORCE` / `CLICOLOR`, then git's `color.ui`,
-    /// then whether stdout is a terminal.
+    /// `--color`, then `NO_COLOR` / `CLICOLOR_FORCE` / `CLICOLOR` (read by
+    /// `anstyle-query`), then git's `color.ui`, then whether stdout is a terminal that
+    /// takes colour.
     pub fn detect(choice: ColorChoice, git_color_ui: Option<String>) -> Palette {
-        let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         let enabled = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                if env("NO_COLOR").is_some() {
+                if anstyle_query::no_color() {
                     false
-                } else if env("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                } else if anstyle_query::clicolor_force() {
                     true
-                } else if env("CLICOLOR").is_some_and(|v| v == "0") {
+                } else if anstyle_query::clicolor() == Some(false) {
                     false
                 } else {
                     match git_color_ui.as_deref() {
                         Some("never") | Some("false") => false,
                         Some("always") => true,
                         _ => {
-                            std::io::stdout().is_terminal()
-                                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                            std::io::stdout().is_terminal() && anstyle_query::term_supports_color()
                         }
                     }
                 }
             }
         };
+        // A Windows console shows escape sequences only once asked to.
+        #[cfg(windows)]
+        let enabled = enabled && anstyle_query::windows::enable_ansi_colors().unwrap_or(true);
         Palette {
             enabled,
             width: None,

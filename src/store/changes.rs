@@ -27,10 +27,19 @@ pub fn changed_files(
     Ok(out)
 }
 
-/// A tree's entries by name (a map: a year can hold thousands of incidents).
-type Entries = BTreeMap<String, (Oid, Option<ObjectType>)>;
+/// One entry of a tree: what it names, with which mode, and whether a blob or a tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeEntry {
+    pub id: Oid,
+    pub mode: i32,
+    pub kind: Option<ObjectType>,
+}
 
-fn entries(repo: &Repository, tree: Option<Oid>) -> Result<Entries> {
+/// A tree's entries by name (a map: a year can hold thousands of incidents).
+pub type Entries = BTreeMap<String, TreeEntry>;
+
+/// The entries of `tree` (`None`: the empty tree).
+pub fn tree_entries(repo: &Repository, tree: Option<Oid>) -> Result<Entries> {
     let Some(id) = tree else {
         return Ok(Entries::new());
     };
@@ -42,7 +51,11 @@ fn entries(repo: &Repository, tree: Option<Oid>) -> Result<Entries> {
         .map(|e| {
             (
                 String::from_utf8_lossy(e.name_bytes()).into_owned(),
-                (e.id(), e.kind()),
+                TreeEntry {
+                    id: e.id(),
+                    mode: e.filemode(),
+                    kind: e.kind(),
+                },
             )
         })
         .collect())
@@ -58,12 +71,12 @@ fn walk(
     if old == new {
         return Ok(());
     }
-    let (before, after) = (entries(repo, old)?, entries(repo, new)?);
+    let (before, after) = (tree_entries(repo, old)?, tree_entries(repo, new)?);
     let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let pick = |list: &Entries, name: &str, kind: ObjectType| {
         list.get(name)
-            .filter(|(_, k)| *k == Some(kind))
-            .map(|(id, _)| *id)
+            .filter(|entry| entry.kind == Some(kind))
+            .map(|entry| entry.id)
     };
     for name in names {
         let path = format!("{prefix}{name}");

@@ -19,10 +19,12 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 pub fn parse<T: DeserializeOwned>(path: &str, text: &str) -> Result<T, FileError> {
     toml::from_str(text).map_err(|e| {
         // A newer format may add fields this build refuses: say why, not which field.
-        newer_schema(path, text).unwrap_or_else(|| FileError {
-            path: path.to_string(),
-            line: e.span().map(|span| line_of(text, span.start)),
-            message: format!("error: {}", e.message().trim_end()),
+        newer_schema(path, text).unwrap_or_else(|| {
+            FileError::error(
+                path,
+                e.span().map(|span| line_of(text, span.start)),
+                e.message().trim_end(),
+            )
         })
     })
 }
@@ -35,11 +37,11 @@ fn newer_schema(path: &str, text: &str) -> Option<FileError> {
     }
     let version = toml::from_str::<Version>(text).ok()?.schema_version?;
     let message = schema::version_problem(version).filter(|_| version > 0)?;
-    Some(FileError {
-        path: path.to_string(),
-        line: Located::new(text).line(&[Step::Key("schema_version")]),
-        message: format!("error: {message}"),
-    })
+    Some(FileError::error(
+        path,
+        Located::new(text).line(&[Step::Key("schema_version")]),
+        message,
+    ))
 }
 
 /// A parsed document that remembers where each key is.

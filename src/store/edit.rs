@@ -9,11 +9,11 @@ use crate::store::codec::line_of;
 
 pub fn parse_mut(path: &str, text: &str) -> Result<DocumentMut> {
     text.parse::<DocumentMut>().map_err(|e| {
-        Error::File(FileError {
-            path: path.to_string(),
-            line: e.span().map(|span| line_of(text, span.start)),
-            message: format!("error: {}", e.message().trim_end()),
-        })
+        Error::File(FileError::error(
+            path,
+            e.span().map(|span| line_of(text, span.start)),
+            e.message().trim_end(),
+        ))
     })
 }
 

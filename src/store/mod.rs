@@ -9,14 +9,17 @@ pub mod layout;
 mod maintenance;
 pub mod private;
 pub mod remote;
+pub(crate) mod revs;
 mod snapshot;
 pub(crate) mod tree;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use git2::{ErrorCode, Oid, Repository};
+use git2::{ErrorCode, Repository};
 
+/// Object IDs are the one git type the rest of the crate holds (commit and blob names).
+pub use git2::Oid;
 pub use snapshot::{IncidentEntry, Loaded, Snapshot, parse_config};
 
 use crate::error::{Error, GitContext, Result};
@@ -154,7 +157,9 @@ impl Store {
         }
     }
 
-    pub fn repo(&self) -> &Repository {
+    /// The repository itself, for the store's own neighbours (`history`, `merge`);
+    /// commands ask the store's functions instead.
+    pub(crate) fn repo(&self) -> &Repository {
         &self.repo
     }
 
@@ -235,12 +240,7 @@ impl Store {
 
     /// Any revision (`origin/incidents`, `pm/INC-7`, a commit id).
     pub fn snapshot_at(&self, rev: &str) -> Result<Snapshot<'_>> {
-        let commit = self
-            .repo
-            .revparse_single(rev)
-            .and_then(|object| object.peel_to_commit())
-            .map_err(|_| Error::not_found(format!("unknown revision {rev:?}")))?;
-        Snapshot::at_commit(&self.repo, commit.id())
+        Snapshot::at_commit(&self.repo, self.resolve(rev)?)
     }
 
     /// Applies `change` on the branch tip as one commit. When another writer moves the
@@ -429,12 +429,14 @@ impl Store {
             };
         }
         Error::Conflict(format!(
-            "could not update {}: unable to create '{}': file exists.\n\
-             Another git process seems to be running in this repository. If not, a git \
-             process may have crashed here earlier: remove the file manually to continue.",
+            "could not update {}: unable to create '{}': file exists",
             self.refname,
             lock.display()
         ))
+        .with_hint(
+            "Another git process seems to be running in this repository. If not, a git \
+             process may have crashed here earlier: remove the file manually to continue.",
+        )
     }
 
     /// Moving a branch that a worktree has checked out would leave that worktree
@@ -579,7 +581,8 @@ fn unsupported_format() -> Option<Error> {
 
 fn checked_out(branch: &str, path: Option<&Path>) -> Error {
     let place = path.map(|p| p.display().to_string()).unwrap_or_default();
-    Error::Conflict(format!(
+    // Not a race that a retry wins: a person has to act.
+    Error::invalid(format!(
         "branch '{branch}' is checked out in the worktree at {place}; edit and commit the files there, or switch that worktree to another branch"
     ))
 }
@@ -632,5 +635,5 @@ pub(crate) fn update_tree(
     if new.is_empty() {
         return Ok(None);
     }
-    tree::write_object(repo, "tree", &new).map(Some)
+    tree::write_object(repo, git2::ObjectType::Tree, &new).map(Some)
 }

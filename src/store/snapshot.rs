@@ -58,11 +58,11 @@ pub fn parse_config(text: &str) -> std::result::Result<Config, FileError> {
                 ],
                 None => vec![Step::Key(problem.key)],
             };
-            Err(FileError {
-                path: layout::CONFIG.to_string(),
-                line: Located::new(text).line(&steps).or(Some(1)),
-                message: format!("error: {}", problem.message),
-            })
+            Err(FileError::error(
+                layout::CONFIG,
+                Located::new(text).line(&steps).or(Some(1)),
+                problem.message,
+            ))
         }
     }
 }
@@ -139,13 +139,7 @@ impl<'r> Snapshot<'r> {
             .context(|| format!("could not read {path}"))?;
         String::from_utf8(blob.content().to_vec())
             .map(Some)
-            .map_err(|_| {
-                Error::File(FileError {
-                    path: path.to_string(),
-                    line: None,
-                    message: "error: not valid UTF-8 text".to_string(),
-                })
-            })
+            .map_err(|_| Error::File(FileError::error(path, None, "not valid UTF-8 text")))
     }
 
     pub fn load<T: DeserializeOwned>(&self, path: &str) -> Result<Option<Loaded<T>>> {
@@ -291,13 +285,7 @@ impl<'r> Snapshot<'r> {
             .context(|| format!("could not read {path}"))?;
         String::from_utf8(blob.content().to_vec())
             .map(Some)
-            .map_err(|_| {
-                Error::File(FileError {
-                    path,
-                    line: None,
-                    message: "error: not valid UTF-8 text".to_string(),
-                })
-            })
+            .map_err(|_| Error::File(FileError::error(path, None, "not valid UTF-8 text")))
     }
 
     pub fn require(&self, id: &IncidentId) -> Result<IncidentEntry> {
@@ -348,11 +336,11 @@ fn not_a_file(path: &str, kind: Option<ObjectType>) -> Error {
         Some(ObjectType::Commit) => "a submodule",
         _ => "something else",
     };
-    Error::File(FileError {
-        path: path.to_string(),
-        line: None,
-        message: format!("error: expected a file, found {what}"),
-    })
+    Error::File(FileError::error(
+        path,
+        None,
+        format!("expected a file, found {what}"),
+    ))
 }
 
 #[cfg(test)]

@@ -8,8 +8,7 @@ use std::path::PathBuf;
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
-use git2::{Oid, Repository};
-use sha1::{Digest, Sha1};
+use git2::{ObjectType, Oid, Repository};
 
 use crate::error::{Error, GitContext, Result};
 
@@ -145,13 +144,11 @@ pub fn splice(raw: &[u8], name: &str, replacement: Option<(&[u8], Oid)>) -> Resu
 }
 
 /// Writes a loose object the way git does (zlib of `<kind> <len>\0<data>`, named by its
-/// SHA-1, written to a temporary file and renamed into place).
-pub fn write_object(repo: &Repository, kind: &str, data: &[u8]) -> Result<Oid> {
-    let header = format!("{kind} {}\0", data.len());
-    let mut hasher = Sha1::new();
-    hasher.update(header.as_bytes());
-    hasher.update(data);
-    let oid = Oid::from_bytes(&hasher.finalize()).context(|| "invalid object id".into())?;
+/// id, written to a temporary file and renamed into place).
+pub fn write_object(repo: &Repository, kind: ObjectType, data: &[u8]) -> Result<Oid> {
+    let header = format!("{} {}\0", kind.str(), data.len());
+    let oid = Oid::hash_object(kind, data)
+        .context(|| format!("could not hash a {} object", kind.str()))?;
     let odb = repo
         .odb()
         .context(|| "could not open the object database".into())?;
@@ -173,12 +170,16 @@ pub fn write_object(repo: &Repository, kind: &str, data: &[u8]) -> Result<Oid> {
         .and_then(|_| encoder.write_all(data))
         .and_then(|_| encoder.finish().map(|_| ()))
         .map_err(|e| io("write an object", e))?;
+    // Read-only for everyone, as git leaves its objects (the temporary file is 0600).
     let mut permissions = temp
         .as_file()
         .metadata()
         .map_err(|e| io("read an object", e))?
         .permissions();
+    #[cfg(unix)]
     std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o444);
+    #[cfg(not(unix))]
+    permissions.set_readonly(true);
     std::fs::set_permissions(temp.path(), permissions).map_err(|e| io("write an object", e))?;
     temp.persist(dir.join(&hex[2..]))
         .map_err(|e| io("store an object", e.error))?;
@@ -237,17 +238,17 @@ mod tests {
             builder
                 .insert(name, id, if is_tree { 0o040000 } else { 0o100644 })
                 .unwrap();
-            let written = write_object(&repo, "tree", &raw).unwrap();
+            let written = write_object(&repo, ObjectType::Tree, &raw).unwrap();
             assert_eq!(written, builder.write().unwrap(), "after inserting {name}");
         }
         raw = splice(&raw, "INC-2", None).unwrap();
         builder.remove("INC-2").unwrap();
         assert_eq!(
-            write_object(&repo, "tree", &raw).unwrap(),
+            write_object(&repo, ObjectType::Tree, &raw).unwrap(),
             builder.write().unwrap()
         );
         let tree = repo
-            .find_tree(write_object(&repo, "tree", &raw).unwrap())
+            .find_tree(write_object(&repo, ObjectType::Tree, &raw).unwrap())
             .unwrap();
         assert_eq!(tree.len(), 5);
         assert_eq!(find_subtree(&raw, "INC-10").unwrap(), Some(sub));

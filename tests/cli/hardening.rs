@@ -257,7 +257,7 @@ fn a_force_push_then_gc_under_the_cache_is_read_from_the_branch() {
 fn refused_for_the_lock(repo: &TestRepo, args: &[&str]) {
     let lock = repo.path().join(".git/refs/heads/incidents.lock");
     let started = std::time::Instant::now();
-    let stderr = refused(repo, 1, args, &lock.display().to_string());
+    let stderr = refused(repo, 75, args, &lock.display().to_string());
     assert!(
         started.elapsed() < std::time::Duration::from_secs(5),
         "{args:?} spun"

@@ -1,7 +1,10 @@
 //! Integration tests: one binary (linking several is slow), one module per area.
+//! Unix only: fake editors, pagers and hooks are shell scripts.
+#![cfg(unix)]
 
 mod action;
 mod common;
+mod errors;
 mod everyday;
 mod fit;
 mod hardening;
