@@ -13,7 +13,7 @@ use crate::history::derive::Derived;
 use crate::metrics::IncidentFacts;
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CacheFile {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ActionStatus, PostmortemStatus, Status};
+use crate::model::{ActionStatus, PostmortemStatus, Status, Times};
 
 /// Unix seconds.
 pub type Seconds = i64;
@@ -104,6 +104,20 @@ impl IncidentSeen {
 }
 
 impl Derived {
+    /// The times history tells, each as metrics read it. `started` stays unknown: no
+    /// commit says when impact began (metrics fall back to `detected` where the contract
+    /// says so, and time to detect leaves the incident out).
+    pub fn times(&self) -> Times<Option<Seconds>> {
+        Times {
+            started: None,
+            detected: self.created,
+            acknowledged: self.acknowledged,
+            mitigated: self.mitigated.at(self.created),
+            resolved: self.resolved.at(self.created),
+            closed: self.closed.at(self.created),
+        }
+    }
+
     /// Folds in what one version of incident.toml says, committed at `time`. `before`
     /// holds the incident's status in each parent that had it at this path (`None`
     /// where that version's status cannot be read); `None` when no parent did.
