@@ -193,7 +193,7 @@ mod tests {
         let mut expected: Vec<&str> = TimeKey::ALL.map(TimeKey::as_str).to_vec();
         expected.sort_unstable();
         assert_eq!(keys, expected);
-        assert_eq!(names.iter().map(|(k, v)| (k.as_str(), v)).count(), 6);
+        assert_eq!(names.iter().count(), 6);
         assert!(names.iter().all(|(k, v)| k.as_str() == v));
     }
 
