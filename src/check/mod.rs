@@ -296,7 +296,7 @@ fn incident_findings(
     for (earlier, later) in incident.times.out_of_order() {
         let (a, b) = (incident.times.get(earlier), incident.times.get(later));
         out.error(
-            &[Step::Key("times"), Step::Key(later)],
+            &[Step::Key("times"), Step::Key(later.as_str())],
             format!(
                 "times out of order: {later} ({}) is before {earlier} ({})",
                 b.map(|t| t.to_string()).unwrap_or_default(),
@@ -304,14 +304,13 @@ fn incident_findings(
             ),
         );
     }
-    for status in [Status::Mitigated, Status::Resolved, Status::Closed] {
-        let key = status.time_key().expect("these states have times");
+    for (status, key) in Status::with_times() {
         if incident.times.get(key).is_some()
             && !incident.status.has_reached(status)
             && incident.status != Status::Canceled
         {
             out.warning(
-                &[Step::Key("times"), Step::Key(key)],
+                &[Step::Key("times"), Step::Key(key.as_str())],
                 format!("times.{key} is set but status is {}", incident.status),
             );
         }

@@ -13,8 +13,9 @@ use crate::history::derive::Derived;
 use crate::metrics::IncidentFacts;
 
 /// Bump whenever what is stored, or how it is derived, changes.
-// 4: a cached finding's message no longer starts with its level.
-const FORMAT: u32 = 4;
+// 5: facts keep sub-second times per TimeKey; a cached finding's message no longer
+// starts with its level.
+const FORMAT: u32 = 5;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CacheFile {

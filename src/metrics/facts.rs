@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ActionKind, ActionStatus, PostmortemStatus, Status};
+use crate::model::{ActionKind, ActionStatus, PostmortemStatus, Status, TimeKey, Times};
 
 /// Unix seconds.
 pub type Seconds = i64;
@@ -22,23 +22,12 @@ pub struct IncidentFacts {
     pub teams: Vec<String>,
     pub drill: bool,
     pub commander: Option<String>,
-    pub times: Moments,
-    pub postmortem: Option<PostmortemFacts>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Moments {
-    pub started: Option<Seconds>,
-    pub detected: Option<Seconds>,
-    pub acknowledged: Option<Seconds>,
-    pub mitigated: Option<Seconds>,
-    pub resolved: Option<Seconds>,
-    pub closed: Option<Seconds>,
-    /// The fraction of a second past each time above, in nanoseconds, in the order of
-    /// [`Moments::NAMES`]: a file may say `10:00:00.5` (commits never do), and
-    /// durations are computed from the exact times.
+    pub times: Times<Option<Seconds>>,
+    /// The fraction of a second past each time, in nanoseconds: a file may say
+    /// `10:00:00.5` (commits never do), and durations are computed from the exact times.
     #[serde(default)]
-    pub subsec: [u32; 6],
+    pub subsec: Times<u32>,
+    pub postmortem: Option<PostmortemFacts>,
 }
 
 /// Nanoseconds since the Unix epoch: a time exactly.
@@ -54,37 +43,6 @@ pub fn whole_seconds(from: Nanos, to: Nanos) -> Seconds {
     } else {
         Seconds::MAX
     })
-}
-
-impl Moments {
-    pub const NAMES: [&'static str; 6] = [
-        "started",
-        "detected",
-        "acknowledged",
-        "mitigated",
-        "resolved",
-        "closed",
-    ];
-
-    /// A time by its `[times]` name, exactly.
-    pub fn exact(&self, name: &str) -> Option<Nanos> {
-        let seconds = self.get(name)?;
-        let index = Self::NAMES.iter().position(|n| *n == name)?;
-        Some(Nanos::from(seconds) * NANOS_PER_SECOND + Nanos::from(self.subsec[index]))
-    }
-
-    /// A time by its `[times]` name.
-    pub fn get(&self, name: &str) -> Option<Seconds> {
-        match name {
-            "started" => self.started,
-            "detected" => self.detected,
-            "acknowledged" => self.acknowledged,
-            "mitigated" => self.mitigated,
-            "resolved" => self.resolved,
-            "closed" => self.closed,
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,6 +75,12 @@ impl IncidentFacts {
             .next()
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
+    }
+
+    /// A time, exactly.
+    pub fn exact(&self, key: TimeKey) -> Option<Nanos> {
+        let seconds = self.times.get(key)?;
+        Some(Nanos::from(seconds) * NANOS_PER_SECOND + Nanos::from(self.subsec.get(key)))
     }
 
     pub fn is_canceled(&self) -> bool {

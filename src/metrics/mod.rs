@@ -10,9 +10,11 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-pub use facts::{ActionFacts, IncidentFacts, Moments, PostmortemFacts, Seconds};
+pub use facts::{ActionFacts, IncidentFacts, PostmortemFacts, Seconds};
 
-use crate::model::{ActionKind, ActionStatus, Config, PostmortemPolicy, PostmortemStatus, Zone};
+use crate::model::{
+    ActionKind, ActionStatus, Config, PostmortemPolicy, PostmortemStatus, TimeKey, Zone,
+};
 
 const DAY: Seconds = 86_400;
 
@@ -80,22 +82,32 @@ impl Figure {
 }
 
 /// The durations the contract defines, as (JSON key, from, to).
-pub const DURATIONS: [(&str, &str, &str); 4] = [
-    ("time_to_detect", "started", "detected"),
-    ("time_to_acknowledge", "detected", "acknowledged"),
-    ("time_to_mitigate", "started", "mitigated"),
-    ("time_to_resolve", "started", "resolved"),
+pub const DURATIONS: [(&str, TimeKey, TimeKey); 4] = [
+    ("time_to_detect", TimeKey::Started, TimeKey::Detected),
+    (
+        "time_to_acknowledge",
+        TimeKey::Detected,
+        TimeKey::Acknowledged,
+    ),
+    ("time_to_mitigate", TimeKey::Started, TimeKey::Mitigated),
+    ("time_to_resolve", TimeKey::Started, TimeKey::Resolved),
 ];
 
-/// A duration's end as metrics read it, exactly. Impact started when it was recorded
-/// to; when nobody recorded it, mitigation and resolution count from detection, while
-/// time to detect (whose start this is) leaves the incident out.
-fn moment(times: &Moments, metric: &str, name: &str) -> Option<facts::Nanos> {
-    match name {
-        "started" if metric == "time_to_detect" => times.exact("started"),
-        "started" => times.exact("started").or_else(|| times.exact("detected")),
-        _ => times.exact(name),
-    }
+/// The ends of the duration `from -> to` as metrics read them, exactly. Impact started
+/// when it was recorded to; when nobody recorded it, mitigation and resolution count
+/// from detection, while time to detect (whose start this is) leaves the incident out.
+fn ends(
+    incident: &IncidentFacts,
+    from: TimeKey,
+    to: TimeKey,
+) -> (Option<facts::Nanos>, Option<facts::Nanos>) {
+    let start = match from {
+        TimeKey::Started if to != TimeKey::Detected => incident
+            .exact(TimeKey::Started)
+            .or_else(|| incident.exact(TimeKey::Detected)),
+        _ => incident.exact(from),
+    };
+    (start, incident.exact(to))
 }
 
 /// `to - from` from the exact times, in whole seconds rounded half up, when both are
@@ -229,18 +241,19 @@ pub fn summarize(incidents: &[&IncidentFacts], ctx: &Context<'_>) -> Summary {
     for incident in &counted {
         *by_severity.entry(incident.severity.clone()).or_insert(0) += 1;
     }
-    let duration = |metric: &str, from: &str, to: &str| {
+    let duration = |from: TimeKey, to: TimeKey| {
         Figure::of(
             counted
                 .iter()
                 .filter_map(|i| {
-                    exactly_between(moment(&i.times, metric, from), moment(&i.times, metric, to))
+                    let (start, end) = ends(i, from, to);
+                    exactly_between(start, end)
                 })
                 .collect(),
         )
     };
     let [detect, acknowledge, mitigate, resolve] =
-        DURATIONS.map(|(metric, from, to)| duration(metric, from, to));
+        DURATIONS.map(|(_, from, to)| duration(from, to));
     Summary {
         incidents: IncidentCounts {
             total: counted.len(),

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::metrics::followup::{action_rows, postmortem_rows};
-use crate::model::{Config, Status};
+use crate::model::{Config, Status, Times};
 
 const H: Seconds = 3600;
 /// 2026-03-01T00:00:00Z
@@ -19,11 +19,11 @@ fn incident(id: &str, severity: &str, detected: Seconds) -> IncidentFacts {
         teams: vec![],
         drill: false,
         commander: None,
-        times: Moments {
-            started: None,
+        times: Times {
             detected: Some(detected),
-            ..Moments::default()
+            ..Times::default()
         },
+        subsec: Times::default(),
         postmortem: None,
     }
 }
@@ -265,15 +265,14 @@ fn groups_count_an_incident_in_each_of_its_services() {
 fn durations_come_from_the_exact_times_rounded_half_up() {
     let config = Config::default();
     let d = MAR1 + 10 * H;
-    let index = |name: &str| Moments::NAMES.iter().position(|n| *n == name).unwrap();
     let mut a = incident("INC-1", "SEV2", d);
     // started 1.1 s before detection (at d - 2 + 0.9 s): 1 s, where whole seconds
     // taken first would say 2.
     a.times.started = Some(d - 2);
-    a.times.subsec[index("started")] = 900_000_000;
+    a.subsec.started = 900_000_000;
     // acknowledged 1.5 s after detection: 2 s (half up), where whole seconds would say 1.
     a.times.acknowledged = Some(d + 1);
-    a.times.subsec[index("acknowledged")] = 500_000_000;
+    a.subsec.acknowledged = 500_000_000;
     let all = vec![a];
     let c = ctx(&config, MAR1 + 30 * 24 * H);
     let s = summarize(&in_window(&all, &c.window), &c);

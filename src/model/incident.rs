@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::model::time::Timestamp;
+use crate::model::times::{TimeKey, Times};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -49,7 +50,7 @@ pub struct Incident {
     #[serde(default)]
     pub changes: Changes,
     #[serde(default)]
-    pub times: Times,
+    pub times: Times<Option<Timestamp>>,
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
 }
@@ -79,80 +80,6 @@ pub struct Changes {
     pub caused_by: Vec<String>,
     #[serde(default)]
     pub fixed_by: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Times {
-    /// Impact began.
-    #[serde(default)]
-    pub started: Option<Timestamp>,
-    #[serde(default)]
-    pub detected: Option<Timestamp>,
-    /// A commander took the incident.
-    #[serde(default)]
-    pub acknowledged: Option<Timestamp>,
-    /// Impact ended.
-    #[serde(default)]
-    pub mitigated: Option<Timestamp>,
-    #[serde(default)]
-    pub resolved: Option<Timestamp>,
-    #[serde(default)]
-    pub closed: Option<Timestamp>,
-}
-
-impl Times {
-    pub const NAMES: [&'static str; 6] = [
-        "started",
-        "detected",
-        "acknowledged",
-        "mitigated",
-        "resolved",
-        "closed",
-    ];
-
-    pub fn get(&self, name: &str) -> Option<Timestamp> {
-        match name {
-            "started" => self.started,
-            "detected" => self.detected,
-            "acknowledged" => self.acknowledged,
-            "mitigated" => self.mitigated,
-            "resolved" => self.resolved,
-            "closed" => self.closed,
-            _ => None,
-        }
-    }
-
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut Option<Timestamp>> {
-        match name {
-            "started" => Some(&mut self.started),
-            "detected" => Some(&mut self.detected),
-            "acknowledged" => Some(&mut self.acknowledged),
-            "mitigated" => Some(&mut self.mitigated),
-            "resolved" => Some(&mut self.resolved),
-            "closed" => Some(&mut self.closed),
-            _ => None,
-        }
-    }
-
-    /// Pairs that must be in order: (earlier, later).
-    pub const ORDER: [(&'static str, &'static str); 7] = [
-        ("started", "detected"),
-        ("started", "mitigated"),
-        ("detected", "acknowledged"),
-        ("started", "resolved"),
-        ("mitigated", "resolved"),
-        ("resolved", "closed"),
-        ("detected", "resolved"),
-    ];
-
-    /// Every pair out of order, as (earlier name, later name).
-    pub fn out_of_order(&self) -> Vec<(&'static str, &'static str)> {
-        Self::ORDER
-            .into_iter()
-            .filter(|(a, b)| matches!((self.get(a), self.get(b)), (Some(x), Some(y)) if y < x))
-            .collect()
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -245,14 +172,21 @@ impl Status {
         self != Status::Canceled && state != Status::Canceled && self >= state
     }
 
-    /// The `[times]` key stamped when this state is reached.
-    pub fn time_key(self) -> Option<&'static str> {
+    /// The time stamped when this state is reached.
+    pub fn time_key(self) -> Option<TimeKey> {
         match self {
-            Status::Mitigated => Some("mitigated"),
-            Status::Resolved => Some("resolved"),
-            Status::Closed => Some("closed"),
+            Status::Mitigated => Some(TimeKey::Mitigated),
+            Status::Resolved => Some(TimeKey::Resolved),
+            Status::Closed => Some(TimeKey::Closed),
             _ => None,
         }
+    }
+
+    /// The states that stamp a time, in order, each with its time.
+    pub fn with_times() -> impl Iterator<Item = (Status, TimeKey)> {
+        Status::ALL
+            .iter()
+            .filter_map(|state| Some((*state, state.time_key()?)))
     }
 }
 

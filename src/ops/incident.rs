@@ -5,7 +5,8 @@ use toml_edit::{DocumentMut, Item, Table, Value};
 use crate::check::{self, incident_errors};
 use crate::error::{Error, Result};
 use crate::model::{
-    Config, Detection, Incident, IncidentId, Status, TimeContext, TimelineKind, Timestamp,
+    Config, Detection, Incident, IncidentId, Status, TimeContext, TimeKey, TimelineKind, Times,
+    Timestamp,
 };
 use crate::store::edit::{self, Assignment, FieldType, Op};
 use crate::store::{Change, IncidentEntry, Loaded, Snapshot, Store, WriteContext, Written, layout};
@@ -79,7 +80,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
             drill: new.drill,
             related: Vec::new(),
             changes: Default::default(),
-            times: crate::model::Times {
+            times: Times {
                 started,
                 detected: Some(detected),
                 acknowledged: commander.as_ref().map(|_| time.now()),
@@ -144,10 +145,8 @@ pub fn new_incident_text(incident: &Incident) -> String {
         root.insert("drill", Item::Value(Value::from(true)));
     }
     let mut times = Table::new();
-    for name in crate::model::Times::NAMES {
-        if let Some(t) = incident.times.get(name) {
-            times.insert(name, Item::Value(Value::from(t.to_toml())));
-        }
+    for (key, t) in incident.times.known() {
+        times.insert(key.as_str(), Item::Value(Value::from(t.to_toml())));
     }
     root.insert("times", Item::Table(times));
     format!("{}\n{doc}", layout::schema_directive(layout::INCIDENT_FILE))
@@ -369,9 +368,9 @@ impl IncidentEdit<'_> {
         edit::table_mut(&mut self.doc, "times")
     }
 
-    fn set_time(&mut self, key: &str, at: Option<Timestamp>) -> Result<()> {
+    fn set_time(&mut self, key: TimeKey, at: Option<Timestamp>) -> Result<()> {
         let value = at.map(|t| Value::from(t.to_toml()));
-        edit::set_value(self.times()?, key, value);
+        edit::set_value(self.times()?, key.as_str(), value);
         Ok(())
     }
 
@@ -416,7 +415,7 @@ pub fn ack(
             Some("me") | None => edit.author.clone(),
             Some(who) => who.to_string(),
         };
-        let at = edit.at("acknowledged", at)?;
+        let at = edit.at(TimeKey::Acknowledged.as_str(), at)?;
         let previous = edit.current.commander.clone();
         if previous.as_deref() == Some(commander.as_str())
             && edit.current.times.acknowledged.is_some()
@@ -432,7 +431,7 @@ pub fn ack(
             Some(edit::string(&commander)),
         );
         if edit.current.times.acknowledged.is_none() {
-            edit.set_time("acknowledged", Some(at))?;
+            edit.set_time(TimeKey::Acknowledged, Some(at))?;
         }
         let (subject, note) = match &previous {
             Some(old) if old != &commander => (
@@ -464,8 +463,7 @@ pub fn set_status(
         let at = edit.at(status.as_str(), at)?;
         // Reaching a state means reaching every earlier one too, at the same moment;
         // going back (reopening) clears the times of the states left.
-        for state in [Status::Mitigated, Status::Resolved, Status::Closed] {
-            let key = state.time_key().expect("these states have times");
+        for (state, key) in Status::with_times() {
             if status.has_reached(state) {
                 if edit.current.times.get(key).is_none() {
                     edit.set_time(key, Some(at))?;
@@ -554,7 +552,10 @@ fn incident_field(key: &str) -> Option<(Vec<&str>, FieldType)> {
         "detection" => FieldType::Choice(Detection::NAMES),
         "drill" => FieldType::Bool,
         "changes.caused_by" | "changes.fixed_by" => FieldType::List,
-        _ if key.starts_with("times.") && crate::model::Times::NAMES.contains(&&key[6..]) => {
+        _ if key
+            .strip_prefix("times.")
+            .is_some_and(|k| k.parse::<TimeKey>().is_ok()) =>
+        {
             FieldType::Time
         }
         _ if key.starts_with("roles.") && key.len() > 6 && !key[6..].contains('.') => {
@@ -640,19 +641,18 @@ pub fn short(text: &str, max: usize) -> String {
     }
 }
 
-/// The names of the `[times]` the file leaves out although history can tell them: a
-/// state the incident has reached, a commander without an acknowledgement, detection.
-fn times_history_knows(incident: &Incident) -> Vec<&'static str> {
+/// The `[times]` the file leaves out although history can tell them: a state the
+/// incident has reached, a commander without an acknowledgement, detection.
+fn times_history_knows(incident: &Incident) -> Vec<TimeKey> {
     let t = &incident.times;
     let mut missing = Vec::new();
     if t.detected.is_none() {
-        missing.push("detected");
+        missing.push(TimeKey::Detected);
     }
     if t.acknowledged.is_none() && incident.commander.is_some() {
-        missing.push("acknowledged");
+        missing.push(TimeKey::Acknowledged);
     }
-    for state in [Status::Mitigated, Status::Resolved, Status::Closed] {
-        let key = state.time_key().expect("these states have times");
+    for (state, key) in Status::with_times() {
         if incident.status.has_reached(state) && t.get(key).is_none() {
             missing.push(key);
         }
@@ -661,7 +661,7 @@ fn times_history_knows(incident: &Incident) -> Vec<&'static str> {
 }
 
 /// The incident with the times its file leaves out filled in from history, as metrics
-/// see them, and the names of those times. Tool-written incidents carry their times, so
+/// see them, and which times those are. Tool-written incidents carry their times, so
 /// the history is only read for hand-edited ones.
 pub fn with_history_times(
     store: &Store,
@@ -669,7 +669,7 @@ pub fn with_history_times(
     zone: crate::model::Zone,
     mut incident: Incident,
     progress: crate::history::Progress<'_>,
-) -> Result<(Incident, Vec<&'static str>)> {
+) -> Result<(Incident, Vec<TimeKey>)> {
     let missing = times_history_knows(&incident);
     if missing.is_empty() {
         return Ok((incident, missing));
@@ -684,11 +684,10 @@ pub fn with_history_times(
             .map(|t| Timestamp(zone.convert(t.fixed_offset())))
     };
     let mut filled = Vec::new();
-    for name in missing {
-        if let (Some(value), Some(slot)) = (at(facts.times.get(name)), incident.times.get_mut(name))
-        {
-            *slot = Some(value);
-            filled.push(name);
+    for key in missing {
+        if let Some(value) = at(facts.times.get(key)) {
+            *incident.times.slot_mut(key) = Some(value);
+            filled.push(key);
         }
     }
     Ok((incident, filled))

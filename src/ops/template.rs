@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use toml_edit::Value;
 
-use crate::model::{Config, Incident, Language, Zone};
+use crate::model::{Config, Incident, Language, Times, Zone};
 use crate::render::incident::short_time;
 use crate::render::safe;
 use crate::store::layout;
@@ -17,7 +17,7 @@ struct Guide {
     facts: &'static str,
     severity: &'static str,
     commander: &'static str,
-    times: [&'static str; 6],
+    times: Times<&'static str>,
     due: &'static str,
     due_pending: &'static str,
     timeline: &'static str,
@@ -53,9 +53,14 @@ systems, not people, and leave names out of the root cause.",
     facts: "What the incident recorded (incident.toml stays the source of truth):",
     severity: "severity",
     commander: "commander",
-    times: [
-        "started", "detected", "acknowledged", "mitigated", "resolved", "closed",
-    ],
+    times: Times {
+        started: "started",
+        detected: "detected",
+        acknowledged: "acknowledged",
+        mitigated: "mitigated",
+        resolved: "resolved",
+        closed: "closed",
+    },
     due: "publish by",
     due_pending: "publish within {days} days of resolution ({severity})",
     timeline: "Timeline, for reference while you write:",
@@ -102,9 +107,14 @@ const JA: Guide = Guide {
     facts: "インシデントの記録（正は incident.toml です）:",
     severity: "重大度",
     commander: "指揮者（IC）",
-    times: [
-        "影響開始", "検知", "対応開始", "影響の解消", "解決", "クローズ",
-    ],
+    times: Times {
+        started: "影響開始",
+        detected: "検知",
+        acknowledged: "対応開始",
+        mitigated: "影響の解消",
+        resolved: "解決",
+        closed: "クローズ",
+    },
     due: "公開期限",
     due_pending: "解決から {days} 日以内に公開（{severity}）",
     timeline: "タイムライン（記入時の参考に）:",
@@ -213,10 +223,8 @@ pub fn postmortem_template(
     if let Some(commander) = &incident.commander {
         facts.push((g.commander, safe::line(commander).into_owned()));
     }
-    for (name, label) in crate::model::Times::NAMES.iter().zip(g.times) {
-        if let Some(t) = incident.times.get(name) {
-            facts.push((label, short_time(t, zone)));
-        }
+    for (key, t) in incident.times.known() {
+        facts.push((g.times.get(key), short_time(t, zone)));
     }
     match due_date(config, incident, zone) {
         Some(due) => facts.push((g.due, due.format("%Y-%m-%d").to_string())),

@@ -3,7 +3,7 @@
 use unicode_width::UnicodeWidthStr;
 
 use crate::model::time::format_duration;
-use crate::model::{Config, Incident, TimelineEntry, Timestamp, Zone};
+use crate::model::{Config, Incident, TimeKey, TimelineEntry, Timestamp, Zone};
 use crate::render::{Palette, Table, fit, md, safe, table};
 
 /// `2026-11-23 10:02` in the team's zone; the offset is left out for readability.
@@ -71,29 +71,41 @@ pub fn list_table<'a>(
 
 /// The durations the metrics use, for the incident at hand (explicit times only). With
 /// no recorded start there is no time to detect, and the others count from detection.
-pub fn durations(incident: &Incident) -> Vec<(&'static str, &'static str, &'static str, i64)> {
+pub fn durations(incident: &Incident) -> Vec<(&'static str, TimeKey, TimeKey, i64)> {
     let t = &incident.times;
     let (start, started) = match t.started {
-        Some(started) => ("started", Some(started)),
-        None => ("detected", t.detected),
+        Some(started) => (TimeKey::Started, Some(started)),
+        None => (TimeKey::Detected, t.detected),
     };
     [
         (
             "time to detect",
-            "started",
-            "detected",
+            TimeKey::Started,
+            TimeKey::Detected,
             t.started,
             t.detected,
         ),
         (
             "time to acknowledge",
-            "detected",
-            "acknowledged",
+            TimeKey::Detected,
+            TimeKey::Acknowledged,
             t.detected,
             t.acknowledged,
         ),
-        ("time to mitigate", start, "mitigated", started, t.mitigated),
-        ("time to resolve", start, "resolved", started, t.resolved),
+        (
+            "time to mitigate",
+            start,
+            TimeKey::Mitigated,
+            started,
+            t.mitigated,
+        ),
+        (
+            "time to resolve",
+            start,
+            TimeKey::Resolved,
+            started,
+            t.resolved,
+        ),
     ]
     .into_iter()
     .filter_map(|(name, from, to, a, b)| Some((name, from, to, a?.seconds_until(b?))))
@@ -137,7 +149,7 @@ pub fn ack_verdict(incident: &Incident, target: Option<i64>) -> Option<(String, 
 /// from the branch's history, which are marked so; `ack_target` is the severity's.
 pub fn show(
     incident: &Incident,
-    from_history: &[&str],
+    from_history: &[TimeKey],
     ack_target: Option<i64>,
     zone: Zone,
     palette: Palette,
@@ -224,28 +236,25 @@ pub fn show(
             ));
         }
     }
-    let times: Vec<(&str, Timestamp)> = crate::model::Times::NAMES
-        .iter()
-        .filter_map(|name| Some((*name, incident.times.get(name)?)))
-        .collect();
+    let times: Vec<(TimeKey, Timestamp)> = incident.times.known().collect();
     if !times.is_empty() {
         out.push_str(&format!("\n{}\n", palette.bold("Times")));
         if incident.times.started.is_none() {
             out.push_str(&format!(
                 "  {}  {}\n",
-                palette.dim(&format!("{:<12}", "started")),
+                palette.dim(&format!("{:<12}", TimeKey::Started)),
                 palette.dim(STARTED_UNKNOWN)
             ));
         }
-        for (name, t) in times {
-            let origin = if from_history.contains(&name) {
+        for (key, t) in times {
+            let origin = if from_history.contains(&key) {
                 FROM_HISTORY
             } else {
                 ""
             };
             out.push_str(&format!(
                 "  {}  {}{}\n",
-                palette.dim(&format!("{name:<12}")),
+                palette.dim(&format!("{key:<12}")),
                 full_time(t, zone),
                 palette.dim(origin)
             ));
@@ -323,7 +332,7 @@ const FROM_HISTORY: &str = "  (from history)";
 
 pub fn markdown(
     incident: &Incident,
-    from_history: &[&str],
+    from_history: &[TimeKey],
     ack_target: Option<i64>,
     zone: Zone,
 ) -> String {
@@ -349,15 +358,16 @@ pub fn markdown(
     if incident.times.started.is_none() {
         facts.row(["Started".to_string(), STARTED_UNKNOWN.to_string()]);
     }
-    for name in crate::model::Times::NAMES {
-        if let Some(t) = incident.times.get(name) {
-            let origin = if from_history.contains(&name) {
-                FROM_HISTORY
-            } else {
-                ""
-            };
-            facts.row([capitalize(name), format!("{}{origin}", full_time(t, zone))]);
-        }
+    for (key, t) in incident.times.known() {
+        let origin = if from_history.contains(&key) {
+            FROM_HISTORY
+        } else {
+            ""
+        };
+        facts.row([
+            capitalize(key.as_str()),
+            format!("{}{origin}", full_time(t, zone)),
+        ]);
     }
     for (name, from, to, seconds) in durations(incident) {
         facts.row([

@@ -3,7 +3,7 @@
 //! follow the team's language.
 
 use crate::model::time::format_duration;
-use crate::model::{Action, Config, Incident, Language, Postmortem, Zone};
+use crate::model::{Action, Config, Incident, Language, Postmortem, Times, Zone};
 use crate::ops::action::Listed;
 use crate::ops::template::due_date;
 use crate::render::incident::{
@@ -24,7 +24,7 @@ struct Words {
     commander: &'static str,
     due: &'static str,
     published: &'static str,
-    times: [&'static str; 6],
+    times: Times<&'static str>,
     durations: [&'static str; 4],
     summary: &'static str,
     impact: &'static str,
@@ -60,14 +60,14 @@ const EN: Words = Words {
     commander: "Commander",
     due: "Postmortem due",
     published: "Published",
-    times: [
-        "Started",
-        "Detected",
-        "Acknowledged",
-        "Mitigated",
-        "Resolved",
-        "Closed",
-    ],
+    times: Times {
+        started: "Started",
+        detected: "Detected",
+        acknowledged: "Acknowledged",
+        mitigated: "Mitigated",
+        resolved: "Resolved",
+        closed: "Closed",
+    },
     durations: [
         "Time to detect",
         "Time to acknowledge",
@@ -108,14 +108,14 @@ const JA: Words = Words {
     commander: "指揮者（IC）",
     due: "公開期限",
     published: "公開日時",
-    times: [
-        "影響開始",
-        "検知",
-        "対応開始",
-        "影響の解消",
-        "解決",
-        "クローズ",
-    ],
+    times: Times {
+        started: "影響開始",
+        detected: "検知",
+        acknowledged: "対応開始",
+        mitigated: "影響の解消",
+        resolved: "解決",
+        closed: "クローズ",
+    },
     durations: [
         "検知までの時間",
         "対応開始までの時間",
@@ -177,10 +177,8 @@ fn facts(
     if let Some(commander) = filled(&incident.commander) {
         facts.push((w.commander, commander.to_string()));
     }
-    for (name, label) in crate::model::Times::NAMES.iter().zip(w.times) {
-        if let Some(t) = incident.times.get(name) {
-            facts.push((label, full_time(t, zone)));
-        }
+    for (key, t) in incident.times.known() {
+        facts.push((w.times.get(key), full_time(t, zone)));
     }
     let labels = [
         "time to detect",

@@ -254,4 +254,92 @@ mod tests {
         assert_eq!(find_subtree(&raw, "INC-10").unwrap(), Some(sub));
         assert_eq!(find_subtree(&raw, "a.toml").unwrap(), None);
     }
+
+    /// Splicing entries one by one into raw tree bytes writes the tree git's own
+    /// builder writes, whatever the names: bytes that sort around '/', names that are
+    /// prefixes of others, files and directories whose order differs because git sorts
+    /// a directory as if named `name/`.
+    #[test]
+    fn splice_equals_the_tree_builder_on_random_entries() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+        #[derive(Debug, Clone, Copy)]
+        enum Kind {
+            File,
+            Executable,
+            Tree,
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let blobs: Vec<Oid> = (0..3u8).map(|i| repo.blob(&[i]).unwrap()).collect();
+        let trees: Vec<Oid> = blobs
+            .iter()
+            .map(|blob| {
+                let mut b = repo.treebuilder(None).unwrap();
+                b.insert("f", *blob, 0o100644).unwrap();
+                b.write().unwrap()
+            })
+            .collect();
+        // Bytes on both sides of '/' (0x2f) and '\0', and beyond ASCII.
+        let byte = prop::sample::select(vec![
+            'a', 'b', '-', '.', '0', ' ', '!', '_', '~', 'é', '\u{1}',
+        ]);
+        let name = prop::collection::vec(byte, 1..4)
+            .prop_map(|c| c.into_iter().collect::<String>())
+            .prop_filter("not a path step", |n| n != "." && n != "..");
+        let kind = prop_oneof![
+            Just(Some(Kind::File)),
+            Just(Some(Kind::Executable)),
+            Just(Some(Kind::Tree)),
+            Just(Some(Kind::Tree)),
+            Just(None),
+        ];
+        let ops = prop::collection::vec((name, kind, 0..3usize), 1..16);
+
+        let mut runner = TestRunner::new_with_rng(
+            Config {
+                cases: 300,
+                failure_persistence: None,
+                ..Config::default()
+            },
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[23; 32]),
+        );
+        runner
+            .run(&ops, |ops| {
+                let mut raw = Vec::new();
+                let mut builder = repo.treebuilder(None).unwrap();
+                for (name, kind, which) in &ops {
+                    let entry = kind.map(|kind| match kind {
+                        Kind::File => (FILE_MODE, blobs[*which], 0o100644),
+                        Kind::Executable => (&b"100755"[..], blobs[*which], 0o100755),
+                        Kind::Tree => (TREE_MODE, trees[*which], 0o040000),
+                    });
+                    match entry {
+                        Some((mode, id, filemode)) => {
+                            if builder.insert(name, id, filemode).is_err() {
+                                // A name git refuses is no entry to compare.
+                                continue;
+                            }
+                            raw = splice(&raw, name, Some((mode, id))).unwrap();
+                        }
+                        None => {
+                            // Removing an absent entry is an error for the builder only.
+                            let _ = builder.remove(name);
+                            raw = splice(&raw, name, None).unwrap();
+                        }
+                    }
+                    let spliced = write_object(&repo, ObjectType::Tree, &raw).unwrap();
+                    prop_assert_eq!(
+                        spliced,
+                        builder.write().unwrap(),
+                        "after {:?}",
+                        (name, kind)
+                    );
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
 }
