@@ -48,6 +48,16 @@ struct Words {
     links: &'static str,
 }
 
+/// The times' names in Japanese, as the postmortem document and its template say them.
+pub const TIME_LABELS_JA: Times<&str> = Times {
+    started: "影響開始",
+    detected: "検知",
+    acknowledged: "対応開始",
+    mitigated: "影響の解消",
+    resolved: "解決",
+    closed: "クローズ",
+};
+
 const EN: Words = Words {
     postmortem: "Postmortem",
     field: "Field",
@@ -108,14 +118,7 @@ const JA: Words = Words {
     commander: "指揮者（IC）",
     due: "公開期限",
     published: "公開日時",
-    times: Times {
-        started: "影響開始",
-        detected: "検知",
-        acknowledged: "対応開始",
-        mitigated: "影響の解消",
-        resolved: "解決",
-        closed: "クローズ",
-    },
+    times: TIME_LABELS_JA,
     durations: [
         "検知までの時間",
         "対応開始までの時間",
