@@ -56,7 +56,7 @@ impl Error {
 }
 
 /// `PATH:LINE: message`, the shape editors and CI annotate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileError {
     pub path: String,
     pub line: Option<usize>,

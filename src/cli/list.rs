@@ -1,10 +1,10 @@
 use clap::{Args, ValueEnum};
 
 use super::{CmdResult, Ui};
+use crate::history::{Index, Want};
 use crate::model::TimeContext;
 use crate::ops::incident::{load, with_handles, with_history_times};
-use crate::ops::list::{Filter, load_all, sort_newest_first};
-use crate::ops::list_cache::json_listing;
+use crate::ops::list::{Filter, json, matching};
 use crate::render::incident::{list_table, markdown, show as show_text};
 use crate::render::progress::CommitProgress;
 
@@ -41,27 +41,19 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
         until: args.until.as_deref().map(|s| time.parse(s)).transpose()?,
     };
     filter.validate()?;
+    let index = Index::load(&store, &snapshot, Want::Files)?;
+    let code = ui.report_skipped(&index.incident_errors());
     if ui.json {
-        // Scripts list often: served from the per-incident cache, same bytes as below.
-        let (mut json, broken) = json_listing(&store, &snapshot, &filter)?;
-        let code = ui.report_skipped(&broken);
+        let mut json = json(&index, &filter);
         json.push('\n');
         ui.print(&json)?;
         return Ok(code);
     }
-    let (mut listed, broken) = load_all(&snapshot)?;
-    let code = ui.report_skipped(&broken);
-    listed.retain(|l| filter.matches(&l.incident));
-    sort_newest_first(&mut listed);
+    let listed = matching(&index, &filter);
     if listed.is_empty() {
         ui.status("no incidents");
     } else {
-        ui.page(&list_table(
-            listed.iter().map(|l| &l.incident),
-            &config,
-            time.zone,
-            ui.palette,
-        ))?;
+        ui.page(&list_table(listed, &config, time.zone, ui.palette))?;
     }
     Ok(code)
 }

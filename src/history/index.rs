@@ -1,0 +1,309 @@
+//! The read index under `$GIT_DIR/incident/`: one entry per incident directory, keyed by
+//! the directory's tree OID, holding what its files say (the fields listings filter and
+//! sort on, `list --json`'s text, the action items, the facts metrics start from, the
+//! files that did not parse), and what history says about each incident up to a commit.
+//!
+//! Every read goes through it. When the tip moves only the directories whose tree
+//! changed are re-read; history is brought up to date from the commits in between, and
+//! rebuilt when the old tip is no longer an ancestor (a rewrite). A missing, unreadable
+//! or outdated index is rebuilt: a cache problem never fails a read.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, FileError, Result};
+use crate::history::derive::{self, Derived};
+use crate::history::{Progress, facts, walk};
+use crate::metrics::IncidentFacts;
+use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Timestamp};
+use crate::store::{IncidentEntry, Snapshot, Store};
+
+/// Bump whenever what is stored, or how it is derived, changes.
+const FORMAT: u32 = 4;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct IndexFile {
+    format: u32,
+    refname: String,
+    /// The commit the directories describe.
+    tip: String,
+    dirs: HashMap<String, IndexedDir>,
+    /// The commit `derived` describes: `tip` or an older one, none before the first walk.
+    history_tip: Option<String>,
+    /// What history says, by incident identity (see `derive::identity`).
+    derived: HashMap<String, Derived>,
+}
+
+/// One incident directory as its files say it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexedDir {
+    pub tree: String,
+    pub id: IndexedId,
+    /// The key of its derived facts: the incident's uid.
+    pub identity: String,
+    /// The incident as the files state it (no history applied); `None` when
+    /// incident.toml does not parse.
+    pub facts: Option<IncidentFacts>,
+    /// The incident as `list --json` prints it.
+    pub json: Option<String>,
+    /// The postmortem's action items, in number order.
+    pub actions: Vec<IndexedAction>,
+    /// incident.toml's error, if it does not parse.
+    pub incident_error: Option<FileError>,
+    /// postmortem.toml's error, if it does not parse.
+    pub postmortem_error: Option<FileError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexedId {
+    pub prefix: String,
+    pub number: u32,
+}
+
+/// An action item with its times as text (a `Timestamp` reads only from TOML).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexedAction {
+    pub id: String,
+    pub title: String,
+    pub kind: ActionKind,
+    pub owner: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub status: ActionStatus,
+    pub done_at: Option<String>,
+    pub link: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl IndexedAction {
+    fn new(action: &Action) -> IndexedAction {
+        IndexedAction {
+            id: action.id.clone(),
+            title: action.title.clone(),
+            kind: action.kind,
+            owner: action.owner.clone(),
+            due: action.due.map(|d| d.0),
+            status: action.status,
+            done_at: action.done_at.map(|t| t.to_string()),
+            link: action.link.clone(),
+            notes: action.notes.clone(),
+        }
+    }
+
+    /// The item as the file states it. `None` only if the index was written wrong.
+    pub fn action(&self) -> Option<Action> {
+        let done_at = match &self.done_at {
+            Some(text) => Some(Timestamp(chrono::DateTime::parse_from_rfc3339(text).ok()?)),
+            None => None,
+        };
+        Some(Action {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            kind: self.kind,
+            owner: self.owner.clone(),
+            due: self.due.map(Day),
+            status: self.status,
+            done_at,
+            link: self.link.clone(),
+            notes: self.notes.clone(),
+        })
+    }
+}
+
+/// The read index at the branch tip.
+pub struct Index {
+    file: IndexFile,
+}
+
+/// What to bring up to date besides the files: history costs a walk of new commits.
+pub enum Want<'a> {
+    Files,
+    History(Progress<'a>),
+}
+
+impl Index {
+    /// The index for `snapshot` (the branch tip), refreshed and saved as needed.
+    pub fn load(store: &Store, snapshot: &Snapshot<'_>, want: Want<'_>) -> Result<Index> {
+        let tip = snapshot
+            .commit()
+            .ok_or_else(|| Error::not_found("the incident branch has no commits yet"))?;
+        let path = store.cache_file("index");
+        let mut file = read(&path, store.refname()).unwrap_or_else(|| IndexFile {
+            format: FORMAT,
+            refname: store.refname().to_string(),
+            ..IndexFile::default()
+        });
+        let tip_text = tip.to_string();
+        let mut changed = false;
+        if file.tip != tip_text {
+            file.dirs = refresh_dirs(snapshot, std::mem::take(&mut file.dirs))?;
+            file.tip = tip_text.clone();
+            changed = true;
+        }
+        if let Want::History(progress) = want
+            && file.history_tip.as_deref() != Some(tip_text.as_str())
+        {
+            let repo = store.repo();
+            let since = file
+                .history_tip
+                .as_deref()
+                .and_then(|old| git2::Oid::from_str(old).ok())
+                .filter(|old| walk::is_ancestor(repo, *old, tip));
+            if since.is_none() {
+                file.derived.clear();
+            }
+            walk::derive(repo, tip, since, &mut file.derived, progress)?;
+            file.history_tip = Some(tip_text);
+            changed = true;
+        }
+        if changed {
+            write_json(&path, &file);
+        }
+        Ok(Index { file })
+    }
+
+    /// Every incident directory, in no particular order.
+    pub fn dirs(&self) -> impl Iterator<Item = &IndexedDir> {
+        self.file.dirs.values()
+    }
+
+    /// The incidents whose incident.toml parses, as their files say, newest first (by
+    /// detection time, then by number).
+    pub fn incidents_newest_first(&self) -> Vec<&IndexedDir> {
+        let mut listed: Vec<&IndexedDir> = self.dirs().filter(|d| d.facts.is_some()).collect();
+        listed.sort_by_key(|d| {
+            std::cmp::Reverse((d.facts.as_ref().and_then(|f| f.times.detected), d.id.number))
+        });
+        listed
+    }
+
+    /// The incident.toml files that do not parse, by path.
+    pub fn incident_errors(&self) -> Vec<FileError> {
+        sorted(self.dirs().filter_map(|d| d.incident_error.clone()))
+    }
+
+    /// The postmortem.toml files that do not parse, by path.
+    pub fn postmortem_errors(&self) -> Vec<FileError> {
+        sorted(self.dirs().filter_map(|d| d.postmortem_error.clone()))
+    }
+
+    /// The directories in incident ID order.
+    pub fn dirs_by_id(&self) -> Vec<&IndexedDir> {
+        let mut dirs: Vec<&IndexedDir> = self.dirs().collect();
+        dirs.sort_by(|a, b| (&a.id.prefix, a.id.number).cmp(&(&b.id.prefix, b.id.number)));
+        dirs
+    }
+
+    /// Every incident with the times its files leave out filled in from history (when
+    /// loaded with it), by number, and every file that does not parse.
+    pub fn history(&self) -> super::History {
+        let mut incidents = Vec::with_capacity(self.file.dirs.len());
+        let mut broken = Vec::new();
+        for dir in self.dirs() {
+            broken.extend(dir.incident_error.clone());
+            broken.extend(dir.postmortem_error.clone());
+            if let Some(mut facts) = dir.facts.clone() {
+                facts::apply_history(&mut facts, self.file.derived.get(&dir.identity));
+                incidents.push(facts);
+            }
+        }
+        incidents.sort_by_key(IncidentFacts::number);
+        super::History {
+            incidents,
+            broken: sorted(broken.into_iter()),
+        }
+    }
+}
+
+fn sorted(errors: impl Iterator<Item = FileError>) -> Vec<FileError> {
+    let mut errors: Vec<FileError> = errors.collect();
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    errors
+}
+
+/// What the files at the tip say, re-reading only directories whose tree changed.
+fn refresh_dirs(
+    snapshot: &Snapshot<'_>,
+    mut old: HashMap<String, IndexedDir>,
+) -> Result<HashMap<String, IndexedDir>> {
+    let (entries, _) = snapshot.incident_entries()?;
+    let mut dirs = HashMap::with_capacity(entries.len());
+    for entry in entries {
+        let tree = entry.tree.to_string();
+        let dir = match old.remove(&entry.dir).filter(|d| d.tree == tree) {
+            Some(kept) => kept,
+            None => read_dir(snapshot, &entry, tree)?,
+        };
+        dirs.insert(entry.dir, dir);
+    }
+    Ok(dirs)
+}
+
+fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Result<IndexedDir> {
+    let IncidentId { prefix, number } = entry.id.clone();
+    let (incident, incident_error) = match snapshot.incident(entry) {
+        Ok(loaded) => (Some(loaded), None),
+        Err(e) => (None, Some(e.into_file_error(entry.incident_path())?)),
+    };
+    let (postmortem, postmortem_error) = match snapshot.postmortem(entry) {
+        Ok(loaded) => (loaded.map(|l| l.value), None),
+        Err(e) => (None, Some(e.into_file_error(entry.postmortem_path())?)),
+    };
+    let mut actions: Vec<IndexedAction> = postmortem
+        .iter()
+        .flat_map(|p| &p.action)
+        .map(IndexedAction::new)
+        .collect();
+    actions.sort_by_key(|a| {
+        crate::model::ActionId::parse_with_prefix(&a.id, &prefix)
+            .map(|id| id.number)
+            .unwrap_or(u32::MAX)
+    });
+    // Whose history applies: the incident's uid, read from the file just parsed.
+    let identity = derive::identity(incident.as_ref().map(|i| i.text.as_str()), &entry.dir);
+    let facts = incident
+        .as_ref()
+        .map(|i| facts::from_files(entry, &i.value, postmortem.as_ref()));
+    let json = incident
+        .as_ref()
+        .map(|i| serde_json::to_string_pretty(&i.value).expect("incidents serialize"));
+    Ok(IndexedDir {
+        tree,
+        id: IndexedId { prefix, number },
+        identity,
+        facts,
+        json,
+        actions,
+        incident_error,
+        postmortem_error,
+    })
+}
+
+/// The index for `refname`, or `None` when there is none worth trusting.
+fn read(path: &Path, refname: &str) -> Option<IndexFile> {
+    let bytes = std::fs::read(path).ok()?;
+    let file: IndexFile = serde_json::from_slice(&bytes).ok()?;
+    (file.format == FORMAT && file.refname == refname).then_some(file)
+}
+
+/// Writes `value` as JSON to `path` through a temporary file in the same directory and a
+/// rename, so a reader never sees half a file. Best effort: a repository we may not
+/// write to still gets correct (slower) answers.
+fn write_json<T: Serialize>(path: &Path, value: &T) {
+    use std::io::Write;
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir) else {
+        return;
+    };
+    let mut writer = std::io::BufWriter::new(temp.as_file_mut());
+    let written = serde_json::to_writer(&mut writer, value).is_ok() && writer.flush().is_ok();
+    drop(writer);
+    if written {
+        let _ = temp.persist(path);
+    }
+}
