@@ -7,6 +7,7 @@ mod fit;
 mod hardening;
 mod history;
 mod incident;
+mod index;
 mod log;
 mod metrics;
 mod postmortem;
