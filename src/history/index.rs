@@ -19,7 +19,7 @@ use crate::history::derive::{self, Derived};
 use crate::history::{Progress, facts, walk};
 use crate::metrics::IncidentFacts;
 use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Timestamp};
-use crate::store::{IncidentEntry, Snapshot, Store};
+use crate::store::{IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
 const FORMAT: u32 = 4;
@@ -159,7 +159,7 @@ impl Index {
             changed = true;
         }
         if changed {
-            write_json(&path, &file);
+            cache::write(&path, &file);
         }
         Ok(Index { file })
     }
@@ -283,27 +283,6 @@ fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Res
 
 /// The index for `refname`, or `None` when there is none worth trusting.
 fn read(path: &Path, refname: &str) -> Option<IndexFile> {
-    let bytes = std::fs::read(path).ok()?;
-    let file: IndexFile = serde_json::from_slice(&bytes).ok()?;
+    let file: IndexFile = cache::read(path)?;
     (file.format == FORMAT && file.refname == refname).then_some(file)
-}
-
-/// Writes `value` as JSON to `path` through a temporary file in the same directory and a
-/// rename, so a reader never sees half a file. Best effort: a repository we may not
-/// write to still gets correct (slower) answers.
-fn write_json<T: Serialize>(path: &Path, value: &T) {
-    use std::io::Write;
-    let Some(dir) = path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir) else {
-        return;
-    };
-    let mut writer = std::io::BufWriter::new(temp.as_file_mut());
-    let written = serde_json::to_writer(&mut writer, value).is_ok() && writer.flush().is_ok();
-    drop(writer);
-    if written {
-        let _ = temp.persist(path);
-    }
 }

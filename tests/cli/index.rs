@@ -8,7 +8,7 @@ use crate::common::{TestRepo, incident_path};
 use crate::sync::{Team, commit_by_hand};
 
 /// Every read served by the index, with what it prints on both streams and its code.
-const READS: [&[&str]; 10] = [
+const READS: [&[&str]; 12] = [
     &["list"],
     &["list", "--status", "open"],
     &["--json", "list"],
@@ -26,6 +26,8 @@ const READS: [&[&str]; 10] = [
     &["--json", "report", "postmortems", "--as-of", "2026-11-30"],
     &["--json", "metrics", "--as-of", "2026-11-30"],
     &["--json"],
+    &["check"],
+    &["--json", "check"],
 ];
 
 fn reads(repo: &TestRepo) -> Vec<String> {
@@ -159,6 +161,39 @@ fn a_config_change_is_seen_by_every_read() {
     commit_by_hand(&repo, "incidents", "config.toml", &config);
     let after = assert_fresh(&repo);
     assert!(after[0].contains("2026-11-23 01:00"), "{}", after[0]);
+    // A severity the config does not know is an error, until the config learns it.
+    let text = repo
+        .file(&incident_path(2))
+        .replace("severity = \"SEV3\"", "severity = \"SEV9\"");
+    commit_by_hand(&repo, "incidents", &incident_path(2), &text);
+    let unknown = assert_fresh(&repo);
+    assert!(unknown[10].contains("SEV9"), "{}", unknown[10]);
+    let config = format!(
+        "{}\n[[severity]]\nname = \"SEV9\"\ndescription = \"Drill\"\npostmortem = \"optional\"\n",
+        repo.file("config.toml")
+    );
+    commit_by_hand(&repo, "incidents", "config.toml", &config);
+    let known = assert_fresh(&repo);
+    assert!(!known[10].contains("SEV9"), "{}", known[10]);
+}
+
+#[test]
+fn check_sees_a_related_incident_arrive() {
+    let repo = TestRepo::initialized();
+    some_incidents(&repo);
+    let text = repo
+        .file(&incident_path(1))
+        .replace("status = ", "related = [\"INC-3\"]\nstatus = ");
+    commit_by_hand(&repo, "incidents", &incident_path(1), &text);
+    let before = assert_fresh(&repo);
+    assert!(
+        before[10].contains("related incident INC-3 is not on this branch"),
+        "{}",
+        before[10]
+    );
+    repo.ok(&["new", "Payments flaky", "--severity", "SEV1"]);
+    let after = assert_fresh(&repo);
+    assert!(!after[10].contains("INC-3 is not"), "{}", after[10]);
 }
 
 /// One step of a random history.
