@@ -52,12 +52,15 @@ pub struct FieldChange {
 }
 
 /// The audit trail of the branch up to `tip`, newest first; only `dir` when given, and
-/// at most `limit` commits. Each event goes to `sink` as soon as it is read, so a long
-/// history is shown as it is walked; the sink returns `false` to stop early.
+/// at most `limit` commits; when `only` is given, only those commits are looked at (the
+/// read index knows which commits touched an incident). Each event goes to `sink` as
+/// soon as it is read, so a long history is shown as it is walked; the sink returns
+/// `false` to stop early.
 pub fn events(
     repo: &Repository,
     tip: Oid,
     dir: Option<&str>,
+    only: Option<&std::collections::HashSet<Oid>>,
     limit: Option<usize>,
     progress: Progress<'_>,
     sink: &mut dyn FnMut(Event) -> Result<bool>,
@@ -72,6 +75,9 @@ pub fn events(
         }
         if done % 256 == 0 {
             progress(done, total);
+        }
+        if only.is_some_and(|only| !only.contains(oid)) {
+            continue;
         }
         let commit = repo
             .find_commit(*oid)

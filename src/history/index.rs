@@ -35,6 +35,9 @@ struct IndexFile {
     history_tip: Option<String>,
     /// What history says, by incident identity (see `derive::identity`).
     derived: HashMap<String, Derived>,
+    /// The commits up to `history_tip` that changed each incident directory, newest
+    /// first: `log ID` reads only those.
+    touched: HashMap<String, Vec<String>>,
 }
 
 /// One incident directory as its files say it.
@@ -121,6 +124,9 @@ pub struct Index {
 pub enum Want<'a> {
     Files,
     History(Progress<'a>),
+    /// History only when the index already has it for an ancestor of the tip: a walk
+    /// of the new commits, never of all of them.
+    KeptHistory(Progress<'a>),
 }
 
 impl Index {
@@ -142,7 +148,12 @@ impl Index {
             file.tip = tip_text.clone();
             changed = true;
         }
-        if let Want::History(progress) = want
+        let (progress, full_walk_allowed) = match want {
+            Want::Files => (None, false),
+            Want::History(progress) => (Some(progress), true),
+            Want::KeptHistory(progress) => (Some(progress), false),
+        };
+        if let Some(progress) = progress
             && file.history_tip.as_deref() != Some(tip_text.as_str())
         {
             let repo = store.repo();
@@ -151,17 +162,44 @@ impl Index {
                 .as_deref()
                 .and_then(|old| git2::Oid::from_str(old).ok())
                 .filter(|old| walk::is_ancestor(repo, *old, tip));
-            if since.is_none() {
-                file.derived.clear();
+            if since.is_some() || full_walk_allowed {
+                if since.is_none() {
+                    file.derived.clear();
+                    file.touched.clear();
+                }
+                let mut touched = HashMap::new();
+                walk::derive(repo, tip, since, &mut file.derived, &mut touched, progress)?;
+                // The new commits are newer than all the old ones touching the directory.
+                for (dir, mut commits) in touched {
+                    let older = file.touched.remove(&dir).unwrap_or_default();
+                    commits.extend(older);
+                    file.touched.insert(dir, commits);
+                }
+                file.history_tip = Some(tip_text);
+                changed = true;
             }
-            walk::derive(repo, tip, since, &mut file.derived, progress)?;
-            file.history_tip = Some(tip_text);
-            changed = true;
         }
         if changed {
             cache::write(&path, &file);
         }
         Ok(Index { file })
+    }
+
+    /// The commits that changed `dir`, when the index knows them up to the tip.
+    pub fn commits_touching(&self, dir: &str) -> Option<std::collections::HashSet<git2::Oid>> {
+        if self.file.history_tip.as_deref() != Some(self.file.tip.as_str()) {
+            return None;
+        }
+        let commits = self
+            .file
+            .touched
+            .get(dir)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        commits
+            .iter()
+            .map(|c| git2::Oid::from_str(c).ok())
+            .collect()
     }
 
     /// Every incident directory, in no particular order.

@@ -66,12 +66,14 @@ pub fn touched(
     Ok(touched)
 }
 
-/// Folds the commits reachable from `tip` and not from `since` into `derived`.
+/// Folds the commits reachable from `tip` and not from `since` into `derived`, and
+/// lists in `touched` (newest first) the commits that changed each incident directory.
 pub fn derive(
     repo: &Repository,
     tip: Oid,
     since: Option<Oid>,
     derived: &mut HashMap<String, Derived>,
+    touched_dirs: &mut HashMap<String, Vec<String>>,
     progress: Progress<'_>,
 ) -> Result<()> {
     let commits = commits(repo, tip, since)?;
@@ -89,7 +91,12 @@ pub fn derive(
             .find_commit(*oid)
             .context(|| format!("could not read commit {oid}"))?;
         let time = commit.committer().when().seconds();
+        let commit_text = oid.to_string();
         for t in touched(repo, &mut reader, &commit, None)? {
+            let commits = touched_dirs.entry(t.dir.clone()).or_default();
+            if commits.last() != Some(&commit_text) {
+                commits.push(commit_text.clone());
+            }
             let Some(blob) = t.blob else { continue };
             if t.file == IncidentFile::Incident {
                 let seen = match parents_seen.remove(&blob) {

@@ -1,10 +1,12 @@
 //! `log`: the audit trail of one incident or of the whole branch, newest first.
 
+use std::collections::HashSet;
+
 use git2::Oid;
 
 use crate::error::Result;
-use crate::history::Progress;
 use crate::history::audit::{self, Event};
+use crate::history::{Index, Progress, Want};
 use crate::model::{Config, IncidentId, Zone};
 use crate::store::Store;
 
@@ -13,6 +15,8 @@ use crate::store::Store;
 pub struct LogScope {
     tip: Oid,
     dir: Option<String>,
+    /// The commits that touched `dir`, when the read index knows them.
+    only: Option<HashSet<Oid>>,
     pub zone: Zone,
     /// For the authors' handles.
     config: Config,
@@ -31,9 +35,18 @@ pub fn scope(store: &Store, id: Option<&str>) -> Result<LogScope> {
     let tip = snapshot
         .commit()
         .expect("a snapshot of the branch tip has a commit");
+    // One incident's log reads only the commits that touched it, when the index has
+    // walked the history before (metrics, report, show); else every commit is looked at.
+    let only = match &dir {
+        Some(dir) => {
+            Index::load(store, &snapshot, Want::KeptHistory(&mut |_, _| {}))?.commits_touching(dir)
+        }
+        None => None,
+    };
     Ok(LogScope {
         tip,
         dir,
+        only,
         zone: config.zone()?,
         config,
     })
@@ -51,6 +64,7 @@ pub fn log(
         store.repo(),
         scope.tip,
         scope.dir.as_deref(),
+        scope.only.as_ref(),
         limit,
         progress,
         &mut |mut event: Event| {
