@@ -22,23 +22,25 @@ use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Timestamp}
 use crate::store::{IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
+/// One part of the index in its own file, so that a read loads only the parts it needs
+/// (a listing does not load history): what it holds, and the commit it describes.
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct IndexFile {
+struct Part<T> {
     format: u32,
     refname: String,
-    /// The commit the directories describe.
     tip: String,
-    dirs: HashMap<String, IndexedDir>,
-    /// The commit `derived` describes: `tip` or an older one, none before the first walk.
-    history_tip: Option<String>,
-    /// What history says, by incident identity (see `derive::identity`).
-    derived: HashMap<String, Derived>,
-    /// The commits up to `history_tip` that changed each incident directory, newest
-    /// first: `log ID` reads only those.
-    touched: HashMap<String, Vec<String>>,
+    body: T,
 }
+
+/// The incident directories at the tip, by path.
+type Dirs = HashMap<String, IndexedDir>;
+/// What history says, by incident identity (see `derive::identity`).
+type DerivedById = HashMap<String, Derived>;
+/// The commits that changed each incident directory, newest first: `log ID` reads only
+/// those.
+type TouchedByDir = HashMap<String, Vec<String>>;
 
 /// One incident directory as its files say it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -117,94 +119,42 @@ impl IndexedAction {
 
 /// The read index at the branch tip.
 pub struct Index {
-    file: IndexFile,
+    dirs: Dirs,
+    derived: DerivedById,
 }
 
 /// What to bring up to date besides the files: history costs a walk of new commits.
 pub enum Want<'a> {
     Files,
     History(Progress<'a>),
-    /// History only when the index already has it for an ancestor of the tip: a walk
-    /// of the new commits, never of all of them.
-    KeptHistory(Progress<'a>),
 }
 
 impl Index {
     /// The index for `snapshot` (the branch tip), refreshed and saved as needed.
     pub fn load(store: &Store, snapshot: &Snapshot<'_>, want: Want<'_>) -> Result<Index> {
-        let tip = snapshot
-            .commit()
-            .ok_or_else(|| Error::not_found("the incident branch has no commits yet"))?;
+        let tip = tip_of(snapshot)?;
         let path = store.cache_file("index");
-        let mut file = read(&path, store.refname()).unwrap_or_else(|| IndexFile {
-            format: FORMAT,
-            refname: store.refname().to_string(),
-            ..IndexFile::default()
-        });
-        let tip_text = tip.to_string();
-        let mut changed = false;
-        if file.tip != tip_text {
-            file.dirs = refresh_dirs(snapshot, std::mem::take(&mut file.dirs))?;
-            file.tip = tip_text.clone();
-            changed = true;
+        let mut dirs = read::<Dirs>(&path, store.refname()).unwrap_or_default();
+        if dirs.tip != tip.to_string() {
+            dirs.body = refresh_dirs(snapshot, std::mem::take(&mut dirs.body))?;
+            dirs.tip = tip.to_string();
+            write(store, &path, &mut dirs);
         }
-        let (progress, full_walk_allowed) = match want {
-            Want::Files => (None, false),
-            Want::History(progress) => (Some(progress), true),
-            Want::KeptHistory(progress) => (Some(progress), false),
+        let derived = match want {
+            Want::Files => DerivedById::new(),
+            Want::History(progress) => history(store, tip, progress, true, false)?
+                .map(|(derived, _)| derived)
+                .unwrap_or_default(),
         };
-        if let Some(progress) = progress
-            && file.history_tip.as_deref() != Some(tip_text.as_str())
-        {
-            let repo = store.repo();
-            let since = file
-                .history_tip
-                .as_deref()
-                .and_then(|old| git2::Oid::from_str(old).ok())
-                .filter(|old| walk::is_ancestor(repo, *old, tip));
-            if since.is_some() || full_walk_allowed {
-                if since.is_none() {
-                    file.derived.clear();
-                    file.touched.clear();
-                }
-                let mut touched = HashMap::new();
-                walk::derive(repo, tip, since, &mut file.derived, &mut touched, progress)?;
-                // The new commits are newer than all the old ones touching the directory.
-                for (dir, mut commits) in touched {
-                    let older = file.touched.remove(&dir).unwrap_or_default();
-                    commits.extend(older);
-                    file.touched.insert(dir, commits);
-                }
-                file.history_tip = Some(tip_text);
-                changed = true;
-            }
-        }
-        if changed {
-            cache::write(&path, &file);
-        }
-        Ok(Index { file })
-    }
-
-    /// The commits that changed `dir`, when the index knows them up to the tip.
-    pub fn commits_touching(&self, dir: &str) -> Option<std::collections::HashSet<git2::Oid>> {
-        if self.file.history_tip.as_deref() != Some(self.file.tip.as_str()) {
-            return None;
-        }
-        let commits = self
-            .file
-            .touched
-            .get(dir)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        commits
-            .iter()
-            .map(|c| git2::Oid::from_str(c).ok())
-            .collect()
+        Ok(Index {
+            dirs: dirs.body,
+            derived,
+        })
     }
 
     /// Every incident directory, in no particular order.
     pub fn dirs(&self) -> impl Iterator<Item = &IndexedDir> {
-        self.file.dirs.values()
+        self.dirs.values()
     }
 
     /// The incidents whose incident.toml parses, as their files say, newest first (by
@@ -237,13 +187,13 @@ impl Index {
     /// Every incident with the times its files leave out filled in from history (when
     /// loaded with it), by number, and every file that does not parse.
     pub fn history(&self) -> super::History {
-        let mut incidents = Vec::with_capacity(self.file.dirs.len());
+        let mut incidents = Vec::with_capacity(self.dirs.len());
         let mut broken = Vec::new();
         for dir in self.dirs() {
             broken.extend(dir.incident_error.clone());
             broken.extend(dir.postmortem_error.clone());
             if let Some(mut facts) = dir.facts.clone() {
-                facts::apply_history(&mut facts, self.file.derived.get(&dir.identity));
+                facts::apply_history(&mut facts, self.derived.get(&dir.identity));
                 incidents.push(facts);
             }
         }
@@ -319,8 +269,96 @@ fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Res
     })
 }
 
-/// The index for `refname`, or `None` when there is none worth trusting.
-fn read(path: &Path, refname: &str) -> Option<IndexFile> {
-    let file: IndexFile = cache::read(path)?;
-    (file.format == FORMAT && file.refname == refname).then_some(file)
+fn tip_of(snapshot: &Snapshot<'_>) -> Result<git2::Oid> {
+    snapshot
+        .commit()
+        .ok_or_else(|| Error::not_found("the incident branch has no commits yet"))
+}
+
+/// The commits that changed `dir` up to the tip, when the index has walked history
+/// before (a walk of the new commits brings it up to date; never one of all of them).
+pub fn commits_touching(
+    store: &Store,
+    snapshot: &Snapshot<'_>,
+    dir: &str,
+    progress: Progress<'_>,
+) -> Result<Option<std::collections::HashSet<git2::Oid>>> {
+    let tip = tip_of(snapshot)?;
+    let touched = match read::<TouchedByDir>(&store.cache_file("touched"), store.refname()) {
+        Some(kept) if kept.tip == tip.to_string() => kept.body,
+        _ => match history(store, tip, progress, false, true)? {
+            Some((_, touched)) => touched,
+            None => return Ok(None),
+        },
+    };
+    let commits = touched.get(dir).map(Vec::as_slice).unwrap_or_default();
+    Ok(commits
+        .iter()
+        .map(|c| git2::Oid::from_str(c).ok())
+        .collect())
+}
+
+/// What history says up to `tip`, and (when `with_touched`, else empty) the commits
+/// that changed each directory; brought up to date from the commits since the kept
+/// tip, or (when `full_walk_allowed`, else `None`) from all of them when the kept tip
+/// is not an ancestor (a rewrite) or nothing is kept.
+fn history(
+    store: &Store,
+    tip: git2::Oid,
+    progress: Progress<'_>,
+    full_walk_allowed: bool,
+    with_touched: bool,
+) -> Result<Option<(DerivedById, TouchedByDir)>> {
+    let tip_text = tip.to_string();
+    let derived_path = store.cache_file("history");
+    let touched_path = store.cache_file("touched");
+    let derived = read::<DerivedById>(&derived_path, store.refname());
+    if !with_touched && derived.as_ref().is_some_and(|d| d.tip == tip_text) {
+        let kept = derived.expect("checked just above");
+        return Ok(Some((kept.body, TouchedByDir::new())));
+    }
+    let touched = read::<TouchedByDir>(&touched_path, store.refname());
+    // Both parts move together: extended from a tip only when both describe it.
+    let (mut derived, mut touched) = match (derived, touched) {
+        (Some(d), Some(t)) if d.tip == t.tip => (d, t),
+        _ => (Part::default(), Part::default()),
+    };
+    if derived.tip == tip_text {
+        return Ok(Some((derived.body, touched.body)));
+    }
+    let repo = store.repo();
+    let since = git2::Oid::from_str(&derived.tip)
+        .ok()
+        .filter(|old| walk::is_ancestor(repo, *old, tip));
+    if since.is_none() {
+        if !full_walk_allowed {
+            return Ok(None);
+        }
+        derived.body.clear();
+        touched.body.clear();
+    }
+    let mut new = TouchedByDir::new();
+    walk::derive(repo, tip, since, &mut derived.body, &mut new, progress)?;
+    // The new commits are newer than all the old ones touching the directory.
+    for (dir, mut commits) in new {
+        commits.extend(touched.body.remove(&dir).unwrap_or_default());
+        touched.body.insert(dir, commits);
+    }
+    derived.tip = tip_text.clone();
+    touched.tip = tip_text;
+    write(store, &derived_path, &mut derived);
+    write(store, &touched_path, &mut touched);
+    Ok(Some((derived.body, touched.body)))
+}
+
+/// The part at `path` for `refname`, or `None` when there is none worth trusting.
+fn read<T: serde::de::DeserializeOwned>(path: &Path, refname: &str) -> Option<Part<T>> {
+    let part: Part<T> = cache::read(path)?;
+    (part.format == FORMAT && part.refname == refname).then_some(part)
+}
+
+fn write<T: Serialize>(store: &Store, path: &Path, part: &mut Part<T>) {
+    part.format = FORMAT;
+    part.refname = store.refname().to_string();
+    cache::write(path, part);
 }

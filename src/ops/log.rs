@@ -6,7 +6,7 @@ use git2::Oid;
 
 use crate::error::Result;
 use crate::history::audit::{self, Event};
-use crate::history::{Index, Progress, Want};
+use crate::history::{Progress, index};
 use crate::model::{Config, IncidentId, Zone};
 use crate::store::Store;
 
@@ -38,9 +38,7 @@ pub fn scope(store: &Store, id: Option<&str>) -> Result<LogScope> {
     // One incident's log reads only the commits that touched it, when the index has
     // walked the history before (metrics, report, show); else every commit is looked at.
     let only = match &dir {
-        Some(dir) => {
-            Index::load(store, &snapshot, Want::KeptHistory(&mut |_, _| {}))?.commits_touching(dir)
-        }
+        Some(dir) => index::commits_touching(store, &snapshot, dir, &mut |_, _| {})?,
         None => None,
     };
     Ok(LogScope {
