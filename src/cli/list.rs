@@ -44,6 +44,7 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
     let index = Index::load(&store, &snapshot, Want::Files)?;
     let code = ui.report_skipped(&index.incident_errors());
     if ui.json {
+        let index = index.with_json(&store, &snapshot)?;
         let mut json = json(&index, &filter);
         json.push('\n');
         ui.print(&json)?;

@@ -38,6 +38,8 @@ struct Part<T> {
 type Dirs = HashMap<String, IndexedDir>;
 /// What history says, by incident identity (see `derive::identity`).
 type DerivedById = HashMap<String, Derived>;
+/// `list --json`'s text of each incident directory that has one.
+type JsonByDir = HashMap<String, String>;
 /// The commits that changed each incident directory, newest first: `log ID` reads only
 /// those.
 type TouchedByDir = HashMap<String, Vec<String>>;
@@ -52,7 +54,9 @@ pub struct IndexedDir {
     /// The incident as the files state it (no history applied); `None` when
     /// incident.toml does not parse.
     pub facts: Option<IncidentFacts>,
-    /// The incident as `list --json` prints it.
+    /// The incident as `list --json` prints it: kept in a part of its own (the largest),
+    /// loaded only by the reads that print it.
+    #[serde(skip)]
     pub json: Option<String>,
     /// The postmortem's action items, in number order.
     pub actions: Vec<IndexedAction>,
@@ -119,7 +123,10 @@ impl IndexedAction {
 
 /// The read index at the branch tip.
 pub struct Index {
+    tip: String,
     dirs: Dirs,
+    /// Whether each directory's `json` is loaded.
+    with_json: bool,
     derived: DerivedById,
 }
 
@@ -135,10 +142,13 @@ impl Index {
         let tip = tip_of(snapshot)?;
         let path = store.cache_file("index");
         let mut dirs = read::<Dirs>(&path, store.refname()).unwrap_or_default();
+        let mut with_json = false;
         if dirs.tip != tip.to_string() {
+            attach_json(store, &mut dirs);
             dirs.body = refresh_dirs(snapshot, std::mem::take(&mut dirs.body))?;
             dirs.tip = tip.to_string();
-            write(store, &path, &mut dirs);
+            save_dirs(store, &mut dirs);
+            with_json = true;
         }
         let derived = match want {
             Want::Files => DerivedById::new(),
@@ -147,9 +157,32 @@ impl Index {
                 .unwrap_or_default(),
         };
         Ok(Index {
+            tip: dirs.tip,
             dirs: dirs.body,
+            with_json,
             derived,
         })
+    }
+
+    /// The index with each incident's `list --json` text loaded.
+    pub fn with_json(mut self, store: &Store, snapshot: &Snapshot<'_>) -> Result<Index> {
+        if self.with_json {
+            return Ok(self);
+        }
+        let mut dirs = Part {
+            tip: std::mem::take(&mut self.tip),
+            body: std::mem::take(&mut self.dirs),
+            ..Part::default()
+        };
+        if !attach_json(store, &mut dirs) {
+            // Kept apart and lost: the incidents are read again.
+            dirs.body = refresh_dirs(snapshot, dirs.body)?;
+            save_dirs(store, &mut dirs);
+        }
+        self.tip = dirs.tip;
+        self.dirs = dirs.body;
+        self.with_json = true;
+        Ok(self)
     }
 
     /// Every incident directory, in no particular order.
@@ -220,7 +253,9 @@ fn refresh_dirs(
     let mut dirs = HashMap::with_capacity(entries.len());
     for entry in entries {
         let tree = entry.tree.to_string();
-        let dir = match old.remove(&entry.dir).filter(|d| d.tree == tree) {
+        // A directory whose incident parses but whose JSON text is lost is read again.
+        let usable = |d: &IndexedDir| d.tree == tree && (d.facts.is_none() || d.json.is_some());
+        let dir = match old.remove(&entry.dir).filter(usable) {
             Some(kept) => kept,
             None => read_dir(snapshot, &entry, tree)?,
         };
@@ -267,6 +302,35 @@ fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Res
         incident_error,
         postmortem_error,
     })
+}
+
+/// Gives each directory of `dirs` its JSON text from the JSON part, when that part
+/// describes the same commit; whether it did.
+fn attach_json(store: &Store, dirs: &mut Part<Dirs>) -> bool {
+    let Some(mut json) = read::<JsonByDir>(&store.cache_file("json"), store.refname())
+        .filter(|part| part.tip == dirs.tip)
+    else {
+        return false;
+    };
+    for (path, dir) in &mut dirs.body {
+        dir.json = json.body.remove(path);
+    }
+    true
+}
+
+/// Saves the directories and, apart, their JSON texts.
+fn save_dirs(store: &Store, dirs: &mut Part<Dirs>) {
+    let mut json = Part {
+        tip: dirs.tip.clone(),
+        body: dirs
+            .body
+            .iter()
+            .filter_map(|(path, dir)| Some((path.clone(), dir.json.clone()?)))
+            .collect::<JsonByDir>(),
+        ..Part::default()
+    };
+    write(store, &store.cache_file("json"), &mut json);
+    write(store, &store.cache_file("index"), dirs);
 }
 
 fn tip_of(snapshot: &Snapshot<'_>) -> Result<git2::Oid> {

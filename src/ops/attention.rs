@@ -52,7 +52,8 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     let today = time.today();
     let me = me(store, &config);
 
-    let index = Index::load(store, &snapshot, Want::History(progress))?;
+    let index =
+        Index::load(store, &snapshot, Want::History(progress))?.with_json(store, &snapshot)?;
     let open = list::Filter {
         status: Some("open".to_string()),
         ..list::Filter::default()
