@@ -41,15 +41,17 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
         until: args.until.as_deref().map(|s| time.parse(s)).transpose()?,
     };
     filter.validate()?;
-    let index = Index::load(&store, &snapshot, Want::Files)?;
-    let code = ui.report_skipped(&index.incident_errors());
     if ui.json {
-        let index = index.with_json(&store, &snapshot)?;
-        let mut json = json(&index, &filter);
+        // Scripts list often: served from the index's JSON part alone.
+        let listing = crate::history::index::listing(&store, &snapshot)?;
+        let code = ui.report_skipped(&listing.incident_errors);
+        let mut json = json(&listing, &filter);
         json.push('\n');
         ui.print(&json)?;
         return Ok(code);
     }
+    let index = Index::load(&store, &snapshot, Want::Files)?;
+    let code = ui.report_skipped(&index.incident_errors());
     let listed = matching(&index, &filter);
     if listed.is_empty() {
         ui.status("no incidents");

@@ -18,7 +18,7 @@ use crate::error::{Error, FileError, Result};
 use crate::history::derive::{self, Derived};
 use crate::history::{Progress, facts, walk};
 use crate::metrics::IncidentFacts;
-use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Timestamp};
+use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Status, Timestamp};
 use crate::store::{IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
@@ -38,8 +38,27 @@ struct Part<T> {
 type Dirs = HashMap<String, IndexedDir>;
 /// What history says, by incident identity (see `derive::identity`).
 type DerivedById = HashMap<String, Derived>;
-/// `list --json`'s text of each incident directory that has one.
-type JsonByDir = HashMap<String, String>;
+/// What `list --json` prints, apart: with the fields its filters and order look at, so
+/// that an unchanged branch is listed from this part alone.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Listing {
+    /// By incident directory.
+    pub incidents: HashMap<String, ListedJson>,
+    /// The incident.toml files that do not parse, by path.
+    pub incident_errors: Vec<FileError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListedJson {
+    pub number: u32,
+    pub status: Status,
+    pub severity: String,
+    pub services: Vec<String>,
+    /// Unix seconds.
+    pub detected: Option<i64>,
+    /// The incident as `list --json` prints it.
+    pub text: String,
+}
 /// The commits that changed each incident directory, newest first: `log ID` reads only
 /// those.
 type TouchedByDir = HashMap<String, Vec<String>>;
@@ -200,6 +219,11 @@ impl Index {
         listed
     }
 
+    /// What `list --json` prints (the JSON texts must be loaded: see `with_json`).
+    pub fn listing(&self) -> Listing {
+        listing_of(&self.dirs)
+    }
+
     /// The incident.toml files that do not parse, by path.
     pub fn incident_errors(&self) -> Vec<FileError> {
         sorted(self.dirs().filter_map(|d| d.incident_error.clone()))
@@ -307,26 +331,56 @@ fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Res
 /// Gives each directory of `dirs` its JSON text from the JSON part, when that part
 /// describes the same commit; whether it did.
 fn attach_json(store: &Store, dirs: &mut Part<Dirs>) -> bool {
-    let Some(mut json) = read::<JsonByDir>(&store.cache_file("json"), store.refname())
+    let Some(mut json) = read::<Listing>(&store.cache_file("json"), store.refname())
         .filter(|part| part.tip == dirs.tip)
     else {
         return false;
     };
     for (path, dir) in &mut dirs.body {
-        dir.json = json.body.remove(path);
+        dir.json = json.body.incidents.remove(path).map(|l| l.text);
     }
     true
+}
+
+/// What `list --json` prints at the tip: from its part alone when that describes the
+/// tip, else through the whole index (which saves it again).
+pub fn listing(store: &Store, snapshot: &Snapshot<'_>) -> Result<Listing> {
+    let tip = tip_of(snapshot)?.to_string();
+    match read::<Listing>(&store.cache_file("json"), store.refname()) {
+        Some(part) if part.tip == tip => Ok(part.body),
+        _ => Ok(Index::load(store, snapshot, Want::Files)?
+            .with_json(store, snapshot)?
+            .listing()),
+    }
+}
+
+fn listing_of(dirs: &Dirs) -> Listing {
+    let incidents = dirs
+        .iter()
+        .filter_map(|(path, dir)| {
+            let facts = dir.facts.as_ref()?;
+            let listed = ListedJson {
+                number: dir.id.number,
+                status: facts.status,
+                severity: facts.severity.clone(),
+                services: facts.services.clone(),
+                detected: facts.times.detected,
+                text: dir.json.clone()?,
+            };
+            Some((path.clone(), listed))
+        })
+        .collect();
+    Listing {
+        incidents,
+        incident_errors: sorted(dirs.values().filter_map(|d| d.incident_error.clone())),
+    }
 }
 
 /// Saves the directories and, apart, their JSON texts.
 fn save_dirs(store: &Store, dirs: &mut Part<Dirs>) {
     let mut json = Part {
         tip: dirs.tip.clone(),
-        body: dirs
-            .body
-            .iter()
-            .filter_map(|(path, dir)| Some((path.clone(), dir.json.clone()?)))
-            .collect::<JsonByDir>(),
+        body: listing_of(&dirs.body),
         ..Part::default()
     };
     write(store, &store.cache_file("json"), &mut json);

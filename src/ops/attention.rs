@@ -59,7 +59,7 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
         ..list::Filter::default()
     };
     let incidents = list::matching(&index, &open).into_iter().cloned().collect();
-    let incidents_json = list::json(&index, &open);
+    let incidents_json = list::json(&index.listing(), &open);
 
     let mut actions = action::list_all(&index, today)?;
     actions.retain(|item| {

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::history::Index;
+use crate::history::index::{ListedJson, Listing};
 use crate::metrics::IncidentFacts;
 use crate::model::{Status, Timestamp};
 
@@ -16,15 +17,16 @@ pub fn matching<'i>(index: &'i Index, filter: &Filter) -> Vec<&'i IncidentFacts>
         .collect()
 }
 
-/// The JSON array `list --json` prints: the incidents `filter` keeps, newest first.
-pub fn json(index: &Index, filter: &Filter) -> String {
-    array(
-        index
-            .incidents_newest_first()
-            .into_iter()
-            .filter(|dir| dir.facts.as_ref().is_some_and(|f| filter.matches(f)))
-            .filter_map(|dir| dir.json.as_deref()),
-    )
+/// The JSON array `list --json` prints: the incidents `filter` keeps, newest first (by
+/// detection time, then by number).
+pub fn json(listing: &Listing, filter: &Filter) -> String {
+    let mut kept: Vec<&ListedJson> = listing
+        .incidents
+        .values()
+        .filter(|l| filter.matches_fields(l.status, &l.severity, &l.services, l.detected))
+        .collect();
+    kept.sort_by_key(|l| std::cmp::Reverse((l.detected, l.number)));
+    array(kept.into_iter().map(|l| l.text.as_str()))
 }
 
 /// Exactly what `serde_json::to_string_pretty` prints for an array of these values.
