@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use toml::Value;
 
 use crate::error::{GitContext, Result};
+use crate::history::index::Touching;
 use crate::history::tree::{IncidentFile, TreeReader};
 use crate::history::walk::{self, Progress};
 use crate::model::Timestamp;
@@ -60,12 +61,26 @@ pub fn events(
     repo: &Repository,
     tip: Oid,
     dir: Option<&str>,
-    only: Option<&std::collections::HashSet<Oid>>,
+    only: Option<&Touching>,
     limit: Option<usize>,
     progress: Progress<'_>,
     sink: &mut dyn FnMut(Event) -> Result<bool>,
 ) -> Result<()> {
-    let commits = walk::commits(repo, tip, None)?;
+    // Read in the walk's order from the index's list alone when it is in that order;
+    // else the branch is walked and only the listed commits looked at.
+    let (commits, listed) = match only {
+        Some(only) if only.in_walk_order => (only.commits.clone(), None),
+        Some(only) => (
+            walk::commits(repo, tip, None)?,
+            Some(
+                only.commits
+                    .iter()
+                    .copied()
+                    .collect::<std::collections::HashSet<Oid>>(),
+            ),
+        ),
+        None => (walk::commits(repo, tip, None)?, None),
+    };
     let mut reader = TreeReader::new(repo)?;
     let mut emitted = 0;
     let total = commits.len();
@@ -76,7 +91,7 @@ pub fn events(
         if done % 256 == 0 {
             progress(done, total);
         }
-        if only.is_some_and(|only| !only.contains(oid)) {
+        if listed.as_ref().is_some_and(|listed| !listed.contains(oid)) {
             continue;
         }
         let commit = repo

@@ -22,7 +22,7 @@ use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Status, Ti
 use crate::store::{IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// One part of the index in its own file, so that a read loads only the parts it needs
 /// (a listing does not load history): what it holds, and the commit it describes.
@@ -61,7 +61,21 @@ pub struct ListedJson {
 }
 /// The commits that changed each incident directory, newest first: `log ID` reads only
 /// those.
-type TouchedByDir = HashMap<String, Vec<String>>;
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TouchedByDir {
+    /// Whether each list is in the order of a walk of the whole branch: true after a
+    /// full walk, and kept while the new commits are a line on top of the old tip (they
+    /// then come first in any walk); a merge makes a walk interleave them by time.
+    in_walk_order: bool,
+    dirs: HashMap<String, Vec<String>>,
+}
+
+/// The commits that changed one incident directory, newest first.
+pub struct Touching {
+    pub commits: Vec<git2::Oid>,
+    /// In the order `walk::commits` gives: the log can be read from the list alone.
+    pub in_walk_order: bool,
+}
 
 /// One incident directory as its files say it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -400,7 +414,7 @@ pub fn commits_touching(
     snapshot: &Snapshot<'_>,
     dir: &str,
     progress: Progress<'_>,
-) -> Result<Option<std::collections::HashSet<git2::Oid>>> {
+) -> Result<Option<Touching>> {
     let tip = tip_of(snapshot)?;
     let touched = match read::<TouchedByDir>(&store.cache_file("touched"), store.refname()) {
         Some(kept) if kept.tip == tip.to_string() => kept.body,
@@ -409,11 +423,15 @@ pub fn commits_touching(
             None => return Ok(None),
         },
     };
-    let commits = touched.get(dir).map(Vec::as_slice).unwrap_or_default();
-    Ok(commits
+    let commits = touched.dirs.get(dir).map(Vec::as_slice).unwrap_or_default();
+    let commits: Option<Vec<git2::Oid>> = commits
         .iter()
         .map(|c| git2::Oid::from_str(c).ok())
-        .collect())
+        .collect();
+    Ok(commits.map(|commits| Touching {
+        commits,
+        in_walk_order: touched.in_walk_order,
+    }))
 }
 
 /// What history says up to `tip`, and (when `with_touched`, else empty) the commits
@@ -433,7 +451,7 @@ fn history(
     let derived = read::<DerivedById>(&derived_path, store.refname());
     if !with_touched && derived.as_ref().is_some_and(|d| d.tip == tip_text) {
         let kept = derived.expect("checked just above");
-        return Ok(Some((kept.body, TouchedByDir::new())));
+        return Ok(Some((kept.body, TouchedByDir::default())));
     }
     let touched = read::<TouchedByDir>(&touched_path, store.refname());
     // Both parts move together: extended from a tip only when both describe it.
@@ -453,15 +471,19 @@ fn history(
             return Ok(None);
         }
         derived.body.clear();
-        touched.body.clear();
+        touched.body = TouchedByDir::default();
     }
-    let mut new = TouchedByDir::new();
-    walk::derive(repo, tip, since, &mut derived.body, &mut new, progress)?;
+    let mut new = HashMap::new();
+    let merged = walk::derive(repo, tip, since, &mut derived.body, &mut new, progress)?;
     // The new commits are newer than all the old ones touching the directory.
     for (dir, mut commits) in new {
-        commits.extend(touched.body.remove(&dir).unwrap_or_default());
-        touched.body.insert(dir, commits);
+        commits.extend(touched.body.dirs.remove(&dir).unwrap_or_default());
+        touched.body.dirs.insert(dir, commits);
     }
+    touched.body.in_walk_order = match since {
+        None => true,
+        Some(_) => touched.body.in_walk_order && !merged,
+    };
     derived.tip = tip_text.clone();
     touched.tip = tip_text;
     write(store, &derived_path, &mut derived);

@@ -1,7 +1,5 @@
 //! `log`: the audit trail of one incident or of the whole branch, newest first.
 
-use std::collections::HashSet;
-
 use git2::Oid;
 
 use crate::error::Result;
@@ -16,7 +14,7 @@ pub struct LogScope {
     tip: Oid,
     dir: Option<String>,
     /// The commits that touched `dir`, when the read index knows them.
-    only: Option<HashSet<Oid>>,
+    only: Option<index::Touching>,
     pub zone: Zone,
     /// For the authors' handles.
     config: Config,

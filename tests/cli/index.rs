@@ -134,6 +134,24 @@ fn a_sync_is_seen_by_every_read() {
     bob.ok(&["sync"]);
     let later = assert_fresh(&bob);
     assert!(!later[1].contains("INC-2"), "{}", later[1]);
+    // Both change the same incident: the sync merges, interleaving the two sides.
+    alice.tick(60);
+    alice.ok(&["status", "INC-1", "mitigated"]);
+    alice.ok(&["sync"]);
+    bob.tick(30);
+    bob.ok(&["set", "INC-1", "labels=db"]);
+    assert_fresh(&bob);
+    bob.tick(60);
+    bob.ok(&["sync"]);
+    let merges = bob.git(&["rev-list", "--merges", "--count", "refs/heads/incidents"]);
+    assert_ne!(merges.trim(), "0", "sync merged");
+    let merged = assert_fresh(&bob);
+    let log = &merged[READS.len()];
+    assert!(log.contains("mitigated") && log.contains("db"), "{log}");
+    // A line of commits on top of the merge.
+    bob.tick(60);
+    bob.ok(&["set", "INC-1", "labels=web"]);
+    assert_fresh(&bob);
 }
 
 #[test]
