@@ -146,7 +146,9 @@ fn is_lock_conflict(error: &git2::Error) -> bool {
     )
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Error,
@@ -164,7 +166,7 @@ impl Level {
 
 /// `PATH:LINE: level: message`, the shape editors and CI annotate: a file that does not
 /// parse, or a rule `check` enforces.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     pub path: String,
     pub line: Option<usize>,

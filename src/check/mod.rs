@@ -402,10 +402,68 @@ fn first_words(text: &str) -> String {
 /// A file and the line of the key in question.
 type FileLine = (String, Option<usize>);
 
-/// Every finding on the branch, or only for the files in `only` (paths) when given.
+/// What `check` found in one incident directory, keyed by its tree and config.toml's
+/// blob: everything but what depends on the other directories, which is kept as input.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CheckedDir {
+    tree: String,
+    /// config.toml's blob, or empty when there is none.
+    config: String,
+    /// Judged only when the file is wanted.
+    findings: Vec<Finding>,
+    /// Reported whatever is wanted: an incident.toml that cannot be read at all.
+    always: Vec<Finding>,
+    /// The incident's ID and uid, each with its line, to find duplicates.
+    holders: Vec<(String, String, Option<usize>)>,
+    /// Related incidents named by a valid ID: an error if not on the branch.
+    related: Vec<(String, Option<usize>)>,
+}
+
+/// `check`'s findings per incident directory; see [`CheckedDir`].
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct CheckCache {
+    format: u32,
+    dirs: HashMap<String, CheckedDir>,
+    /// Whether anything was judged afresh or dropped since it was read.
+    #[serde(skip)]
+    changed: bool,
+}
+
+impl CheckCache {
+    /// Bump whenever a rule changes.
+    const FORMAT: u32 = 1;
+
+    /// The cache at `path`, or an empty one.
+    pub fn read(path: &std::path::Path) -> CheckCache {
+        crate::store::cache::read::<CheckCache>(path)
+            .filter(|c| c.format == Self::FORMAT)
+            .unwrap_or_default()
+    }
+
+    /// Saves it, when anything changed.
+    pub fn write(&mut self, path: &std::path::Path) {
+        if !self.changed {
+            return;
+        }
+        self.format = Self::FORMAT;
+        crate::store::cache::write(path, self);
+    }
+}
+
+/// Every finding on the branch at `snapshot` (only in the files `only` accepts).
 pub fn check_snapshot(
     snapshot: &Snapshot<'_>,
     only: Option<&dyn Fn(&str) -> bool>,
+) -> Result<Vec<Finding>> {
+    check_snapshot_with(snapshot, only, &mut CheckCache::default())
+}
+
+/// The same, reusing and refreshing `cache`: a directory whose tree and config.toml are
+/// unchanged is not read again.
+pub fn check_snapshot_with(
+    snapshot: &Snapshot<'_>,
+    only: Option<&dyn Fn(&str) -> bool>,
+    cache: &mut CheckCache,
 ) -> Result<Vec<Finding>> {
     let wanted = |path: &str| only.is_none_or(|f| f(path));
     let mut findings = Vec::new();
@@ -426,6 +484,10 @@ pub fn check_snapshot(
             message: "expected the directory of incidents/<YYYY>/<PREFIX-N>, found a file".into(),
         });
     }
+    let config_blob = snapshot
+        .blob_id(layout::CONFIG)
+        .map(|b| b.to_string())
+        .unwrap_or_default();
     let (entries, strays) = snapshot.incident_entries()?;
     for stray in strays.iter().filter(|s| wanted(s)) {
         findings.push(Finding {
@@ -435,72 +497,50 @@ pub fn check_snapshot(
             message: "not an incident directory: expected incidents/<YYYY>/<PREFIX-N>".into(),
         });
     }
+    let mut old = std::mem::take(&mut cache.dirs);
+    for entry in &entries {
+        let tree = entry.tree.to_string();
+        let checked = match old
+            .remove(&entry.dir)
+            .filter(|c| c.tree == tree && c.config == config_blob)
+        {
+            Some(kept) => kept,
+            None => {
+                cache.changed = true;
+                check_dir(snapshot, &config, entry, tree, config_blob.clone())?
+            }
+        };
+        cache.dirs.insert(entry.dir.clone(), checked);
+    }
+    cache.changed |= !old.is_empty();
     // Every holder of an ID or uid, so a duplicate is reported on each file involved:
     // `check --base` must catch one that a change introduced, whichever file it touched.
-    let mut holders: HashMap<(&str, String), Vec<&IncidentEntry>> = HashMap::new();
+    let mut holders: HashMap<(&str, &str), Vec<FileLine>> = HashMap::new();
     let known: std::collections::HashSet<String> =
         entries.iter().map(|e| e.id.to_string()).collect();
     for entry in &entries {
-        let postmortem_path = entry.postmortem_path();
-        if wanted(&postmortem_path) {
-            match snapshot.read_in(entry, layout::POSTMORTEM_FILE) {
-                Ok(Some(text)) => {
-                    let (pm, file_findings) = postmortem::check_postmortem(entry, &text);
-                    findings.extend(file_findings);
-                    if let Some(pm) = pm {
-                        findings.extend(postmortem::check_people(&config, entry, &text, &pm));
-                    }
-                }
-                Ok(None) => {}
-                Err(crate::Error::File(e)) => findings.push(e),
-                Err(e) => return Err(e),
-            }
-        }
+        let checked = &cache.dirs[&entry.dir];
         let path = entry.incident_path();
-        let text = match snapshot.read_in(entry, layout::INCIDENT_FILE) {
-            Ok(Some(text)) => text,
-            Ok(None) => {
-                if wanted(&path) {
-                    findings.push(Finding {
-                        path,
-                        line: None,
-                        level: Level::Error,
-                        message: "missing incident.toml".into(),
-                    });
-                }
-                continue;
-            }
-            Err(crate::Error::File(e)) => {
-                findings.push(e);
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let (incident, file_findings) = check_incident(&config, entry, &text);
-        if let Some(incident) = &incident {
-            for (key, value) in [("id", entry.id.to_string()), ("uid", incident.uid.clone())] {
-                holders.entry((key, value)).or_default().push(entry);
+        findings.extend(checked.always.iter().cloned());
+        findings.extend(checked.findings.iter().filter(|f| wanted(&f.path)).cloned());
+        if wanted(&path) {
+            for (id, line) in checked.related.iter().filter(|(id, _)| !known.contains(id)) {
+                findings.push(Finding {
+                    path: path.clone(),
+                    line: *line,
+                    level: Level::Error,
+                    message: format!("related incident {id} is not on this branch"),
+                });
             }
         }
-        if wanted(&path) {
-            findings.extend(file_findings);
-            if let Some(incident) = &incident {
-                let known = |id: &crate::model::IncidentId| known.contains(&id.to_string());
-                findings.extend(check_related(&config, &path, &text, incident, &known));
-            }
+        for (key, value, line) in &checked.holders {
+            holders
+                .entry((key.as_str(), value.as_str()))
+                .or_default()
+                .push((path.clone(), *line));
         }
     }
-    for ((key, value), holders) in holders.iter().filter(|(_, files)| files.len() > 1) {
-        // Lines only for the rare duplicates: parsing every file once more for them
-        // would cost `check` a third of its time.
-        let mut files: Vec<FileLine> = Vec::with_capacity(holders.len());
-        for entry in holders {
-            let text = snapshot
-                .read_in(entry, layout::INCIDENT_FILE)?
-                .unwrap_or_default();
-            let line = Located::new(&text).line(&[Step::Key(key)]);
-            files.push((entry.incident_path(), line));
-        }
+    for ((key, value), files) in holders.iter().filter(|(_, files)| files.len() > 1) {
         for (path, line) in files.iter().filter(|(path, _)| wanted(path)) {
             let others: Vec<&str> = files
                 .iter()
@@ -518,6 +558,80 @@ pub fn check_snapshot(
     }
     findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Ok(findings)
+}
+
+/// What one incident directory's files say about themselves.
+fn check_dir(
+    snapshot: &Snapshot<'_>,
+    config: &Config,
+    entry: &IncidentEntry,
+    tree: String,
+    config_blob: String,
+) -> Result<CheckedDir> {
+    let mut checked = CheckedDir {
+        tree,
+        config: config_blob,
+        findings: Vec::new(),
+        always: Vec::new(),
+        holders: Vec::new(),
+        related: Vec::new(),
+    };
+    match snapshot.read_in(entry, layout::POSTMORTEM_FILE) {
+        Ok(Some(text)) => {
+            let (pm, file_findings) = postmortem::check_postmortem(entry, &text);
+            checked.findings.extend(file_findings);
+            if let Some(pm) = pm {
+                let people = postmortem::check_people(config, entry, &text, &pm);
+                checked.findings.extend(people);
+            }
+        }
+        Ok(None) => {}
+        Err(crate::Error::File(e)) => checked.findings.push(e),
+        Err(e) => return Err(e),
+    }
+    let path = entry.incident_path();
+    let text = match snapshot.read_in(entry, layout::INCIDENT_FILE) {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            checked.findings.push(Finding {
+                path,
+                line: None,
+                level: Level::Error,
+                message: "missing incident.toml".into(),
+            });
+            return Ok(checked);
+        }
+        Err(crate::Error::File(e)) => {
+            checked.always.push(e);
+            return Ok(checked);
+        }
+        Err(e) => return Err(e),
+    };
+    let (incident, file_findings) = check_incident(config, entry, &text);
+    checked.findings.extend(file_findings);
+    if let Some(incident) = &incident {
+        let located = Located::new(&text);
+        for (key, value) in [("id", entry.id.to_string()), ("uid", incident.uid.clone())] {
+            let line = located.line(&[Step::Key(key)]);
+            checked.holders.push((key.to_string(), value, line));
+        }
+        // Whether a related incident exists depends on the other directories: judged
+        // at each check. A malformed ID is this file's own error.
+        let everything = |_: &crate::model::IncidentId| true;
+        checked
+            .findings
+            .extend(check_related(config, &path, &text, incident, &everything));
+        for (i, related) in incident.related.iter().enumerate() {
+            if let Ok(id) = crate::model::IncidentId::parse_with_prefix(related, &config.id_prefix)
+            {
+                let line = located
+                    .line(&[Step::Key("related"), Step::Index(i)])
+                    .or(Some(1));
+                checked.related.push((id.to_string(), line));
+            }
+        }
+    }
+    Ok(checked)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@ use clap::{Args, Subcommand};
 
 use super::incident::parse_assignment;
 use super::{CmdResult, Ui};
+use crate::history::{Index, Want};
 use crate::model::{ActionKind, TimeContext};
 use crate::ops::action::{self as ops, Filter, NewAction};
 use crate::render::postmortem::action_table;
@@ -129,8 +130,9 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
                 open,
                 overdue,
             };
-            let (mut listed, broken) = ops::list_all(&snapshot, as_of)?;
-            let code = ui.report_skipped(&broken);
+            let index = Index::load(&store, &snapshot, Want::Files)?;
+            let code = ui.report_skipped(&index.postmortem_errors());
+            let mut listed = ops::list_all(&index, as_of)?;
             listed.retain(|item| filter.matches(item));
             if ui.json {
                 ui.print_json(&listed)?;

@@ -26,7 +26,8 @@ pub fn run(ui: &Ui) -> CmdResult {
     let code = ui.report_skipped(&view.broken);
     if ui.json {
         ui.print_json(&json!({
-            "incidents": view.incidents,
+            "incidents": serde_json::from_str::<serde_json::Value>(&view.incidents_json)
+                .expect("the listing is JSON"),
             "actions": view.actions,
             "postmortems": view.postmortems,
         }))?;

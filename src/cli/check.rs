@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::{CmdResult, Ui};
-use crate::check::{Level, check_snapshot};
+use crate::check::{CheckCache, Level, check_snapshot, check_snapshot_with};
 use crate::ops::review::changed_since;
 use crate::render::safe;
 
@@ -27,7 +27,15 @@ pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
             let range = changed_since(&store, base, head)?;
             check_snapshot(&snapshot, Some(&|path: &str| range.judges(path)))?
         }
-        None => check_snapshot(&snapshot, None)?,
+        None => {
+            // Findings per directory and config.toml, so an unchanged branch is not
+            // parsed again (any revision: the key is the trees).
+            let path = store.cache_file("check");
+            let mut cache = CheckCache::read(&path);
+            let findings = check_snapshot_with(&snapshot, None, &mut cache)?;
+            cache.write(&path);
+            findings
+        }
     };
     let errors = findings.iter().filter(|f| f.level == Level::Error).count();
     if ui.json {

@@ -101,7 +101,9 @@ fn from_branch(ui: &Ui, what: &str) -> Option<Vec<String>> {
         }
         "action_id" => {
             let today = chrono::Local::now().date_naive();
-            let (listed, _) = crate::ops::action::list_all(&snapshot, today).ok()?;
+            let index =
+                crate::history::Index::load(&store, &snapshot, crate::history::Want::Files).ok()?;
+            let listed = crate::ops::action::list_all(&index, today).ok()?;
             Some(listed.into_iter().map(|l| l.action.id).collect())
         }
         "severity" => {

@@ -1,10 +1,10 @@
 use clap::{Args, ValueEnum};
 
 use super::{CmdResult, Ui};
+use crate::history::{Index, Want};
 use crate::model::TimeContext;
 use crate::ops::incident::{load, with_handles, with_history_times};
-use crate::ops::list::{Filter, load_all, sort_newest_first};
-use crate::ops::list_cache::json_listing;
+use crate::ops::list::{Filter, json, matching};
 use crate::render::incident::{list_table, markdown, show as show_text};
 use crate::render::progress::CommitProgress;
 
@@ -42,47 +42,23 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
     };
     filter.validate()?;
     if ui.json {
-        // Scripts list often: served from the per-incident cache, same bytes as below.
-        let (mut json, broken) = json_listing(&store, &snapshot, &filter)?;
-        let code = ui.report_skipped(&broken);
+        // Scripts list often: served from the index's JSON part alone.
+        let listing = crate::history::index::listing(&store, &snapshot)?;
+        let code = ui.report_skipped(&listing.incident_errors);
+        let mut json = json(&listing, &filter);
         json.push('\n');
         ui.print(&json)?;
         return Ok(code);
     }
-    let (mut listed, broken) = load_all(&snapshot)?;
-    let code = ui.report_skipped(&broken);
-    listed.retain(|l| filter.matches(&l.incident));
-    sort_newest_first(&mut listed);
-    for l in &mut listed {
-        clip(&mut l.incident.title);
-        if let Some(commander) = &mut l.incident.commander {
-            clip(commander);
-        }
-        l.incident.services.iter_mut().for_each(clip);
-    }
+    let index = Index::load(&store, &snapshot, Want::Files)?;
+    let code = ui.report_skipped(&index.incident_errors());
+    let listed = matching(&index, &filter);
     if listed.is_empty() {
         ui.status("no incidents");
     } else {
-        ui.page(&list_table(
-            listed.iter().map(|l| &l.incident),
-            &config,
-            time.zone,
-            ui.palette,
-        ))?;
+        ui.page(&list_table(listed, &config, time.zone, ui.palette))?;
     }
     Ok(code)
-}
-
-/// A table cell shows at most this many characters: no terminal line holds more, and
-/// the table's layout costs grow with the square of a cell's length (a 2 MiB title
-/// committed by hand took `list` 2.4 s, 8 MiB 84 s). `show` prints the whole text.
-const CELL_CHARS: usize = 500;
-
-fn clip(text: &mut String) {
-    if let Some((end, _)) = text.char_indices().nth(CELL_CHARS) {
-        text.truncate(end);
-        text.push('…');
-    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

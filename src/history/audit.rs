@@ -8,6 +8,7 @@ use toml::Value;
 
 use crate::diff::{self, FieldChange, FileKind};
 use crate::error::{GitContext, Result};
+use crate::history::index::Touching;
 use crate::history::tree::TreeReader;
 use crate::history::walk::{self, Progress};
 use crate::model::Timestamp;
@@ -153,17 +154,34 @@ fn change_lines(change: &FieldChange, out: &mut Vec<ChangeLine>) {
 }
 
 /// The audit trail of the branch up to `tip`, newest first; only `dir` when given, and
-/// at most `limit` commits. Each event goes to `sink` as soon as it is read, so a long
-/// history is shown as it is walked; the sink returns `false` to stop early.
+/// at most `limit` commits; when `only` is given, only those commits are looked at (the
+/// read index knows which commits touched an incident). Each event goes to `sink` as
+/// soon as it is read, so a long history is shown as it is walked; the sink returns
+/// `false` to stop early.
 pub fn events(
     repo: &Repository,
     tip: Oid,
     dir: Option<&str>,
+    only: Option<&Touching>,
     limit: Option<usize>,
     progress: Progress<'_>,
     sink: &mut dyn FnMut(Event) -> Result<bool>,
 ) -> Result<()> {
-    let commits = walk::commits(repo, tip, None)?;
+    // Read in the walk's order from the index's list alone when it is in that order;
+    // else the branch is walked and only the listed commits looked at.
+    let (commits, listed) = match only {
+        Some(only) if only.in_walk_order => (only.commits.clone(), None),
+        Some(only) => (
+            walk::commits(repo, tip, None)?,
+            Some(
+                only.commits
+                    .iter()
+                    .copied()
+                    .collect::<std::collections::HashSet<Oid>>(),
+            ),
+        ),
+        None => (walk::commits(repo, tip, None)?, None),
+    };
     let mut reader = TreeReader::new(repo)?;
     let mut emitted = 0;
     let total = commits.len();
@@ -173,6 +191,9 @@ pub fn events(
         }
         if done % 256 == 0 {
             progress(done, total);
+        }
+        if listed.as_ref().is_some_and(|listed| !listed.contains(oid)) {
+            continue;
         }
         let commit = repo
             .find_commit(*oid)

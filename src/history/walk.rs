@@ -66,16 +66,20 @@ pub fn touched(
     Ok(touched)
 }
 
-/// Folds the commits reachable from `tip` and not from `since` into `derived`.
+/// Folds the commits reachable from `tip` and not from `since` into `derived`, and
+/// lists in `touched` (newest first) the commits that changed each incident directory.
+/// Returns whether any of those commits is a merge.
 pub fn derive(
     repo: &Repository,
     tip: Oid,
     since: Option<Oid>,
     derived: &mut HashMap<String, Derived>,
+    touched_dirs: &mut HashMap<String, Vec<String>>,
     progress: Progress<'_>,
-) -> Result<()> {
+) -> Result<bool> {
     let commits = commits(repo, tip, since)?;
     let mut reader = TreeReader::new(repo)?;
+    let mut merged = false;
     let mut identities: HashMap<Oid, String> = HashMap::new();
     // incident.toml versions read as a parent's, kept until seen as an older commit's
     // new version (walking newest first, that is soon), so each is read once.
@@ -88,8 +92,14 @@ pub fn derive(
         let commit = repo
             .find_commit(*oid)
             .context(|| format!("could not read commit {oid}"))?;
+        merged |= commit.parent_count() > 1;
         let time = commit.committer().when().seconds();
+        let commit_text = oid.to_string();
         for t in touched(repo, &mut reader, &commit, None)? {
+            let commits = touched_dirs.entry(t.dir.clone()).or_default();
+            if commits.last() != Some(&commit_text) {
+                commits.push(commit_text.clone());
+            }
             let Some(blob) = t.blob else { continue };
             if t.file == IncidentFile::Incident {
                 let seen = match parents_seen.remove(&blob) {
@@ -142,7 +152,7 @@ pub fn derive(
         }
     }
     progress(total, total);
-    Ok(())
+    Ok(merged)
 }
 
 /// A blob's text; a version that is not UTF-8 reads as empty (it states nothing).

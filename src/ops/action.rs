@@ -4,14 +4,15 @@
 use chrono::NaiveDate;
 use toml_edit::{Item, Table, Value};
 
-use crate::error::{Error, FileError, Result};
+use crate::error::{Error, Result};
+use crate::history::Index;
 use crate::model::{
     Action, ActionId, ActionKind, ActionStatus, IncidentId, Postmortem, next_action_number,
 };
 use crate::ops::incident::short;
 use crate::ops::postmortem::{PostmortemEdit, update};
 use crate::store::edit::{self, Assignment, FieldType};
-use crate::store::{Snapshot, Store, Written};
+use crate::store::{Store, Written};
 
 pub struct NewAction {
     pub title: String,
@@ -271,39 +272,29 @@ impl Filter {
     }
 }
 
-/// Every action item on the branch, in incident then item order, and the errors of
-/// postmortems that do not parse (each names its file and line).
-pub fn list_all(
-    snapshot: &Snapshot<'_>,
-    as_of: NaiveDate,
-) -> Result<(Vec<Listed>, Vec<FileError>)> {
-    let (mut entries, _) = snapshot.incident_entries()?;
-    entries.sort_by(|a, b| a.id.cmp(&b.id));
+/// Every action item on the branch, in incident then item order, from the read index
+/// (its `postmortem_errors` are the postmortems that do not parse).
+pub fn list_all(index: &Index, as_of: NaiveDate) -> Result<Vec<Listed>> {
     let mut listed = Vec::new();
-    let mut broken = Vec::new();
-    for entry in entries {
-        let postmortem = match snapshot.postmortem(&entry) {
-            Ok(Some(loaded)) => loaded.value,
-            Ok(None) => continue,
-            Err(Error::File(e)) => {
-                broken.push(e);
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let mut actions = postmortem.action;
-        actions.sort_by_key(|a| {
-            ActionId::parse_with_prefix(&a.id, &entry.id.prefix)
-                .map(|id| id.number)
-                .unwrap_or(u32::MAX)
-        });
-        for action in actions {
+    for dir in index.dirs_by_id() {
+        let incident = IncidentId {
+            prefix: dir.id.prefix.clone(),
+            number: dir.id.number,
+        }
+        .to_string();
+        for indexed in &dir.actions {
+            let action = indexed.action().ok_or_else(|| {
+                Error::invalid(format!(
+                    "the read index holds a bad time for {}: remove .git/incident/ and retry",
+                    indexed.id
+                ))
+            })?;
             listed.push(Listed {
-                incident: entry.id.to_string(),
+                incident: incident.clone(),
                 overdue: action.status.is_overdue(action.due.map(|d| d.0), as_of),
                 action,
             });
         }
     }
-    Ok((listed, broken))
+    Ok(listed)
 }

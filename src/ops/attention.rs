@@ -4,10 +4,10 @@
 use chrono::NaiveDate;
 
 use crate::error::{FileError, Result};
-use crate::history::{self, Progress};
+use crate::history::{Index, Progress, Want};
 use crate::metrics::followup::{self, PostmortemRow};
-use crate::metrics::{Context, Window};
-use crate::model::{Config, Incident, TimeContext, Timestamp};
+use crate::metrics::{Context, IncidentFacts, Window};
+use crate::model::{Config, TimeContext, TimeKey, Timestamp};
 use crate::ops::{action, list};
 use crate::store::Store;
 
@@ -19,8 +19,10 @@ pub struct Attention {
     pub time: TimeContext,
     /// Whose action items are shown: `None` when git knows no name for the caller.
     pub me: Option<String>,
-    /// Open incidents, newest first.
-    pub incidents: Vec<Incident>,
+    /// Open incidents as their files say them, newest first.
+    pub incidents: Vec<IncidentFacts>,
+    /// The same, as `list --json --status open` prints them.
+    pub incidents_json: String,
     /// The caller's open and in-progress items: overdue first, then by due date.
     pub actions: Vec<action::Listed>,
     /// Overdue first, then due soon or in review, as `report postmortems` orders them.
@@ -51,12 +53,16 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     let today = time.today();
     let me = me(store, &config);
 
-    let (mut listed, mut broken) = list::load_all(&snapshot)?;
-    listed.retain(|l| l.incident.status.is_open());
-    list::sort_newest_first(&mut listed);
-    let incidents = listed.into_iter().map(|l| l.incident).collect();
+    let index =
+        Index::load(store, &snapshot, Want::History(progress))?.with_json(store, &snapshot)?;
+    let open = list::Filter {
+        status: Some("open".to_string()),
+        ..list::Filter::default()
+    };
+    let incidents = list::matching(&index, &open).into_iter().cloned().collect();
+    let incidents_json = list::json(&index.listing(), &open);
 
-    let (mut actions, broken_postmortems) = action::list_all(&snapshot, today)?;
+    let mut actions = action::list_all(&index, today)?;
     actions.retain(|item| {
         item.action.status.is_open()
             && me
@@ -64,9 +70,8 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
                 .is_some_and(|me| is_mine(item.action.owner.as_deref(), me))
     });
     actions.sort_by_key(|item| (!item.overdue, item.action.due.is_none(), item.action.due));
-    broken.extend(broken_postmortems);
 
-    let loaded = history::load(store, &snapshot, progress)?;
+    let loaded = index.history();
     let now = time.now().timestamp();
     let ctx = Context {
         config: &config,
@@ -75,17 +80,13 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     };
     let postmortems =
         followup::postmortem_rows_due_within(&loaded.incidents, &ctx, DUE_SOON_DAYS * 86_400);
-    // The same broken files are named once.
-    for error in loaded.broken {
-        if !broken.iter().any(|b| b.path == error.path) {
-            broken.push(error);
-        }
-    }
+    let broken = loaded.broken;
     Ok(Attention {
         config,
         time,
         me,
         incidents,
+        incidents_json,
         actions,
         postmortems,
         today,
@@ -94,7 +95,11 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
 }
 
 /// How long an incident has been open: since it was detected (or started).
-pub fn age(incident: &Incident, now: Timestamp) -> Option<i64> {
-    let since = incident.times.detected.or(incident.times.started)?;
-    Some(since.seconds_until(now).max(0))
+pub fn age(incident: &IncidentFacts, now: Timestamp) -> Option<i64> {
+    let since = incident
+        .exact(TimeKey::Detected)
+        .or_else(|| incident.exact(TimeKey::Started))?;
+    let now = i128::from(now.0.timestamp()) * 1_000_000_000
+        + i128::from(now.0.timestamp_subsec_nanos().min(999_999_999));
+    Some(crate::metrics::facts::whole_seconds(since, now).max(0))
 }

@@ -1,29 +1,51 @@
-//! Reading every incident on the branch, tolerating files that do not parse.
+//! Listing incidents from the read index: filtered, newest first.
 
-use crate::error::{Error, FileError, Result};
-use crate::model::{Incident, Status, Timestamp};
-use crate::store::{IncidentEntry, Snapshot};
+use crate::error::{Error, Result};
+use crate::history::Index;
+use crate::history::index::{ListedJson, Listing};
+use crate::metrics::IncidentFacts;
+use crate::model::{Status, Timestamp};
 
-pub struct Listed {
-    pub entry: IncidentEntry,
-    pub incident: Incident,
+/// The incidents `filter` keeps, as their files say them, newest first (by detection
+/// time, then by number).
+pub fn matching<'i>(index: &'i Index, filter: &Filter) -> Vec<&'i IncidentFacts> {
+    index
+        .incidents_newest_first()
+        .into_iter()
+        .filter_map(|dir| dir.facts.as_ref())
+        .filter(|f| filter.matches(f))
+        .collect()
 }
 
-/// All incidents that parse, and the errors of those that do not (each names its file and line).
-pub fn load_all(snapshot: &Snapshot<'_>) -> Result<(Vec<Listed>, Vec<FileError>)> {
-    let (entries, _) = snapshot.incident_entries()?;
-    let mut listed = Vec::with_capacity(entries.len());
-    let mut broken = Vec::new();
-    for entry in entries {
-        match snapshot.incident(&entry) {
-            Ok(loaded) => listed.push(Listed {
-                entry,
-                incident: loaded.value,
-            }),
-            Err(e) => broken.push(e.into_file_error(entry.incident_path())?),
+/// The JSON array `list --json` prints: the incidents `filter` keeps, newest first (by
+/// detection time, then by number).
+pub fn json(listing: &Listing, filter: &Filter) -> String {
+    let mut kept: Vec<&ListedJson> = listing
+        .incidents
+        .values()
+        .filter(|l| filter.matches_fields(l.status, &l.severity, &l.services, l.detected))
+        .collect();
+    kept.sort_by_key(|l| std::cmp::Reverse((l.detected, l.number)));
+    array(kept.into_iter().map(|l| l.text.as_str()))
+}
+
+/// Exactly what `serde_json::to_string_pretty` prints for an array of these values.
+fn array<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("[");
+    let mut any = false;
+    for item in items {
+        out.push_str(if any { ",\n" } else { "\n" });
+        any = true;
+        for (i, line) in item.lines().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str("  ");
+            out.push_str(line);
         }
     }
-    Ok((listed, broken))
+    out.push_str(if any { "\n]" } else { "]" });
+    out
 }
 
 #[derive(Default)]
@@ -51,12 +73,12 @@ impl Filter {
         Ok(())
     }
 
-    pub fn matches(&self, incident: &Incident) -> bool {
+    pub fn matches(&self, incident: &IncidentFacts) -> bool {
         self.matches_fields(
             incident.status,
             &incident.severity,
             &incident.services,
-            incident.times.detected.map(Timestamp::timestamp),
+            incident.times.detected,
         )
     }
 
@@ -88,10 +110,22 @@ impl Filter {
     }
 }
 
-/// Newest first: by detection time, then by number.
-pub fn sort_newest_first(listed: &mut [Listed]) {
-    listed.sort_by(|a, b| {
-        (b.incident.times.detected, b.entry.id.number)
-            .cmp(&(a.incident.times.detected, a.entry.id.number))
-    });
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_array_matches_serde_json_pretty_output() {
+        let values = [
+            serde_json::json!({"a": [1, 2], "b": {"c": "x\ny"}}),
+            serde_json::json!(3),
+        ];
+        let items: Vec<String> = values
+            .iter()
+            .map(|v| serde_json::to_string_pretty(v).unwrap())
+            .collect();
+        assert_eq!(
+            super::array(items.iter().map(String::as_str)),
+            serde_json::to_string_pretty(&values).unwrap()
+        );
+        assert_eq!(super::array(std::iter::empty()), "[]");
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::history::audit::Event;
-use crate::history::{self, Progress};
+use crate::history::{self, Progress, index};
 use crate::model::{Config, IncidentId, Zone};
 use crate::store::{Oid, Store};
 
@@ -11,6 +11,8 @@ use crate::store::{Oid, Store};
 pub struct LogScope {
     tip: Oid,
     dir: Option<String>,
+    /// The commits that touched `dir`, when the read index knows them.
+    only: Option<index::Touching>,
     pub zone: Zone,
     /// For the authors' handles.
     config: Config,
@@ -29,9 +31,16 @@ pub fn scope(store: &Store, id: Option<&str>) -> Result<LogScope> {
     let tip = snapshot
         .commit()
         .expect("a snapshot of the branch tip has a commit");
+    // One incident's log reads only the commits that touched it, when the index has
+    // walked the history before (metrics, report, show); else every commit is looked at.
+    let only = match &dir {
+        Some(dir) => index::commits_touching(store, &snapshot, dir, &mut |_, _| {})?,
+        None => None,
+    };
     Ok(LogScope {
         tip,
         dir,
+        only,
         zone: config.zone()?,
         config,
     })
@@ -49,6 +58,7 @@ pub fn log(
         store,
         scope.tip,
         scope.dir.as_deref(),
+        scope.only.as_ref(),
         limit,
         progress,
         &mut |mut event: Event| {

@@ -6,7 +6,6 @@ pub mod edit;
 pub mod incident;
 pub mod init;
 pub mod list;
-pub mod list_cache;
 pub mod log;
 pub mod metrics;
 pub mod postmortem;

@@ -2,6 +2,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
+use crate::metrics::IncidentFacts;
 use crate::model::time::format_duration;
 use crate::model::{Config, Incident, TimeKey, TimelineEntry, Timestamp, Zone};
 use crate::render::{Palette, Table, fit, md, safe, table};
@@ -26,7 +27,7 @@ pub fn severity_rank(config: &Config, name: &str) -> usize {
 }
 
 pub fn list_table<'a>(
-    incidents: impl IntoIterator<Item = &'a Incident>,
+    incidents: impl IntoIterator<Item = &'a IncidentFacts>,
     config: &Config,
     zone: Zone,
     palette: Palette,
@@ -55,7 +56,8 @@ pub fn list_table<'a>(
             incident
                 .times
                 .detected
-                .map(|t| short_time(t, zone))
+                .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                .map(|t| short_time(Timestamp(t.fixed_offset()), zone))
                 .unwrap_or_default(),
             safe::line(incident.commander.as_deref().unwrap_or("-")).into_owned(),
             safe::line(&incident.services.join(",")).into_owned(),

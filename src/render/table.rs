@@ -26,6 +26,19 @@ pub struct Table {
     width: Option<usize>,
 }
 
+/// A cell shows at most this many characters: no terminal line holds more, and the
+/// layout's cost grows with the square of a cell's length (a 2 MiB title committed by
+/// hand took `list` 2.4 s, 8 MiB 84 s). `show` prints the whole text.
+const CELL_CHARS: usize = 500;
+
+fn clip(mut text: String) -> String {
+    if let Some((end, _)) = text.char_indices().nth(CELL_CHARS) {
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
 /// Columns between two cells.
 const GAP: usize = 2;
 /// What a title keeps before other columns give way.
@@ -73,7 +86,8 @@ impl Table {
     }
 
     pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
-        self.rows.push(cells.into_iter().map(Into::into).collect());
+        self.rows
+            .push(cells.into_iter().map(|cell| clip(cell.into())).collect());
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,6 +1,7 @@
 //! The incident branch: reading snapshots of its tree and writing one commit per
 //! change, built in memory and published with compare-and-swap.
 
+pub mod cache;
 pub mod changes;
 pub mod codec;
 pub mod edit;

@@ -8,6 +8,15 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` through a temporary file beside it and a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, |file| file.write_all(bytes))
+}
+
+/// The same, with the content streamed by `write` (a large cache need not be held in
+/// memory twice).
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path.parent().ok_or_else(|| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -17,7 +26,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     // Dropped on every early return below, which deletes the temporary file.
     let mut temp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    temp.write_all(bytes)?;
+    {
+        let mut writer = std::io::BufWriter::new(temp.as_file_mut());
+        write(&mut writer)?;
+        writer.flush()?;
+    }
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

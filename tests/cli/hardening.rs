@@ -197,7 +197,7 @@ fn a_cache_naming_a_vanished_commit_or_corrupt_is_rebuilt_never_fatal() {
     let expected = cached_reads(&repo);
     assert!(expected[6].contains("(from history)"), "{}", expected[6]);
     let files = cache_files(&repo);
-    assert!(files.len() >= 2, "{files:?}");
+    assert!(!files.is_empty(), "{files:?}");
     let tip = repo.tip();
     let tree = repo
         .git(&["rev-parse", "incidents^{tree}"])

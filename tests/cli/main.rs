@@ -11,6 +11,7 @@ mod hardening;
 mod hardening15;
 mod history;
 mod incident;
+mod index;
 mod log;
 mod metrics;
 mod postmortem;

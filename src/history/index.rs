@@ -1,0 +1,504 @@
+//! The read index under `$GIT_DIR/incident/`: one entry per incident directory, keyed by
+//! the directory's tree OID, holding what its files say (the fields listings filter and
+//! sort on, `list --json`'s text, the action items, the facts metrics start from, the
+//! files that did not parse), and what history says about each incident up to a commit.
+//!
+//! Every read goes through it. When the tip moves only the directories whose tree
+//! changed are re-read; history is brought up to date from the commits in between, and
+//! rebuilt when the old tip is no longer an ancestor (a rewrite). A missing, unreadable
+//! or outdated index is rebuilt: a cache problem never fails a read.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, FileError, Result};
+use crate::history::derive::{self, Derived};
+use crate::history::{Progress, facts, walk};
+use crate::metrics::IncidentFacts;
+use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Status, Timestamp};
+use crate::store::{IncidentEntry, Snapshot, Store, cache};
+
+/// Bump whenever what is stored, or how it is derived, changes.
+const FORMAT: u32 = 6;
+
+/// One part of the index in its own file, so that a read loads only the parts it needs
+/// (a listing does not load history): what it holds, and the commit it describes.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Part<T> {
+    format: u32,
+    refname: String,
+    tip: String,
+    body: T,
+}
+
+/// The incident directories at the tip, by path.
+type Dirs = HashMap<String, IndexedDir>;
+/// What history says, by incident identity (see `derive::identity`).
+type DerivedById = HashMap<String, Derived>;
+/// What `list --json` prints, apart: with the fields its filters and order look at, so
+/// that an unchanged branch is listed from this part alone.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Listing {
+    /// By incident directory.
+    pub incidents: HashMap<String, ListedJson>,
+    /// The incident.toml files that do not parse, by path.
+    pub incident_errors: Vec<FileError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListedJson {
+    pub number: u32,
+    pub status: Status,
+    pub severity: String,
+    pub services: Vec<String>,
+    /// Unix seconds.
+    pub detected: Option<i64>,
+    /// The incident as `list --json` prints it.
+    pub text: String,
+}
+/// The commits that changed each incident directory, newest first: `log ID` reads only
+/// those.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TouchedByDir {
+    /// Whether each list is in the order of a walk of the whole branch: true after a
+    /// full walk, and kept while the new commits are a line on top of the old tip (they
+    /// then come first in any walk); a merge makes a walk interleave them by time.
+    in_walk_order: bool,
+    dirs: HashMap<String, Vec<String>>,
+}
+
+/// The commits that changed one incident directory, newest first.
+pub struct Touching {
+    pub commits: Vec<git2::Oid>,
+    /// In the order `walk::commits` gives: the log can be read from the list alone.
+    pub in_walk_order: bool,
+}
+
+/// One incident directory as its files say it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexedDir {
+    pub tree: String,
+    pub id: IndexedId,
+    /// The key of its derived facts: the incident's uid.
+    pub identity: String,
+    /// The incident as the files state it (no history applied); `None` when
+    /// incident.toml does not parse.
+    pub facts: Option<IncidentFacts>,
+    /// The incident as `list --json` prints it: kept in a part of its own (the largest),
+    /// loaded only by the reads that print it.
+    #[serde(skip)]
+    pub json: Option<String>,
+    /// The postmortem's action items, in number order.
+    pub actions: Vec<IndexedAction>,
+    /// incident.toml's error, if it does not parse.
+    pub incident_error: Option<FileError>,
+    /// postmortem.toml's error, if it does not parse.
+    pub postmortem_error: Option<FileError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexedId {
+    pub prefix: String,
+    pub number: u32,
+}
+
+/// An action item with its times as text (a `Timestamp` reads only from TOML).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexedAction {
+    pub id: String,
+    pub title: String,
+    pub kind: ActionKind,
+    pub owner: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub status: ActionStatus,
+    pub done_at: Option<String>,
+    pub link: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl IndexedAction {
+    fn new(action: &Action) -> IndexedAction {
+        IndexedAction {
+            id: action.id.clone(),
+            title: action.title.clone(),
+            kind: action.kind,
+            owner: action.owner.clone(),
+            due: action.due.map(|d| d.0),
+            status: action.status,
+            done_at: action.done_at.map(|t| t.to_string()),
+            link: action.link.clone(),
+            notes: action.notes.clone(),
+        }
+    }
+
+    /// The item as the file states it. `None` only if the index was written wrong.
+    pub fn action(&self) -> Option<Action> {
+        let done_at = match &self.done_at {
+            Some(text) => Some(Timestamp(chrono::DateTime::parse_from_rfc3339(text).ok()?)),
+            None => None,
+        };
+        Some(Action {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            kind: self.kind,
+            owner: self.owner.clone(),
+            due: self.due.map(Day),
+            status: self.status,
+            done_at,
+            link: self.link.clone(),
+            notes: self.notes.clone(),
+        })
+    }
+}
+
+/// The read index at the branch tip.
+pub struct Index {
+    tip: String,
+    dirs: Dirs,
+    /// Whether each directory's `json` is loaded.
+    with_json: bool,
+    derived: DerivedById,
+}
+
+/// What to bring up to date besides the files: history costs a walk of new commits.
+pub enum Want<'a> {
+    Files,
+    History(Progress<'a>),
+}
+
+impl Index {
+    /// The index for `snapshot` (the branch tip), refreshed and saved as needed.
+    pub fn load(store: &Store, snapshot: &Snapshot<'_>, want: Want<'_>) -> Result<Index> {
+        let tip = tip_of(snapshot)?;
+        let path = store.cache_file("index");
+        let mut dirs = read::<Dirs>(&path, store.refname()).unwrap_or_default();
+        let mut with_json = false;
+        if dirs.tip != tip.to_string() {
+            attach_json(store, &mut dirs);
+            dirs.body = refresh_dirs(snapshot, std::mem::take(&mut dirs.body))?;
+            dirs.tip = tip.to_string();
+            save_dirs(store, &mut dirs);
+            with_json = true;
+        }
+        let derived = match want {
+            Want::Files => DerivedById::new(),
+            Want::History(progress) => history(store, tip, progress, true, false)?
+                .map(|(derived, _)| derived)
+                .unwrap_or_default(),
+        };
+        Ok(Index {
+            tip: dirs.tip,
+            dirs: dirs.body,
+            with_json,
+            derived,
+        })
+    }
+
+    /// The index with each incident's `list --json` text loaded.
+    pub fn with_json(mut self, store: &Store, snapshot: &Snapshot<'_>) -> Result<Index> {
+        if self.with_json {
+            return Ok(self);
+        }
+        let mut dirs = Part {
+            tip: std::mem::take(&mut self.tip),
+            body: std::mem::take(&mut self.dirs),
+            ..Part::default()
+        };
+        if !attach_json(store, &mut dirs) {
+            // Kept apart and lost: the incidents are read again.
+            dirs.body = refresh_dirs(snapshot, dirs.body)?;
+            save_dirs(store, &mut dirs);
+        }
+        self.tip = dirs.tip;
+        self.dirs = dirs.body;
+        self.with_json = true;
+        Ok(self)
+    }
+
+    /// Every incident directory, in no particular order.
+    pub fn dirs(&self) -> impl Iterator<Item = &IndexedDir> {
+        self.dirs.values()
+    }
+
+    /// The incidents whose incident.toml parses, as their files say, newest first (by
+    /// detection time, then by number).
+    pub fn incidents_newest_first(&self) -> Vec<&IndexedDir> {
+        let mut listed: Vec<&IndexedDir> = self.dirs().filter(|d| d.facts.is_some()).collect();
+        listed.sort_by_key(|d| {
+            std::cmp::Reverse((d.facts.as_ref().and_then(|f| f.times.detected), d.id.number))
+        });
+        listed
+    }
+
+    /// What `list --json` prints (the JSON texts must be loaded: see `with_json`).
+    pub fn listing(&self) -> Listing {
+        listing_of(&self.dirs)
+    }
+
+    /// The incident.toml files that do not parse, by path.
+    pub fn incident_errors(&self) -> Vec<FileError> {
+        sorted(self.dirs().filter_map(|d| d.incident_error.clone()))
+    }
+
+    /// The postmortem.toml files that do not parse, by path.
+    pub fn postmortem_errors(&self) -> Vec<FileError> {
+        sorted(self.dirs().filter_map(|d| d.postmortem_error.clone()))
+    }
+
+    /// The directories in incident ID order.
+    pub fn dirs_by_id(&self) -> Vec<&IndexedDir> {
+        let mut dirs: Vec<&IndexedDir> = self.dirs().collect();
+        dirs.sort_by(|a, b| (&a.id.prefix, a.id.number).cmp(&(&b.id.prefix, b.id.number)));
+        dirs
+    }
+
+    /// Every incident with the times its files leave out filled in from history (when
+    /// loaded with it), by number, and every file that does not parse.
+    pub fn history(&self) -> super::History {
+        let mut incidents = Vec::with_capacity(self.dirs.len());
+        let mut broken = Vec::new();
+        for dir in self.dirs() {
+            broken.extend(dir.incident_error.clone());
+            broken.extend(dir.postmortem_error.clone());
+            if let Some(mut facts) = dir.facts.clone() {
+                facts::apply_history(&mut facts, self.derived.get(&dir.identity));
+                incidents.push(facts);
+            }
+        }
+        incidents.sort_by_key(IncidentFacts::number);
+        super::History {
+            incidents,
+            broken: sorted(broken.into_iter()),
+        }
+    }
+}
+
+fn sorted(errors: impl Iterator<Item = FileError>) -> Vec<FileError> {
+    let mut errors: Vec<FileError> = errors.collect();
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    errors
+}
+
+/// What the files at the tip say, re-reading only directories whose tree changed.
+fn refresh_dirs(
+    snapshot: &Snapshot<'_>,
+    mut old: HashMap<String, IndexedDir>,
+) -> Result<HashMap<String, IndexedDir>> {
+    let (entries, _) = snapshot.incident_entries()?;
+    let mut dirs = HashMap::with_capacity(entries.len());
+    for entry in entries {
+        let tree = entry.tree.to_string();
+        // A directory whose incident parses but whose JSON text is lost is read again.
+        let usable = |d: &IndexedDir| d.tree == tree && (d.facts.is_none() || d.json.is_some());
+        let dir = match old.remove(&entry.dir).filter(usable) {
+            Some(kept) => kept,
+            None => read_dir(snapshot, &entry, tree)?,
+        };
+        dirs.insert(entry.dir, dir);
+    }
+    Ok(dirs)
+}
+
+fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Result<IndexedDir> {
+    let IncidentId { prefix, number } = entry.id.clone();
+    let (incident, incident_error) = match snapshot.incident(entry) {
+        Ok(loaded) => (Some(loaded), None),
+        Err(e) => (None, Some(e.into_file_error(entry.incident_path())?)),
+    };
+    let (postmortem, postmortem_error) = match snapshot.postmortem(entry) {
+        Ok(loaded) => (loaded.map(|l| l.value), None),
+        Err(e) => (None, Some(e.into_file_error(entry.postmortem_path())?)),
+    };
+    let mut actions: Vec<IndexedAction> = postmortem
+        .iter()
+        .flat_map(|p| &p.action)
+        .map(IndexedAction::new)
+        .collect();
+    actions.sort_by_key(|a| {
+        crate::model::ActionId::parse_with_prefix(&a.id, &prefix)
+            .map(|id| id.number)
+            .unwrap_or(u32::MAX)
+    });
+    // Whose history applies: the incident's uid, read from the file just parsed.
+    let identity = derive::identity(incident.as_ref().map(|i| i.text.as_str()), &entry.dir);
+    let facts = incident
+        .as_ref()
+        .map(|i| facts::from_files(entry, &i.value, postmortem.as_ref()));
+    let json = incident
+        .as_ref()
+        .map(|i| serde_json::to_string_pretty(&i.value).expect("incidents serialize"));
+    Ok(IndexedDir {
+        tree,
+        id: IndexedId { prefix, number },
+        identity,
+        facts,
+        json,
+        actions,
+        incident_error,
+        postmortem_error,
+    })
+}
+
+/// Gives each directory of `dirs` its JSON text from the JSON part, when that part
+/// describes the same commit; whether it did.
+fn attach_json(store: &Store, dirs: &mut Part<Dirs>) -> bool {
+    let Some(mut json) = read::<Listing>(&store.cache_file("json"), store.refname())
+        .filter(|part| part.tip == dirs.tip)
+    else {
+        return false;
+    };
+    for (path, dir) in &mut dirs.body {
+        dir.json = json.body.incidents.remove(path).map(|l| l.text);
+    }
+    true
+}
+
+/// What `list --json` prints at the tip: from its part alone when that describes the
+/// tip, else through the whole index (which saves it again).
+pub fn listing(store: &Store, snapshot: &Snapshot<'_>) -> Result<Listing> {
+    let tip = tip_of(snapshot)?.to_string();
+    match read::<Listing>(&store.cache_file("json"), store.refname()) {
+        Some(part) if part.tip == tip => Ok(part.body),
+        _ => Ok(Index::load(store, snapshot, Want::Files)?
+            .with_json(store, snapshot)?
+            .listing()),
+    }
+}
+
+fn listing_of(dirs: &Dirs) -> Listing {
+    let incidents = dirs
+        .iter()
+        .filter_map(|(path, dir)| {
+            let facts = dir.facts.as_ref()?;
+            let listed = ListedJson {
+                number: dir.id.number,
+                status: facts.status,
+                severity: facts.severity.clone(),
+                services: facts.services.clone(),
+                detected: facts.times.detected,
+                text: dir.json.clone()?,
+            };
+            Some((path.clone(), listed))
+        })
+        .collect();
+    Listing {
+        incidents,
+        incident_errors: sorted(dirs.values().filter_map(|d| d.incident_error.clone())),
+    }
+}
+
+/// Saves the directories and, apart, their JSON texts.
+fn save_dirs(store: &Store, dirs: &mut Part<Dirs>) {
+    let mut json = Part {
+        tip: dirs.tip.clone(),
+        body: listing_of(&dirs.body),
+        ..Part::default()
+    };
+    write(store, &store.cache_file("json"), &mut json);
+    write(store, &store.cache_file("index"), dirs);
+}
+
+fn tip_of(snapshot: &Snapshot<'_>) -> Result<git2::Oid> {
+    snapshot
+        .commit()
+        .ok_or_else(|| Error::not_found("the incident branch has no commits yet"))
+}
+
+/// The commits that changed `dir` up to the tip, when the index has walked history
+/// before (a walk of the new commits brings it up to date; never one of all of them).
+pub fn commits_touching(
+    store: &Store,
+    snapshot: &Snapshot<'_>,
+    dir: &str,
+    progress: Progress<'_>,
+) -> Result<Option<Touching>> {
+    let tip = tip_of(snapshot)?;
+    let touched = match read::<TouchedByDir>(&store.cache_file("touched"), store.refname()) {
+        Some(kept) if kept.tip == tip.to_string() => kept.body,
+        _ => match history(store, tip, progress, false, true)? {
+            Some((_, touched)) => touched,
+            None => return Ok(None),
+        },
+    };
+    let commits = touched.dirs.get(dir).map(Vec::as_slice).unwrap_or_default();
+    let commits: Option<Vec<git2::Oid>> = commits
+        .iter()
+        .map(|c| git2::Oid::from_str(c).ok())
+        .collect();
+    Ok(commits.map(|commits| Touching {
+        commits,
+        in_walk_order: touched.in_walk_order,
+    }))
+}
+
+/// What history says up to `tip`, and (when `with_touched`, else empty) the commits
+/// that changed each directory; brought up to date from the commits since the kept
+/// tip, or (when `full_walk_allowed`, else `None`) from all of them when the kept tip
+/// is not an ancestor (a rewrite) or nothing is kept.
+fn history(
+    store: &Store,
+    tip: git2::Oid,
+    progress: Progress<'_>,
+    full_walk_allowed: bool,
+    with_touched: bool,
+) -> Result<Option<(DerivedById, TouchedByDir)>> {
+    let tip_text = tip.to_string();
+    let derived_path = store.cache_file("history");
+    let touched_path = store.cache_file("touched");
+    let derived = read::<DerivedById>(&derived_path, store.refname());
+    if !with_touched && derived.as_ref().is_some_and(|d| d.tip == tip_text) {
+        let kept = derived.expect("checked just above");
+        return Ok(Some((kept.body, TouchedByDir::default())));
+    }
+    let touched = read::<TouchedByDir>(&touched_path, store.refname());
+    // Both parts move together: extended from a tip only when both describe it.
+    let (mut derived, mut touched) = match (derived, touched) {
+        (Some(d), Some(t)) if d.tip == t.tip => (d, t),
+        _ => (Part::default(), Part::default()),
+    };
+    if derived.tip == tip_text {
+        return Ok(Some((derived.body, touched.body)));
+    }
+    let repo = store.repo();
+    let since = git2::Oid::from_str(&derived.tip)
+        .ok()
+        .filter(|old| walk::is_ancestor(repo, *old, tip));
+    if since.is_none() {
+        if !full_walk_allowed {
+            return Ok(None);
+        }
+        derived.body.clear();
+        touched.body = TouchedByDir::default();
+    }
+    let mut new = HashMap::new();
+    let merged = walk::derive(repo, tip, since, &mut derived.body, &mut new, progress)?;
+    // The new commits are newer than all the old ones touching the directory.
+    for (dir, mut commits) in new {
+        commits.extend(touched.body.dirs.remove(&dir).unwrap_or_default());
+        touched.body.dirs.insert(dir, commits);
+    }
+    touched.body.in_walk_order = match since {
+        None => true,
+        Some(_) => touched.body.in_walk_order && !merged,
+    };
+    derived.tip = tip_text.clone();
+    touched.tip = tip_text;
+    write(store, &derived_path, &mut derived);
+    write(store, &touched_path, &mut touched);
+    Ok(Some((derived.body, touched.body)))
+}
+
+/// The part at `path` for `refname`, or `None` when there is none worth trusting.
+fn read<T: serde::de::DeserializeOwned>(path: &Path, refname: &str) -> Option<Part<T>> {
+    let part: Part<T> = cache::read(path)?;
+    (part.format == FORMAT && part.refname == refname).then_some(part)
+}
+
+fn write<T: Serialize>(store: &Store, path: &Path, part: &mut Part<T>) {
+    part.format = FORMAT;
+    part.refname = store.refname().to_string();
+    cache::write(path, part);
+}
