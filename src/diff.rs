@@ -99,15 +99,6 @@ const ACTION_ORDER: &[&str] = &[
     "id", "title", "kind", "owner", "due", "status", "done_at", "link", "notes",
 ];
 
-const TIMES_ORDER: &[&str] = &[
-    "started",
-    "detected",
-    "acknowledged",
-    "mitigated",
-    "resolved",
-    "closed",
-];
-
 /// Lists whose order is part of what was written: a reordering is a change.
 const ORDERED_LISTS: &[&str] = &["root_cause.whys"];
 
@@ -119,8 +110,8 @@ const QUIET_ON_CREATE: &[&str] = &["schema_version", "uid", "id", "incident"];
 fn key_order(kind: FileKind, path: &str) -> &'static [&'static str] {
     match (kind, path) {
         (FileKind::Incident, "") => INCIDENT_ORDER,
-        (FileKind::Postmortem, "") => &crate::ops::postmortem::ORDER,
-        (FileKind::Incident, "times") => TIMES_ORDER,
+        (FileKind::Postmortem, "") => &crate::model::postmortem::KEY_ORDER,
+        (FileKind::Incident, "times") => &crate::model::TimeKey::NAMES,
         (FileKind::Incident, "changes") => &["caused_by", "fixed_by"],
         (FileKind::Postmortem, "root_cause") => &["whys", "statement"],
         (FileKind::Postmortem, "kpt") => &["keep", "problem", "try"],

@@ -138,3 +138,27 @@ impl ActionStatus {
         self.is_open() && due.is_some_and(|due| due < today)
     }
 }
+
+/// Top-level keys in the order of the contract, which the template follows.
+pub const KEY_ORDER: [&str; 20] = [
+    "schema_version",
+    "incident",
+    "status",
+    "owner",
+    "participants",
+    "published_at",
+    "summary",
+    "impact",
+    "trigger",
+    "detection",
+    "response",
+    "root_cause",
+    "contributing_factors",
+    "mental_models",
+    "went_well",
+    "went_wrong",
+    "where_lucky",
+    "kpt",
+    "lessons",
+    "links",
+];

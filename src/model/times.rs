@@ -28,8 +28,19 @@ impl TimeKey {
         TimeKey::Closed,
     ];
 
+    /// The keys of the `[times]` table, in the order of `ALL`.
+    pub const NAMES: [&'static str; 6] = {
+        let mut names = [""; 6];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = TimeKey::ALL[i].as_str();
+            i += 1;
+        }
+        names
+    };
+
     /// The key in the `[times]` table (and in `set times.<key>`).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             TimeKey::Started => "started",
             TimeKey::Detected => "detected",

@@ -520,10 +520,7 @@ pub fn written(
     commit: Option<crate::store::Oid>,
     id: &IncidentId,
 ) -> Result<Incident> {
-    let snapshot = match commit {
-        Some(commit) => store.snapshot_at(&commit.to_string())?,
-        None => store.snapshot()?,
-    };
+    let snapshot = store.snapshot_after(commit)?;
     let entry = snapshot.require(id)?;
     Ok(snapshot.incident(&entry)?.value.chronological())
 }

@@ -6,6 +6,7 @@ use toml_edit::{DocumentMut, Item, Value};
 use crate::check::postmortem::check_postmortem;
 use crate::check::{self, Finding, Level};
 use crate::error::{Error, Result};
+use crate::model::postmortem::KEY_ORDER;
 use crate::model::{Config, Incident, IncidentId, Postmortem, PostmortemStatus, TimeContext};
 use crate::ops::incident as incident_ops;
 use crate::ops::template::postmortem_template;
@@ -72,10 +73,7 @@ pub fn written(
     commit: Option<crate::store::Oid>,
     id: &IncidentId,
 ) -> Result<Postmortem> {
-    let snapshot = match commit {
-        Some(commit) => store.snapshot_at(&commit.to_string())?,
-        None => store.snapshot()?,
-    };
+    let snapshot = store.snapshot_after(commit)?;
     let entry = snapshot.require(id)?;
     let loaded = snapshot
         .postmortem(&entry)?
@@ -290,30 +288,6 @@ fn one_item_per_line(table: &mut toml_edit::Table, key: &str, was_empty: bool) {
     array.set_trailing("\n");
 }
 
-/// Top-level keys in the order of the contract, which the template follows.
-pub const ORDER: [&str; 20] = [
-    "schema_version",
-    "incident",
-    "status",
-    "owner",
-    "participants",
-    "published_at",
-    "summary",
-    "impact",
-    "trigger",
-    "detection",
-    "response",
-    "root_cause",
-    "contributing_factors",
-    "mental_models",
-    "went_well",
-    "went_wrong",
-    "where_lucky",
-    "kpt",
-    "lessons",
-    "links",
-];
-
 /// Puts a missing top-level key where the contract order says (instead of at the end),
 /// and when the comments there hold a placeholder like `# owner = ""`, the new key
 /// takes its place under its guidance.
@@ -321,10 +295,14 @@ fn make_room(table: &mut toml_edit::Table, key: &str) {
     if table.contains_key(key) {
         return;
     }
-    let Some(index) = ORDER.iter().position(|k| *k == key) else {
+    let Some(index) = KEY_ORDER.iter().position(|k| *k == key) else {
         return;
     };
-    let Some(anchor) = ORDER[..index].iter().rev().find(|k| table.contains_key(k)) else {
+    let Some(anchor) = KEY_ORDER[..index]
+        .iter()
+        .rev()
+        .find(|k| table.contains_key(k))
+    else {
         return;
     };
     insert_after(table, anchor, key, edit::string(""));

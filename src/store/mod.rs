@@ -244,6 +244,15 @@ impl Store {
         Snapshot::at_commit(&self.repo, self.resolve(rev)?)
     }
 
+    /// The branch as a write left it: at its commit, or at the tip when it changed
+    /// nothing (`Written::commit` is `None`).
+    pub fn snapshot_after(&self, commit: Option<Oid>) -> Result<Snapshot<'_>> {
+        match commit {
+            Some(commit) => Snapshot::at_commit(&self.repo, commit),
+            None => self.snapshot(),
+        }
+    }
+
     /// Applies `change` on the branch tip as one commit. When another writer moves the
     /// tip first, `change` runs again on the new tip, so no writer loses its change.
     pub fn write<T>(

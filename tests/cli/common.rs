@@ -55,7 +55,8 @@ impl TestRepo {
         format!("@{} +0900", self.now.get())
     }
 
-    fn isolate(&self, command: &mut Command) {
+    /// Runs `command` in this repository with the isolated environment every test uses.
+    pub fn isolate(&self, command: &mut Command) {
         command
             .current_dir(self.path())
             .env_clear()

@@ -107,23 +107,13 @@ fn on_terminal(repo: &TestRepo, columns: usize, args: &str, env: &[(&str, &str)]
     let _ = std::fs::remove_file(&paged);
     let binary = assert_cmd::cargo::cargo_bin("git-incident");
     let mut command = std::process::Command::new("script");
+    repo.isolate(&mut command);
     command
         .args([
             "-qec",
             &format!("stty cols {columns} rows 50; {} {args}", binary.display()),
             "/dev/null",
         ])
-        .current_dir(repo.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", repo.home.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Pat Example")
-        .env("GIT_AUTHOR_EMAIL", "pat@example.com")
-        .env("GIT_COMMITTER_NAME", "Pat Example")
-        .env("GIT_COMMITTER_EMAIL", "pat@example.com")
-        .env("TZ", "Asia/Tokyo")
         .env("TERM", "xterm")
         .env("GIT_PAGER", format!("cat > {}", paged.display()));
     for (key, value) in env {
