@@ -154,8 +154,8 @@ fn summary_block(summary: &Summary, palette: Palette) -> String {
         .align_right(2)
         .align_right(3)
         .align_right(4)
-        .cut(5, table::SHORT)
         .cut(0, table::TITLE)
+        .cut(5, table::SHORT)
         .fit(palette.width.map(|w| w.saturating_sub(2)));
     for (label, _, formula, figure) in duration_rows(summary) {
         table.row([

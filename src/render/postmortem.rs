@@ -419,8 +419,8 @@ pub fn show(
     if !pm.action.is_empty() {
         out.push_str(&heading(w.actions));
         let mut table = Table::new(w.action_columns.map(str::to_uppercase))
-            .cut(6, table::SHORT)
             .cut(2, table::TITLE)
+            .cut(6, table::SHORT)
             .cut(3, table::SHORT)
             .fit(palette.width.map(|w| w.saturating_sub(2)));
         for action in &pm.action {

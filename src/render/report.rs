@@ -70,8 +70,8 @@ pub fn actions_text(rows: &[ActionRow], as_of: NaiveDate, palette: Palette) -> S
     for (title, rows) in sections(rows, |r| r.overdue, "Open") {
         out.push_str(&format!("\n{} ({})\n", palette.bold(title), rows.len()));
         let mut table = Table::new(["OWNER", "ACTION", "DUE", "AGE", "STATUS", "TITLE", "LINK"])
-            .cut(6, table::SHORT)
             .cut(5, table::TITLE)
+            .cut(6, table::SHORT)
             .cut(0, table::SHORT)
             .fit(palette.width);
         let owners = owner_cells(rows.iter().map(|r| r.owner.as_str()));
@@ -175,8 +175,8 @@ pub fn postmortems_text(
         let mut table = Table::new([
             "OWNER", "INCIDENT", "SEV", "STATUS", "RESOLVED", "DUE", "AGE", "TITLE", "LINK",
         ])
-        .cut(8, table::SHORT)
         .cut(7, table::TITLE)
+        .cut(8, table::SHORT)
         .cut(0, table::SHORT)
         .fit(palette.width);
         let owners = owner_cells(rows.iter().map(|r| r.owner.as_str()));

@@ -66,9 +66,9 @@ impl Table {
         self
     }
 
-    /// A free-text column cut with `…` when the row is too wide. Columns give way in
-    /// the order they are named: each down to `keep` columns, then each down to its
-    /// header's width.
+    /// A free-text column cut with `…` when the row is too wide. Name the title first:
+    /// it gives way last; the others give way before it, the last named first (see
+    /// `fitted_widths`).
     pub fn cut(mut self, column: usize, keep: usize) -> Table {
         self.give.push((column, Give::Cut, keep));
         self
