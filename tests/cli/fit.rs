@@ -172,6 +172,18 @@ fn tables_fit_80_columns_and_cut_free_text_by_display_width() {
         assert!(!out.trim().is_empty(), "{args}: no output");
         assert_fits(&out, 80, args);
     }
+    // In every table the title is the last column to give way: `list` keeps 20 of its
+    // columns; the nine-column postmortem report, where dates take most of the row,
+    // cuts owner and link to a letter before the title.
+    let list = strip_colours(&on_terminal(&repo, 80, "list", &[]));
+    assert!(list.contains(&LONG_TITLE[..19]), "title cut short:\n{list}");
+    let report = strip_colours(&on_terminal(
+        &repo,
+        80,
+        "report postmortems --as-of 2026-11-30",
+        &[],
+    ));
+    assert!(report.contains("Checko"), "title cut short:\n{report}");
     // show, timeline and log wrap instead of cutting: every word is still there.
     let show = strip_colours(&on_terminal(&repo, 80, "show INC-1", &[]));
     assert!(show.contains("customer-accounts") && show.contains("migration"));
