@@ -141,6 +141,15 @@ check_cold=$(median_ms "$drop_cache" "'$BIN' -C '$BIG' check >/dev/null 2>&1 || 
 "$BIN" -C "$BIG" check >/dev/null 2>&1 || true
 check_warm=$(median_ms "" "'$BIN' -C '$BIG' check >/dev/null 2>&1 || true")
 
+# search: a word in every written postmortem and in some titles, and a rare phrase,
+# against git grep over the branch's tree (which reads every file, as a search must).
+git_grep=$(median_ms "" "git -C '$BIG' grep -i -e pool refs/heads/incidents >/dev/null")
+search_cold=$(median_ms "$drop_cache" "'$BIN' -C '$BIG' search pool >/dev/null")
+"$BIN" -C "$BIG" search pool >/dev/null
+search_warm=$(median_ms "" "'$BIN' -C '$BIG' search pool >/dev/null")
+search_json_warm=$(median_ms "" "'$BIN' -C '$BIG' search --json pool >/dev/null")
+search_rare_warm=$(median_ms "" "'$BIN' -C '$BIG' search '\"deploy #4242\"' >/dev/null")
+
 write_big=$(median_ms "" "'$BIN' -C '$BIG' set INC-1 labels=x\$(date +%N) >/dev/null")
 write_one=$(median_ms "" "'$BIN' -C '$ONE' set INC-1 labels=x\$(date +%N) >/dev/null")
 
@@ -161,6 +170,10 @@ report "list (warm) / cat-file" "$table_warm" "$git_cat" 0.3
 report "list --status open (warm) / cat-file" "$open_warm" "$git_cat" 0.3
 report "action list --open (cold) / cat-file" "$actions_cold" "$git_cat" 3
 report "action list --open (warm) / cat-file" "$actions_warm" "$git_cat" 0.3
+report "search (cold) / git grep" "$search_cold" "$git_grep" 3
+report "search (warm) / git grep" "$search_warm" "$git_grep" 0.3
+report "search --json (warm) / git grep" "$search_json_warm" "$git_grep" 0.3
+report "search, rare phrase (warm) / git grep" "$search_rare_warm" "$git_grep" 0.3
 report "check (warm) / check (cold)" "$check_warm" "$check_cold" 0.3
 report "log INC-$(( (N + 1) / 2 )) (warm) / git log --raw" "$log_warm" "$git_log" 0.05
 report "set at $N / set at 1" "$write_big" "$write_one" 1.5
