@@ -25,6 +25,7 @@ fn incident(id: &str, severity: &str, detected: Seconds) -> IncidentFacts {
         },
         subsec: Times::default(),
         postmortem: None,
+        caused_by: vec![],
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod action;
 mod common;
+mod dora;
 mod errors;
 mod everyday;
 mod fit;
