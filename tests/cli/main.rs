@@ -3,6 +3,7 @@
 #![cfg(unix)]
 
 mod action;
+mod as_known;
 mod common;
 mod dora;
 mod errors;
