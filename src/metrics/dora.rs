@@ -47,7 +47,7 @@ pub struct Dora {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Deployments {
     pub count: usize,
-    /// `count` over the window's length in weeks.
+    /// `count` over the window's length in weeks, to two decimals.
     pub per_week: f64,
 }
 
@@ -85,7 +85,8 @@ pub fn dora(deployments: &[DeployFacts], causes: &[CausedBy<'_>], window: &Windo
     Dora {
         deployments: Deployments {
             count,
-            per_week: count as f64 * WEEK as f64 / length as f64,
+            // Hundredths: the window's extra second (`until` is exclusive) is noise.
+            per_week: (count as f64 * WEEK as f64 / length as f64 * 100.0).round() / 100.0,
         },
         failed_deployments: failed,
         change_fail_rate: (count > 0).then(|| failed as f64 / count as f64),
@@ -96,4 +97,54 @@ pub fn dora(deployments: &[DeployFacts], causes: &[CausedBy<'_>], window: &Windo
 
 fn nanos(seconds: Seconds) -> Nanos {
     Nanos::from(seconds) * facts::NANOS_PER_SECOND
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::tests::incident;
+
+    const H: Seconds = 3600;
+
+    fn deployed(time: Seconds, shipped: &[Seconds]) -> DeployFacts {
+        DeployFacts {
+            time,
+            shipped: Some(shipped.to_vec()),
+        }
+    }
+
+    #[test]
+    fn recovery_counts_from_the_earliest_failed_deployment_and_skips_what_is_out_of_order() {
+        let window = Window::new(100 * H, Some(0), None);
+        let deployments = [
+            deployed(10 * H, &[9 * H]),
+            // A commit dated after the deployment (a skewed clock) is left out.
+            deployed(20 * H, &[19 * H, 21 * H]),
+            deployed(30 * H, &[]),
+        ];
+        let mut two_causes = incident("INC-1", "SEV2", 25 * H);
+        two_causes.times.resolved = Some(26 * H);
+        // Resolved before its failed deployment: out of order, left out.
+        let mut early = incident("INC-2", "SEV2", 31 * H);
+        early.times.resolved = Some(29 * H);
+        let causes = [
+            CausedBy {
+                incident: &two_causes,
+                deployments: vec![2, 1],
+            },
+            CausedBy {
+                incident: &early,
+                deployments: vec![2],
+            },
+        ];
+        let d = dora(&deployments, &causes, &window);
+        assert_eq!(d.deployments.count, 3);
+        // Deployments 1 and 2 failed: 2 of 3.
+        assert_eq!(d.failed_deployments, 2);
+        assert_eq!(d.change_fail_rate, Some(2.0 / 3.0));
+        // INC-1 from deployment 1 (20h, the earlier of its two) to 26h: 6h.
+        assert_eq!(d.failed_deployment_recovery_time, Figure::of(vec![6 * H]));
+        // 10h - 9h and 20h - 19h.
+        assert_eq!(d.lead_time_for_changes, Figure::of(vec![H, H]));
+    }
 }

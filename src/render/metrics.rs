@@ -129,7 +129,7 @@ fn dora_block(dora: &Dora, palette: Palette) -> String {
     );
     for (label, text) in dora_lines(dora) {
         out.push_str(&fit::block(
-            &format!("{label:<18}{text}\n"),
+            &format!("  {label:<18}{text}\n"),
             palette.width,
             2,
         ));
