@@ -120,6 +120,22 @@ impl AsKnown {
     }
 }
 
+/// `--as-of T --as-known` for the reads that have no other use for a moment.
+#[derive(Args, Debug)]
+pub struct AsKnownAt {
+    /// With --as-known: the moment to read the branch at
+    #[arg(long, value_name = "TIME", requires = "as_known")]
+    as_of: Option<String>,
+    #[command(flatten)]
+    as_known: AsKnown,
+}
+
+impl AsKnownAt {
+    pub fn store(&self, ui: &Ui) -> Result<Store, Error> {
+        self.as_known.store(ui, self.as_of.as_deref())
+    }
+}
+
 /// What every command needs besides its arguments.
 pub struct Ui {
     pub json: bool,

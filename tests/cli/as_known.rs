@@ -94,6 +94,7 @@ fn reads_show_what_the_branch_said_then_and_without_it_the_correction() {
     assert_eq!(m["time_to_resolve"]["median"], 3600);
     let actions = repo.json(&["action", "list", "--as-of", THEN]);
     assert_eq!(actions.as_array().map(Vec::len), Some(1));
+    repo.ok(&["postmortem", "show", "INC-1"]);
 
     // The index now describes the tip, and a read of the past leaves it so.
     let tip = repo.tip();
@@ -138,7 +139,9 @@ fn as_known_needs_as_of_and_list_as_of_needs_as_known() {
         &["show", "INC-1", "--as-known"],
         &["report", "actions", "--as-known"],
         &["action", "list", "--as-known"],
+        &["postmortem", "show", "INC-1", "--as-known"],
         &["list", "--as-of", THEN],
+        &["show", "INC-1", "--as-of", THEN],
     ] {
         let stderr = repo.fails(2, args);
         assert!(stderr.contains("required"), "{args:?}: {stderr}");
