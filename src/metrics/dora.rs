@@ -17,8 +17,8 @@ pub struct DeployFacts {
     /// Unix seconds.
     pub time: Seconds,
     /// The committer times of the commits it was the first deployment to contain; `None`
-    /// when unknown (deployments outside the window are not walked, and the first
-    /// deployment known has no earlier one to tell its changes from older history).
+    /// for the first deployment known, which has no earlier one to tell its changes from
+    /// older history.
     pub shipped: Option<Vec<Seconds>>,
 }
 

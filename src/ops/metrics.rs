@@ -90,25 +90,26 @@ pub fn metrics(
 /// The DORA figures: what the store says about the deployments `source` names and the
 /// causing commits of the incidents in the window, put through the arithmetic.
 fn dora(store: &Store, source: &str, chosen: &[&IncidentFacts], window: &Window) -> Result<Dora> {
-    let deployments = store.deployments(source)?;
-    let facts = (0..deployments.len())
-        .map(|i| {
-            let time = deployments[i].time;
-            // The first deployment known shipped all earlier history: its changes cannot
-            // be told apart, so it adds no lead times.
-            let shipped = (i > 0 && window.contains(time))
-                .then(|| store.first_shipped(&deployments, i))
-                .transpose()?;
-            Ok(DeployFacts { time, shipped })
+    let mut deployments = store.deployments(source)?;
+    // Later ones are outside the window, and after every incident in it was detected.
+    deployments.retain(|d| d.time < window.until);
+    let mut shipped = store.shipped(&deployments)?;
+    let facts: Vec<DeployFacts> = deployments
+        .iter()
+        .zip(std::mem::take(&mut shipped.times))
+        .enumerate()
+        .map(|(i, (deployment, times))| DeployFacts {
+            time: deployment.time,
+            shipped: (i > 0).then_some(times),
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
     let causes = chosen
         .iter()
         .filter(|incident| !incident.is_canceled())
         .map(|&incident| {
             let mut first = Vec::new();
             for value in &incident.caused_by {
-                first.extend(store.first_containing(&deployments, value)?);
+                first.extend(store.first_containing(&shipped, value)?);
             }
             Ok(CausedBy {
                 incident,

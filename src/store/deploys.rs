@@ -2,6 +2,7 @@
 //! deploy log file, and what ancestry says about them (which deployment first shipped a
 //! commit, and what each one shipped).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use git2::{Oid, Repository};
@@ -34,50 +35,86 @@ impl Store {
         Ok(deployments)
     }
 
-    /// The committer times of the commits `deployments[i]` was the first to ship: those
-    /// it contains that no earlier deployment did (`prev..this` on a straight line).
-    pub fn first_shipped(&self, deployments: &[Deployment], i: usize) -> Result<Vec<i64>> {
+    /// What each of `deployments` (oldest first) was the first to ship. One walk of the
+    /// commits since the first deployment, each read once: checking each causing
+    /// commit against each deployment instead costs a merge-base per pair, which walks
+    /// the history between them every time.
+    pub fn shipped(&self, deployments: &[Deployment]) -> Result<Shipped> {
+        let Some((origin, later)) = deployments.split_first() else {
+            return Ok(Shipped::default());
+        };
         let mut walk = self
             .repo
             .revwalk()
             .context(|| "could not walk the code history".into())?;
-        walk.push(deployments[i].commit)
-            .context(|| format!("could not read {}", deployments[i].name))?;
-        for earlier in &deployments[..i] {
-            walk.hide(earlier.commit)
-                .context(|| format!("could not read {}", earlier.name))?;
+        for deployment in later {
+            walk.push(deployment.commit)
+                .context(|| format!("could not read {}", deployment.name))?;
         }
-        let mut times = Vec::new();
+        walk.hide(origin.commit)
+            .context(|| format!("could not read {}", origin.name))?;
+        // Every commit a later deployment contains and the first one does not.
+        let mut commits = HashMap::new();
         for id in walk {
-            let id = id.context(|| format!("could not walk {}", deployments[i].name))?;
+            let id = id.context(|| "could not walk the code history".into())?;
             let commit = self
                 .repo
                 .find_commit(id)
                 .context(|| format!("could not read commit {id}"))?;
-            times.push(commit.committer().when().seconds());
+            let time = commit.committer().when().seconds();
+            commits.insert(id, (time, commit.parent_ids().collect::<Vec<_>>()));
         }
-        Ok(times)
+        let mut shipped = Shipped {
+            origin: Some(origin.commit),
+            times: vec![Vec::new(); deployments.len()],
+            first: HashMap::new(),
+        };
+        for (i, deployment) in deployments.iter().enumerate().skip(1) {
+            let mut pending = vec![deployment.commit];
+            while let Some(id) = pending.pop() {
+                // Not in `commits`: in the first deployment. In `first`: shipped earlier.
+                let Some((time, parents)) = commits.get(&id) else {
+                    continue;
+                };
+                if shipped.first.contains_key(&id) {
+                    continue;
+                }
+                shipped.first.insert(id, i);
+                shipped.times[i].push(*time);
+                pending.extend(parents);
+            }
+        }
+        Ok(shipped)
     }
 
-    /// The first of `deployments` (in their order) that contains commit `value`, when
-    /// `value` is a full commit id of this repository; `None` for anything else (a pull
-    /// request URL, a commit not fetched) and for a commit not deployed yet.
-    pub fn first_containing(
-        &self,
-        deployments: &[Deployment],
-        value: &str,
-    ) -> Result<Option<usize>> {
+    /// The index of the first deployment that contains commit `value`, when `value` is
+    /// a full commit id of this repository; `None` for anything else (a pull request
+    /// URL, a commit not fetched) and for a commit not deployed.
+    pub fn first_containing(&self, shipped: &Shipped, value: &str) -> Result<Option<usize>> {
         let Some(commit) = full_commit_id(value).filter(|id| self.repo.find_commit(*id).is_ok())
         else {
             return Ok(None);
         };
-        for (i, deployment) in deployments.iter().enumerate() {
-            if self.is_descendant(deployment.commit, commit)? {
-                return Ok(Some(i));
-            }
+        if let Some(&i) = shipped.first.get(&commit) {
+            return Ok(Some(i));
         }
-        Ok(None)
+        match shipped.origin {
+            Some(origin) if self.is_descendant(origin, commit)? => Ok(Some(0)),
+            _ => Ok(None),
+        }
     }
+}
+
+/// What deployments shipped (see [`Store::shipped`]).
+#[derive(Debug, Default)]
+pub struct Shipped {
+    /// The first deployment's commit: all history before it, which it shipped at once.
+    origin: Option<Oid>,
+    /// Per deployment, the committer times of the commits it was the first to contain;
+    /// empty for the first deployment, whose own changes cannot be told from the rest.
+    pub times: Vec<Vec<i64>>,
+    /// The deployment that first contained each commit shipped after the first one.
+    first: HashMap<Oid, usize>,
 }
 
 fn full_commit_id(value: &str) -> Option<Oid> {

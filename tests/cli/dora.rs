@@ -54,6 +54,8 @@ fn release(repo: &TestRepo, h: i64, name: &str) {
 /// | v1.9 annotated | 218 | j1 @217 (1h) |
 /// | v2.0 light | 337 (after the window) | k1 @337 |
 ///
+/// u1 @30, on a branch from v1.0, is never deployed.
+///
 /// Returns the commit ids by name.
 fn code_history(repo: &TestRepo) -> std::collections::HashMap<&'static str, String> {
     let mut ids = std::collections::HashMap::new();
@@ -89,6 +91,9 @@ fn code_history(repo: &TestRepo) -> std::collections::HashMap<&'static str, Stri
     release(repo, 218, "v1.9");
     ids.insert("k1", commit(repo, 337, "k1"));
     repo.git(&["tag", "v2.0"]);
+    repo.git(&["switch", "-q", "-c", "unmerged", "v1.0"]);
+    ids.insert("u1", commit(repo, 30, "u1"));
+    repo.git(&["switch", "-q", "main"]);
     ids
 }
 
@@ -116,6 +121,8 @@ fn incident(repo: &TestRepo, detected: i64, resolved: i64, causes: &[&str]) -> S
 ///   @60: recovery 60 - 52 = 8h.
 /// - INC-5 caused by h1 (v1.7) but canceled: left out.
 /// - INC-6 caused by d1 (v1.3) but detected after the window: left out.
+/// - INC-7 caused by base (first shipped by v0.9 @-48, before the window: no failed
+///   deployment in the window) and u1 (never deployed), resolved @32: recovery 80h.
 fn fixture() -> TestRepo {
     let repo = TestRepo::bare_dir();
     let ids = code_history(&repo);
@@ -137,6 +144,7 @@ fn fixture() -> TestRepo {
     let canceled = incident(&repo, 171, 172, &[&ids["h1"]]);
     repo.ok(&["status", &canceled, "canceled"]);
     incident(&repo, 350, 351, &[&ids["d1"]]);
+    incident(&repo, 30, 32, &[&ids["base"], &ids["u1"]]);
     repo
 }
 
@@ -152,10 +160,10 @@ fn expected() -> Value {
         // v1.2 (INC-1, INC-4), v1.4 (INC-2), v1.6 (INC-3): 3 of 10.
         "failed_deployments": 3,
         "change_fail_rate": 0.3,
-        // Recovery, sorted: 1h, 4h, 6h, 8h = 3600, 14400, 21600, 28800.
-        // median: rank ceil(0.5 * 4) = 2 -> 14400; p90: rank ceil(3.6) = 4 -> 28800;
-        // mean: 68400 / 4 = 17100.
-        "failed_deployment_recovery_time": figure(4, 14_400, 28_800, 17_100),
+        // Recovery, sorted: 1h, 4h, 6h, 8h, 80h = 3600, 14400, 21600, 28800, 288000.
+        // median: rank ceil(0.5 * 5) = 3 -> 21600; p90: rank ceil(4.5) = 5 -> 288000;
+        // mean: 356400 / 5 = 71280.
+        "failed_deployment_recovery_time": figure(5, 21_600, 288_000, 71_280),
         // Lead times, sorted (hours): 0 0 1 1 1 2 2 3 3 4 5 7 7 78 (v0.9's base and
         // v2.0's k1 are outside). median: rank 7 -> 2h = 7200; p90: rank
         // ceil(12.6) = 13 -> 7h = 25200; mean: 114h / 14 = 29314.29 s -> 29314.
@@ -170,8 +178,8 @@ fn release_tags_give_the_figures_worked_out_by_hand() {
     args.extend(WINDOW);
     let m = repo.json(&args);
     assert_eq!(m["dora"], expected());
-    // The incident figures are unchanged beside them: INC-1..4 in the window.
-    assert_eq!(m["incidents"]["total"], 4);
+    // The incident figures are unchanged beside them: INC-1..4 and INC-7 in the window.
+    assert_eq!(m["incidents"]["total"], 5);
 
     // Without --deploys or incident.deploys there is no dora object.
     let mut plain = vec!["metrics"];
