@@ -256,12 +256,12 @@ impl Store {
             // No branch at all: the first snapshot says so, with its hint.
             return Ok(self);
         };
-        let (found, first) = self.first_parent_at(tip, at.timestamp())?;
+        let (found, oldest) = self.first_parent_at(tip, at.timestamp())?;
         if found.is_some() {
             self.as_known = found;
             return Ok(self);
         }
-        let first = first
+        let first = oldest
             .and_then(|when| {
                 let offset = chrono::FixedOffset::east_opt(when.offset_minutes() * 60)?;
                 chrono::DateTime::from_timestamp(when.seconds(), 0)
