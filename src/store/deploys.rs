@@ -173,19 +173,9 @@ fn from_log(repo: &Repository, path: &Path) -> Result<Vec<Deployment>> {
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         let bad = |message: String| Error::File(Finding::error(&shown, Some(number), message));
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
+        let Some((time, rev)) = parse_line(line).map_err(bad)? else {
             continue;
-        }
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [time, rev, ..] = fields[..] else {
-            return Err(bad(format!("expected TIMESTAMP REV [ENV], found {line:?}")));
         };
-        if fields.len() > 3 {
-            return Err(bad(format!("expected TIMESTAMP REV [ENV], found {line:?}")));
-        }
-        let time = chrono::DateTime::parse_from_rfc3339(time)
-            .map_err(|e| bad(format!("{time:?} is not an RFC 3339 time: {e}")))?;
         let commit = repo
             .revparse_single(rev)
             .and_then(|object| object.peel_to_commit())
@@ -193,8 +183,66 @@ fn from_log(repo: &Repository, path: &Path) -> Result<Vec<Deployment>> {
         deployments.push(Deployment {
             name: format!("{shown}:{number}"),
             commit: commit.id(),
-            time: time.timestamp(),
+            time,
         });
     }
     Ok(deployments)
+}
+
+/// One line of a deploy log: its time (Unix seconds) and revision, `None` for a blank
+/// line or a comment, or what is wrong with it. `ENV` is for the people reading the log.
+pub(crate) fn parse_line(line: &str) -> std::result::Result<Option<(i64, &str)>, String> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (&[time, rev] | &[time, rev, _]) = &fields[..] else {
+        return Err(format!("expected TIMESTAMP REV [ENV], found {line:?}"));
+    };
+    let time = chrono::DateTime::parse_from_rfc3339(time)
+        .map_err(|e| format!("{time:?} is not an RFC 3339 time: {e}"))?;
+    Ok(Some((time.timestamp(), rev)))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::parse_line;
+
+    #[test]
+    fn lines_read_as_documented() {
+        assert_eq!(parse_line("  # a comment"), Ok(None));
+        assert_eq!(parse_line(""), Ok(None));
+        assert_eq!(
+            parse_line("2026-03-02T14:05:00+01:00 v1.4.2 production"),
+            Ok(Some((1_772_456_700, "v1.4.2")))
+        );
+        assert_eq!(
+            parse_line("2026-03-02T13:05:00Z\tabc123"),
+            Ok(Some((1_772_456_700, "abc123")))
+        );
+        assert!(parse_line("2026-03-02T13:05:00Z").is_err());
+        assert!(parse_line("2026-03-02T13:05:00Z a b c").is_err());
+        assert!(parse_line("yesterday v1").is_err());
+    }
+
+    proptest! {
+        /// Whatever a person types, a line is read or refused with a message, never a
+        /// panic; an accepted line names a revision it contained.
+        #[test]
+        fn any_line_is_read_or_refused(line in "\\PC{0,60}") {
+            if let Ok(Some((_, rev))) = parse_line(&line) {
+                prop_assert!(line.contains(rev));
+            }
+        }
+
+        #[test]
+        fn written_lines_read_back(seconds in 0i64..4_000_000_000, rev in "[0-9a-f]{7,40}") {
+            let time = chrono::DateTime::from_timestamp(seconds, 0).unwrap().to_rfc3339();
+            let line = format!("{time} {rev} production");
+            prop_assert_eq!(parse_line(&line), Ok(Some((seconds, rev.as_str()))));
+        }
+    }
 }
