@@ -147,3 +147,46 @@ fn as_known_needs_as_of_and_list_as_of_needs_as_known() {
         assert!(stderr.contains("required"), "{args:?}: {stderr}");
     }
 }
+
+/// A review branch's commit is on the branch from its merge, not from when it was made:
+/// only the first-parent line counts.
+#[test]
+fn a_merged_review_branch_counts_from_its_merge() {
+    let repo = TestRepo::initialized();
+    repo.tick(60);
+    repo.ok(&["new", "Checkout down", "-s", "SEV2"]);
+    repo.git(&["branch", "pm/INC-1", "incidents"]);
+    repo.tick(60);
+    repo.ok(&["new", "Search slow", "-s", "SEV3"]);
+    // 10:03 on the review branch: newer than anything on the line before the merge.
+    repo.tick(60);
+    repo.ok(&["--ref", "pm/INC-1", "set", "INC-1", "title=Checkout errors"]);
+    repo.tick(3600);
+    crate::history::in_worktree(&repo, "incidents", |dir| {
+        let dir = dir.to_str().expect("utf-8");
+        repo.git(&[
+            "-C",
+            dir,
+            "merge",
+            "-q",
+            "--no-ff",
+            "pm/INC-1",
+            "-m",
+            "Merge review",
+        ]);
+    });
+    let title = |args: &[&str]| {
+        let mut all = vec!["show", "INC-1"];
+        all.extend_from_slice(args);
+        repo.json(&all)["title"].clone()
+    };
+    let before_merge = ["--as-of", "2026-11-23T10:30:00+09:00", "--as-known"];
+    assert_eq!(title(&before_merge), "Checkout down");
+    assert_eq!(
+        repo.json(&["list", before_merge[0], before_merge[1], "--as-known"])
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(title(&[]), "Checkout errors");
+}
