@@ -53,9 +53,7 @@ pub struct MetricsArgs {
 
 pub fn run(ui: &Ui, args: MetricsArgs) -> CmdResult {
     let store = args.as_known.store(ui, args.as_of.as_deref())?;
-    let deploys = args
-        .deploys
-        .or_else(|| crate::store::git_config("incident.deploys"));
+    let deploys = args.deploys.or_else(|| store.configured_deploys());
     let mut progress = CommitProgress::new();
     let result = metrics(
         &store,

@@ -35,6 +35,24 @@ impl Store {
         Ok(deployments)
     }
 
+    /// `git config incident.deploys`: a ref pattern, or a deploy log file whose relative
+    /// path is read from the top of the working tree (as git reads `core.hooksPath`), so
+    /// that it names the same file from any directory.
+    pub fn configured_deploys(&self) -> Option<String> {
+        let value = self
+            .repo
+            .config()
+            .ok()?
+            .get_string("incident.deploys")
+            .ok()?;
+        let in_tree = self
+            .repo
+            .workdir()
+            .map(|top| top.join(&value))
+            .filter(|path| Path::new(&value).is_relative() && path.is_file());
+        Some(in_tree.map_or(value, |path| path.display().to_string()))
+    }
+
     /// What each of `deployments` (oldest first) was the first to ship. One walk of the
     /// commits since the first deployment, each read once: checking each causing
     /// commit against each deployment instead costs a merge-base per pair, which walks

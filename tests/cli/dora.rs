@@ -231,8 +231,17 @@ fn a_deploy_log_file_gives_the_same_figures() {
     }
     log.push_str(&format!("2026-10-15T04:00:00+05:00 {}\n", k1.trim()));
     let path = repo.home.path().join("deploys.log");
-    std::fs::write(&path, log).expect("write the log");
+    std::fs::write(&path, &log).expect("write the log");
     let mut args = vec!["metrics", "--deploys", path.to_str().expect("utf-8")];
+    args.extend(WINDOW);
+    assert_eq!(repo.json(&args)["dora"], expected());
+
+    // In incident.deploys, a relative path is from the top of the working tree,
+    // wherever the command runs.
+    std::fs::create_dir(repo.path().join("ops")).expect("mkdir");
+    std::fs::write(repo.path().join("ops/deploys.log"), &log).expect("write the log");
+    repo.git(&["config", "incident.deploys", "ops/deploys.log"]);
+    let mut args = vec!["-C", "ops", "metrics"];
     args.extend(WINDOW);
     assert_eq!(repo.json(&args)["dora"], expected());
 }
