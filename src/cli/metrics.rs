@@ -85,7 +85,13 @@ pub fn run(ui: &Ui, args: MetricsArgs) -> CmdResult {
         return Ok(code);
     }
     match args.format {
-        MetricsFormat::Csv => ui.print(&view::csv(&result.overall, groups))?,
+        MetricsFormat::Csv => {
+            // One row per group has no place for figures of the whole repository.
+            if result.dora.is_some() {
+                ui.status("the DORA figures are not in the CSV: see --json or --format md");
+            }
+            ui.print(&view::csv(&result.overall, groups))?
+        }
         MetricsFormat::Md => ui.print(&view::markdown(
             &result.window,
             result.zone,

@@ -205,6 +205,10 @@ fn release_tags_give_the_figures_worked_out_by_hand() {
     let mut md = plain.clone();
     md.extend(["--format", "md"]);
     assert!(repo.ok(&md).contains("## DORA figures"));
+    let mut csv = plain.clone();
+    csv.extend(["--format", "csv"]);
+    let output = repo.run(&csv);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not in the CSV"));
 }
 
 #[test]
