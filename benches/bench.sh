@@ -153,6 +153,21 @@ search_rare_warm=$(median_ms "" "'$BIN' -C '$BIG' search '\"deploy #4242\"' >/de
 write_big=$(median_ms "" "'$BIN' -C '$BIG' set INC-1 labels=x\$(date +%N) >/dev/null")
 write_one=$(median_ms "" "'$BIN' -C '$ONE' set INC-1 labels=x\$(date +%N) >/dev/null")
 
+# DORA: a code history of 20,000 commits an hour apart up to now with a release tag
+# every 100 (written by fast-import); `metrics --deploys` walks the deployed commits
+# once. Baseline: git listing the same commits with their times.
+awk -v n=20000 -v now="$(date +%s)" 'BEGIN {
+    for (i = 1; i <= n; i++) {
+        printf "commit refs/heads/code\nmark :%d\n", i
+        printf "committer Bench <bench@example.com> %d +0000\ndata 7\nchange\n", now - (n - i) * 3600
+        if (i > 1) printf "from :%d\n", i - 1
+        printf "\n"
+        if (i % 100 == 0) printf "reset refs/tags/v%d\nfrom :%d\n\n", i / 100, i
+    }
+}' | git -C "$BIG" fast-import --quiet
+git_tags=$(median_ms "" "git -C '$BIG' rev-list --tags --format=%ct >/dev/null")
+dora_warm=$(median_ms "" "'$BIN' -C '$BIG' metrics --json --deploys 'refs/tags/v*' >/dev/null")
+
 rm -rf "$CACHE"
 peak="n/a"
 if [ -x /usr/bin/time ]; then
@@ -177,6 +192,7 @@ report "search, rare phrase (warm) / git grep" "$search_rare_warm" "$git_grep" 0
 report "check (warm) / check (cold)" "$check_warm" "$check_cold" 0.3
 report "log INC-$(( (N + 1) / 2 )) (warm) / git log --raw" "$log_warm" "$git_log" 0.05
 report "set at $N / set at 1" "$write_big" "$write_one" 1.5
+report "metrics --deploys - metrics / rev-list" "$(( dora_warm > metrics_warm ? dora_warm - metrics_warm : 0 ))" "$git_tags" 2
 echo "peak memory, metrics (cold):        ${peak} MB   (target <= 256 MB)"
 
 big_incident_rows
