@@ -83,8 +83,19 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
     let config = snapshot.config()?;
     let zone = config.zone()?;
     let (_, loaded) = load(&snapshot, &config, &args.id)?;
+    let links = crate::ops::code::linked_changes(&store, &config, &loaded.value)?;
     if ui.json {
-        ui.print_json(&loaded.value.chronological())?;
+        #[derive(serde::Serialize)]
+        struct Shown {
+            #[serde(flatten)]
+            incident: crate::model::Incident,
+            /// Where `changes` lead: commits, URLs.
+            linked_changes: crate::model::change::LinkedChanges,
+        }
+        ui.print_json(&Shown {
+            incident: loaded.value.chronological(),
+            linked_changes: links,
+        })?;
         return Ok(0);
     }
     let mut progress = CommitProgress::new();
@@ -97,12 +108,19 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
     match args.format {
         ShowFormat::Text => ui.page(&show_text(
             &incident,
+            &links,
             &from_history,
             ack_target,
             zone,
             ui.palette,
         ))?,
-        ShowFormat::Md => ui.print(&markdown(&incident, &from_history, ack_target, zone))?,
+        ShowFormat::Md => ui.print(&markdown(
+            &incident,
+            &links,
+            &from_history,
+            ack_target,
+            zone,
+        ))?,
     }
     Ok(0)
 }

@@ -576,6 +576,7 @@ pub fn set_fields(
     if assignments.is_empty() {
         return Err(Error::usage("nothing to set: give KEY=VALUE pairs"));
     }
+    let assignments = &crate::ops::code::resolve_typed(store, assignments)?;
     update(store, id, |edit| {
         let mut seen = std::collections::HashSet::new();
         let mut notes = Vec::new();

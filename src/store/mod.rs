@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod changes;
+pub mod code;
 pub mod codec;
 pub mod edit;
 pub mod identity;
