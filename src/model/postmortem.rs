@@ -95,7 +95,7 @@ pub struct Action {
     pub done_at: Option<Timestamp>,
     /// The code commit that did it: one whose message has the trailer
     /// `Incident-Action: <this ID>` (full commit id).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub done_by: Option<String>,
     /// URL of the issue in the team's tracker.
     #[serde(default)]

@@ -31,10 +31,9 @@ struct TrailerCache {
 }
 
 /// `git log` finds commits by these, case-insensitively; the trailer parser decides.
-const GREP: [&str; 2] = [
-    "^[[:space:]]*incident-action[[:space:]]*:",
-    "^[[:space:]]*this reverts commit ",
-];
+/// Fixed strings: an anchored regular expression cost 1.3x the CPU time of
+/// `git log --format=%B` over 100,000 commits, these about 1.0x.
+const GREP: [&str; 2] = ["incident-action", "this reverts commit "];
 
 impl Store {
     /// The commit `id` names, or `None` when it is not in this repository (not fetched).
@@ -251,7 +250,7 @@ impl Store {
                 "--no-color",
             ])
             .arg("--format=%H%x1f%ct%x1f%B")
-            .args(["--regexp-ignore-case", "--extended-regexp"])
+            .args(["--regexp-ignore-case", "--fixed-strings"])
             .args(GREP.iter().map(|g| format!("--grep={g}")))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
