@@ -83,21 +83,15 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
     let config = snapshot.config()?;
     let zone = config.zone()?;
     let (_, loaded) = load(&snapshot, &config, &args.id)?;
-    let links = crate::ops::code::linked_changes(&store, &config, &loaded.value)?;
     if ui.json {
-        #[derive(serde::Serialize)]
-        struct Shown {
-            #[serde(flatten)]
-            incident: crate::model::Incident,
-            /// Where `changes` lead: commits, URLs.
-            linked_changes: crate::model::change::LinkedChanges,
-        }
-        ui.print_json(&Shown {
-            incident: loaded.value.chronological(),
-            linked_changes: links,
-        })?;
+        ui.print_json(&crate::ops::incident::Shown::new(
+            &store,
+            &config,
+            loaded.value,
+        )?)?;
         return Ok(0);
     }
+    let links = crate::ops::code::linked_changes(&store, &config, &loaded.value)?;
     let mut progress = CommitProgress::new();
     let incident = with_handles(&config, loaded.value);
     let (incident, from_history) =
