@@ -340,6 +340,14 @@ fn trailers_close_items_at_read_time_reverts_reopen_them_and_sync_writes_it_down
         listed(repo)[1],
         ("INC-1.A2".into(), "open".into(), None, None)
     );
+    let report = repo.json(&["report", "actions", "--as-of", "2026-11-30"]);
+    let ids: Vec<&str> = report["actions"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| row["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["INC-1.A2"]);
     assert_eq!(
         repo.json(&["metrics", "--as-of", "2026-11-30"])["actions"]["done"],
         1
