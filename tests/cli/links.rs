@@ -437,3 +437,83 @@ fn check_trailers_names_the_commit_and_line_of_an_unknown_action_id() {
     // Commits before BASE are not judged.
     repo.ok(&["check", &format!("--trailers={base}..{base}")]);
 }
+
+/// The trailers found are the ones `git interpret-trailers --parse` finds.
+#[test]
+fn trailers_are_read_as_git_interpret_trailers_reads_them() {
+    let repo = TestRepo::new();
+    let messages = [
+        "T\n\nIncident-Action: INC-7.A1\nincident-action : INC-7.A2,\n  INC-8.A1\nSigned-off-by: A <a@x>\n",
+        "T\n\nprose\nprose\nIncident-Action: X\n(cherry picked from commit abc)\n",
+        "T\n\nprose\nIncident-Action: X\n",
+        "Incident-Action: X\n",
+        "T\nIncident-Action: X\n",
+        "T\n\nIncident-Action: X\n\n# a comment\n",
+        "T\n\nIncident-Action: X\n---\nstat: y\n",
+        "T\n\nKey with space: v\nIncident-Action: X\n",
+        "T\n\nBody: one.\n\nReviewed-by: B\nIncident-Action:INC-1.A1\n\n\n",
+        "T\n\n  Incident-Action: X\n",
+    ];
+    for message in messages {
+        let mut git = repo.git_cmd(&["interpret-trailers", "--parse"]);
+        git.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = git.spawn().expect("git runs");
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), message.as_bytes()).unwrap();
+        let output = child.wait_with_output().expect("git runs");
+        let theirs: Vec<String> = String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let ours: Vec<String> = git_incident::model::trailer::trailers(message)
+            .into_iter()
+            .map(|t| format!("{}: {}", t.key, t.value))
+            .collect();
+        assert_eq!(ours, theirs, "{message:?}");
+    }
+}
+
+/// Adds a marked commit to the trailer cache that no ref has: it shows only while the
+/// cache is trusted.
+fn plant_in_trailer_cache(repo: &TestRepo) {
+    let path = repo
+        .path()
+        .join(".git/incident/trailers-refs%2Fheads%2Fincidents.json");
+    let mut cache: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("a trailer cache"))
+            .expect("JSON");
+    cache["marks"]
+        .as_array_mut()
+        .expect("marks")
+        .push(serde_json::json!({
+            "commit": "f".repeat(40),
+            "time": START,
+            "subject": "planted",
+            "actions": [{"id": "INC-1.A2", "line": 3}],
+            "reverts": [],
+        }));
+    std::fs::write(&path, cache.to_string()).expect("write cache");
+}
+
+#[test]
+fn a_second_read_walks_only_the_new_commits_and_a_rewrite_reads_everything_again() {
+    let code = code_history();
+    let repo = &code.repo;
+    assert_eq!(listed(repo)[1].1, "open");
+    plant_in_trailer_cache(repo);
+    let planted = Some("f".repeat(40));
+    assert_eq!(listed(repo)[1].3, planted, "unchanged refs: nothing walked");
+    // New commits on main and a new branch: walked, the rest taken from the cache.
+    let keys = code_commit(repo, "k.txt", &["Keys", "Incident-Action: INC-1.A1"]);
+    repo.git(&["branch", "later"]);
+    let items = listed(repo);
+    assert_eq!(items[0].3.as_deref(), Some(keys.as_str()));
+    assert_eq!(items[1].3, planted, "only the new commits were walked");
+    // main rewound past what was read: everything is read again.
+    repo.git(&["branch", "-q", "-D", "later"]);
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let items = listed(repo);
+    assert_eq!(items[0].1, "open");
+    assert_eq!(items[1].1, "open", "a full read drops what no ref has");
+}
