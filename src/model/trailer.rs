@@ -299,6 +299,31 @@ fn is_reverted<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the message, each trailer found is a line of its last paragraph
+        /// that starts with the key and holds the value; one appended to a message
+        /// ending in a trailer block is always found.
+        #[test]
+        fn found_trailers_are_where_they_say(
+            lines in prop::collection::vec("[ a-zA-Z:#()-]{0,12}", 0..12),
+            id in "[A-Z]{1,3}-[0-9]{1,3}\\.A[0-9]{1,2}",
+        ) {
+            let message = lines.join("\n");
+            let all: Vec<&str> = message.lines().collect();
+            for trailer in trailers(&message) {
+                let line = all[trailer.line - 1];
+                prop_assert!(line.starts_with(&trailer.key), "{:?} {:?}", message, trailer);
+                let first = line[line.find(':').expect("a separator") + 1..].trim();
+                prop_assert!(trailer.value.starts_with(first), "{:?} {:?}", message, trailer);
+            }
+            let closing = format!("Title\n\nBody.\n\nIncident-Action: {id}\n");
+            let found = MarkedCommit::read("c".into(), 0, &closing).expect("marked");
+            prop_assert_eq!(&found.actions[0].id, &id);
+            prop_assert_eq!(found.actions[0].line, 5);
+        }
+    }
 
     fn keys(message: &str) -> Vec<(String, String, usize)> {
         trailers(message)
