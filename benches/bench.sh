@@ -3,6 +3,7 @@
 #
 #   benches/bench.sh [N]     # N incidents (default 10000, about 10 commits each)
 #   BIG_ONLY=1 benches/bench.sh   # only the big-incident rows (timeline, 1 MiB fields)
+#   CODE_ONLY=1 benches/bench.sh  # only the code-trailer rows (CODE_COMMITS, default 100000)
 #
 # Builds in release mode, generates the branch in a temporary directory, and prints
 # each measurement as a ratio to its baseline with the target next to it. Uses
@@ -38,6 +39,18 @@ median_ms() {
         t0=$(date +%s%N)
         eval "$command" >/dev/null
         times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+# cpu_ms PREPARE COMMAND: user + system milliseconds (median) of COMMAND and the processes
+# it waits for; steadier than wall-clock time on a machine shared with other work.
+cpu_ms() {
+    local prepare=$1 command=$2 times=()
+    for _ in $(seq "$RUNS"); do
+        [ -n "$prepare" ] && eval "$prepare"
+        /usr/bin/time -o "$WORK/cpu" -f '%U %S' bash -c "$command" >/dev/null 2>&1 || true
+        times+=($(awk '{ printf "%d", ($1 + $2) * 1000 }' "$WORK/cpu"))
     done
     printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
 }
@@ -97,8 +110,58 @@ big_incident_rows() {
     done
 }
 
+# A code history on main beside the incident branch: one commit per change to one of
+# 100 files, a paragraph of body each; every 1,000th closes an action item with an
+# `Incident-Action:` trailer, every 5,000th says it reverts a commit.
+code_history() { # DIR COMMITS
+    awk -v n="$2" 'BEGIN {
+        for (i = 1; i <= n; i++) {
+            msg = "Change " i " to the checkout service\n\nRetries are bounded and logged; see the design note for why.\n"
+            if (i % 1000 == 0) msg = msg "\nReviewed-by: Ana <ana@example.com>\nIncident-Action: INC-1.A" (i / 1000 % 3 + 1) "\n"
+            if (i % 5000 == 0) msg = msg "\nThis reverts commit 0123456789abcdef0123456789abcdef0123" sprintf("%04d", i / 5000) ".\n"
+            printf "commit refs/heads/main\nmark :%d\ncommitter Dev <dev@example.com> %d +0000\ndata %d\n%s", i, 1600000000 + i * 600, length(msg), msg
+            if (i > 1) printf "from :%d\n", i - 1
+            body = "line " i "\n"
+            printf "M 100644 inline src/file%d.txt\ndata %d\n%s\n", i % 100, length(body), body
+        }
+    }' | git -C "$1" fast-import --quiet --force
+    git -C "$1" tag v1 main~10
+}
+
+code_rows() {
+    local commits=${CODE_COMMITS:-100000} code=$WORK/code
+    "$GEN" "$code" 1 2>/dev/null
+    code_history "$code" "$commits"
+    local trailers="rm -f '$code'/.git/incident/trailers-*"
+    "$BIN" -C "$code" action list --open >/dev/null 2>&1
+    local list="'$BIN' -C '$code' action list --open >/dev/null 2>&1"
+    local log="git -C '$code' log --format=%B main >/dev/null"
+    # One new commit on main: only it is walked.
+    local new="git -C '$code' update-ref refs/heads/main \$(git -C '$code' commit-tree main^{tree} -p main -m x -m 'Incident-Action: INC-1.A1')"
+    echo
+    echo "code history: $commits commits on main (trailers on $(( commits / 1000 )))"
+    local how measure
+    for how in wall cpu; do
+        measure=median_ms
+        [ "$how" = cpu ] && measure=cpu_ms
+        # What reading the trailers adds: the same read with and without their cache.
+        local base cold warm one_new
+        base=$($measure "" "$log")
+        cold=$($measure "$trailers" "$list")
+        warm=$($measure "" "$list")
+        one_new=$($measure "$new" "$list")
+        report "trailers added, cold ($how) / git log %B" "$(( cold - warm ))" "$base" 1.2
+        report "trailers added, 1 new commit ($how) / git log %B" "$(( one_new - warm ))" "$base" 0.05
+        printf '  action list --open (%s): %s ms cold, %s ms warm, %s ms after one new commit\n' "$how" "$cold" "$warm" "$one_new"
+    done
+}
+
 if [ -n "${BIG_ONLY:-}" ]; then
     big_incident_rows
+    exit 0
+fi
+if [ -n "${CODE_ONLY:-}" ]; then
+    code_rows
     exit 0
 fi
 
@@ -196,3 +259,4 @@ report "metrics --deploys - metrics / rev-list" "$(( dora_warm > metrics_warm ? 
 echo "peak memory, metrics (cold):        ${peak} MB   (target <= 256 MB)"
 
 big_incident_rows
+code_rows

@@ -96,7 +96,7 @@ const INCIDENT_ORDER: &[&str] = &[
 
 /// An action item's keys as `action add` writes them.
 const ACTION_ORDER: &[&str] = &[
-    "id", "title", "kind", "owner", "due", "status", "done_at", "link", "notes",
+    "id", "title", "kind", "owner", "due", "status", "done_at", "done_by", "link", "notes",
 ];
 
 /// Lists whose order is part of what was written: a reordering is a change.

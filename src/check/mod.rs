@@ -285,6 +285,19 @@ fn incident_findings(
     ] {
         warn_on_repeats(&mut out, field, items);
     }
+    for (key, items) in [
+        ("caused_by", &incident.changes.caused_by),
+        ("fixed_by", &incident.changes.fixed_by),
+    ] {
+        for (i, value) in items.iter().enumerate() {
+            if crate::model::change::ChangeLink::parse(value).is_none() {
+                out.error(
+                    &[Step::Key("changes"), Step::Key(key), Step::Index(i)],
+                    crate::model::change::problem(&format!("changes.{key}"), value),
+                );
+            }
+        }
+    }
     for (i, entry) in incident.timeline.iter().enumerate() {
         let what = format!(
             "evidence link in timeline entry {:?}",
@@ -417,6 +430,9 @@ pub struct CheckedDir {
     holders: Vec<(String, String, Option<usize>)>,
     /// Related incidents named by a valid ID: an error if not on the branch.
     related: Vec<(String, Option<usize>)>,
+    /// Commits `changes` names: a warning when this repository does not have them.
+    #[serde(default)]
+    commits: Vec<(String, Option<usize>)>,
 }
 
 /// `check`'s findings per incident directory; see [`CheckedDir`].
@@ -431,7 +447,7 @@ pub struct CheckCache {
 
 impl CheckCache {
     /// Bump whenever a rule changes.
-    const FORMAT: u32 = 1;
+    const FORMAT: u32 = 2;
 
     /// The cache at `path`, or an empty one.
     pub fn read(path: &std::path::Path) -> CheckCache {
@@ -532,6 +548,20 @@ pub fn check_snapshot_with(
                     message: format!("related incident {id} is not on this branch"),
                 });
             }
+            for (commit, line) in checked
+                .commits
+                .iter()
+                .filter(|(c, _)| !snapshot.has_commit(c))
+            {
+                findings.push(Finding {
+                    path: path.clone(),
+                    line: *line,
+                    level: Level::Warning,
+                    message: format!(
+                        "commit {commit} is not in this repository: fetch it (`git fetch`), or fix the id"
+                    ),
+                });
+            }
         }
         for (key, value, line) in &checked.holders {
             holders
@@ -575,6 +605,7 @@ fn check_dir(
         always: Vec::new(),
         holders: Vec::new(),
         related: Vec::new(),
+        commits: Vec::new(),
     };
     match snapshot.read_in(entry, layout::POSTMORTEM_FILE) {
         Ok(Some(text)) => {
@@ -628,6 +659,20 @@ fn check_dir(
                     .line(&[Step::Key("related"), Step::Index(i)])
                     .or(Some(1));
                 checked.related.push((id.to_string(), line));
+            }
+        }
+        // Whether a commit is here changes with each fetch, not with the file.
+        for (key, items) in [
+            ("caused_by", &incident.changes.caused_by),
+            ("fixed_by", &incident.changes.fixed_by),
+        ] {
+            for (i, value) in items.iter().enumerate() {
+                if crate::model::change::is_full_commit_id(value) {
+                    let at = [Step::Key("changes"), Step::Key(key), Step::Index(i)];
+                    checked
+                        .commits
+                        .push((value.clone(), located.line(&at).or(Some(1))));
+                }
             }
         }
     }

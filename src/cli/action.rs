@@ -65,6 +65,13 @@ process (how the team works). Have both prevent and detect/mitigate items."
         /// e.g. INC-42.A3
         action_id: String,
     },
+    /// Write the items closed (or reopened) by code trailers into the postmortem files
+    #[command(
+        after_help = "A commit on the code refs with the trailer `Incident-Action: INC-7.A1` closes that item when
+the branch is read; a revert of the commit reopens it. This writes that state (status, done_at,
+done_by) into the files, in one commit, for people who read the files directly."
+    )]
+    Sync,
     /// Set fields of an action item: title, kind, owner, due, status, link, notes
     Set {
         /// e.g. INC-42.A3
@@ -136,7 +143,8 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
             };
             let index = Index::load(&store, &snapshot, Want::Files)?;
             let code = ui.report_skipped(&index.postmortem_errors());
-            let mut listed = ops::list_all(&index, as_of)?;
+            let closures = crate::history::code::closures(&store)?;
+            let mut listed = ops::list_all(&index, as_of, &closures, time.zone)?;
             listed.retain(|item| filter.matches(item));
             if ui.json {
                 ui.print_json(&listed)?;
@@ -153,6 +161,27 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
             ui.wrote(&format!("{id}: status -> done"), || {
                 ops::written(&store, written.commit, id)
             })?;
+        }
+        ActionCommand::Sync => {
+            let written = crate::ops::code::sync_actions(&store)?;
+            for item in &written.value {
+                let by = item
+                    .done_by
+                    .as_deref()
+                    .map(|c| format!(" by {}", &c[..c.len().min(12)]));
+                ui.status(&format!(
+                    "{}: status -> {}{}",
+                    item.id,
+                    item.status,
+                    by.unwrap_or_default()
+                ));
+            }
+            if written.commit.is_none() {
+                ui.status("action items already agree with the code trailers");
+            }
+            if ui.json {
+                ui.print_json(&written.value)?;
+            }
         }
         ActionCommand::Set {
             action_id,

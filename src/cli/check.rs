@@ -13,10 +13,19 @@ pub struct CheckArgs {
     /// Judge only files changed since the revision forked from BASE (for pull requests)
     #[arg(long, value_name = "BASE")]
     base: Option<String>,
+    /// Check the code repository's `Incident-Action:` trailers instead: each must name an
+    /// action item on the incident branch. RANGE (like origin/main..HEAD) limits it to a
+    /// pull request's commits; without it, every branch and tag (or incident.codeRefs)
+    #[arg(long, value_name = "RANGE", num_args = 0..=1, require_equals = true, conflicts_with_all = ["rev", "base"])]
+    trailers: Option<Option<String>>,
 }
 
 pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
     let store = ui.store()?;
+    if let Some(range) = &args.trailers {
+        let findings = crate::ops::code::check_trailers(&store, range.as_deref())?;
+        return report(ui, &findings);
+    }
     let snapshot = match &args.rev {
         Some(rev) => store.snapshot_at(rev)?,
         None => store.snapshot()?,
@@ -37,12 +46,17 @@ pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
             findings
         }
     };
+    report(ui, &findings)
+}
+
+/// Prints the findings (`PATH:LINE: level: message`); exit 1 when any is an error.
+fn report(ui: &Ui, findings: &[crate::error::Finding]) -> CmdResult {
     let errors = findings.iter().filter(|f| f.level == Level::Error).count();
     if ui.json {
-        ui.print_json(&findings)?;
+        ui.print_json(findings)?;
     } else {
         let mut out = String::new();
-        for finding in &findings {
+        for finding in findings {
             out.push_str(&safe::line(&finding.to_string()));
             out.push('\n');
         }

@@ -103,7 +103,10 @@ fn from_branch(ui: &Ui, what: &str) -> Option<Vec<String>> {
             let today = chrono::Local::now().date_naive();
             let index =
                 crate::history::Index::load(&store, &snapshot, crate::history::Want::Files).ok()?;
-            let listed = crate::ops::action::list_all(&index, today).ok()?;
+            // Only the IDs are offered: what the code history says of them does not matter.
+            let closures = crate::model::trailer::Closures::default();
+            let zone = crate::model::Zone::Local;
+            let listed = crate::ops::action::list_all(&index, today, &closures, zone).ok()?;
             Some(listed.into_iter().map(|l| l.action.id).collect())
         }
         "severity" => {

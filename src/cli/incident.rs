@@ -132,7 +132,9 @@ pub fn status(ui: &Ui, args: StatusArgs) -> CmdResult {
 /// Set fields of an incident: KEY=VALUE, KEY+=VALUE (append to a list), KEY= (clear)
 #[derive(Args, Debug)]
 #[command(after_help = concat!("Settable: ", "title, severity, summary, customer_impact, commander, services, teams, labels, related, \
-detection, drill, times.<started|detected|acknowledged|mitigated|resolved|closed>, changes.caused_by, changes.fixed_by, roles.<name>"))]
+detection, drill, times.<started|detected|acknowledged|mitigated|resolved|closed>, changes.caused_by, changes.fixed_by, roles.<name>\n\n\
+changes.* take a revision of this repository (HEAD~3, a tag; stored as its full commit id), \
+a pull/merge request URL or #123:\n  git incident set INC-7 changes.caused_by+=HEAD~3 changes.fixed_by+=#482"))]
 pub struct SetArgs {
     /// The incident, e.g. INC-42
     id: String,
@@ -147,10 +149,12 @@ pub fn parse_assignment(input: &str) -> Result<Assignment, String> {
 
 pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
     let store = ui.store()?;
-    let written = ops::set_fields(&store, &args.id, &args.assignments)?;
+    // Said as stored: `changes.caused_by += <full id>`, not the `HEAD~3` typed.
+    let assignments = crate::ops::code::resolve_typed(&store, &args.assignments)?;
+    let written = ops::set_fields(&store, &args.id, &assignments)?;
     ui.notes(&written.notes);
     let (id, notes) = &written.value;
-    let what = super::written::assignments(&args.assignments);
+    let what = super::written::assignments(&assignments);
     ui.set_done(id, "", &what, notes, written.commit.is_some(), || {
         ops::written(&store, written.commit, id)
     })?;

@@ -88,9 +88,14 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
     let zone = config.zone()?;
     let (_, loaded) = load(&snapshot, &config, &args.id)?;
     if ui.json {
-        ui.print_json(&loaded.value.chronological())?;
+        ui.print_json(&crate::ops::incident::Shown::new(
+            &store,
+            &config,
+            loaded.value,
+        )?)?;
         return Ok(0);
     }
+    let links = crate::ops::code::linked_changes(&store, &config, &loaded.value)?;
     let mut progress = CommitProgress::new();
     let incident = with_handles(&config, loaded.value);
     let (incident, from_history) =
@@ -101,12 +106,19 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
     match args.format {
         ShowFormat::Text => ui.page(&show_text(
             &incident,
+            &links,
             &from_history,
             ack_target,
             zone,
             ui.palette,
         ))?,
-        ShowFormat::Md => ui.print(&markdown(&incident, &from_history, ack_target, zone))?,
+        ShowFormat::Md => ui.print(&markdown(
+            &incident,
+            &links,
+            &from_history,
+            ack_target,
+            zone,
+        ))?,
     }
     Ok(0)
 }

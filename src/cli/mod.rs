@@ -2,6 +2,7 @@
 
 mod action;
 mod attention;
+mod blame;
 mod check;
 mod complete;
 mod edit;
@@ -86,6 +87,7 @@ pub enum Command {
     Branch(sync::BranchArgs),
     Review(review::ReviewArgs),
     Log(log::LogArgs),
+    Blame(blame::BlameArgs),
     Metrics(metrics::MetricsArgs),
     Report(report::ReportArgs),
     Man(meta::ManArgs),
@@ -323,6 +325,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Branch(args) => sync::branch(&ui, args),
         Command::Review(args) => review::run(&ui, args),
         Command::Log(args) => log::run(&ui, args),
+        Command::Blame(args) => blame::run(&ui, args),
         Command::Metrics(args) => metrics::run(&ui, args),
         Command::Report(args) => report::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),

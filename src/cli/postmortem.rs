@@ -77,8 +77,10 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
             let snapshot = store.snapshot()?;
             let config = snapshot.config()?;
             let review = ops::load(&snapshot, &config, &id)?;
-            let (incident, pm) = (&review.incident.value, &review.postmortem.value);
             let zone = config.zone()?;
+            let mut pm = review.postmortem.value;
+            crate::ops::code::close_postmortem(&store, &mut pm, zone)?;
+            let (incident, pm) = (&review.incident.value, &pm);
             if ui.json {
                 ui.print_json(pm)?;
                 return Ok(0);

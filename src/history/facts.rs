@@ -47,6 +47,7 @@ pub fn from_files(
                     status: a.status,
                     created: None,
                     done_at: seconds(a.done_at),
+                    done_by: a.done_by.clone(),
                     link: a.link.clone(),
                 })
                 .collect(),

@@ -22,7 +22,7 @@ use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Status, Ti
 use crate::store::{IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 
 /// One part of the index in its own file, so that a read loads only the parts it needs
 /// (a listing does not load history): what it holds, and the commit it describes.
@@ -115,6 +115,8 @@ pub struct IndexedAction {
     pub due: Option<NaiveDate>,
     pub status: ActionStatus,
     pub done_at: Option<String>,
+    #[serde(default)]
+    pub done_by: Option<String>,
     pub link: Option<String>,
     pub notes: Option<String>,
 }
@@ -129,6 +131,7 @@ impl IndexedAction {
             due: action.due.map(|d| d.0),
             status: action.status,
             done_at: action.done_at.map(|t| t.to_string()),
+            done_by: action.done_by.clone(),
             link: action.link.clone(),
             notes: action.notes.clone(),
         }
@@ -148,6 +151,7 @@ impl IndexedAction {
             due: self.due.map(Day),
             status: self.status,
             done_at,
+            done_by: self.done_by.clone(),
             link: self.link.clone(),
             notes: self.notes.clone(),
         })

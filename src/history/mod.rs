@@ -2,6 +2,7 @@
 //! and the audit trail of who changed what.
 
 pub mod audit;
+pub mod code;
 pub mod derive;
 pub mod facts;
 pub mod index;
@@ -39,7 +40,14 @@ pub fn events(
 }
 
 /// Loads every incident of `snapshot` (the branch tip) with history applied, through the
-/// read index.
+/// read index, and the action items the code history closed.
 pub fn load(store: &Store, snapshot: &Snapshot<'_>, progress: Progress<'_>) -> Result<History> {
-    Ok(Index::load(store, snapshot, Want::History(progress))?.history())
+    let mut history = Index::load(store, snapshot, Want::History(progress))?.history();
+    let closures = code::closures(store)?;
+    for incident in &mut history.incidents {
+        for action in incident.postmortem.iter_mut().flat_map(|p| &mut p.actions) {
+            code::close_facts(&closures, action);
+        }
+    }
+    Ok(history)
 }

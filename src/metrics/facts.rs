@@ -67,6 +67,9 @@ pub struct ActionFacts {
     /// The commit that added it.
     pub created: Option<Seconds>,
     pub done_at: Option<Seconds>,
+    /// The code commit that closed it, as the file says.
+    #[serde(default)]
+    pub done_by: Option<String>,
     pub link: Option<String>,
 }
 

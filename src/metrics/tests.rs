@@ -148,6 +148,7 @@ fn action(id: &str, status: ActionStatus, due: Option<&str>) -> ActionFacts {
         status,
         created: Some(MAR1),
         done_at: None,
+        done_by: None,
         link: None,
     }
 }

@@ -37,6 +37,11 @@ pub struct Config {
     /// participants, and the git identities that are theirs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub person: Vec<Person>,
+    /// The code repository's web address, e.g. https://github.com/org/repo: `#123` in
+    /// `changes` links to its pull request (`/pull/123`; on GitLab hosts
+    /// `/-/merge_requests/123`). A URL with `{number}` is used as a template instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge_url: Option<String>,
 }
 
 /// A person on the team.
@@ -140,6 +145,7 @@ impl Default for Config {
             services: None,
             teams: None,
             person: Vec::new(),
+            forge_url: None,
         }
     }
 }

@@ -75,9 +75,11 @@ impl Incident {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Changes {
-    /// Commits, tags or pull request URLs.
+    /// Changes that caused it: full commit ids of the code repository (`git incident
+    /// set` resolves any revision to one), pull/merge request URLs, or #123.
     #[serde(default)]
     pub caused_by: Vec<String>,
+    /// Changes that fixed it, written as `caused_by` is.
     #[serde(default)]
     pub fixed_by: Vec<String>,
 }

@@ -1,5 +1,6 @@
 //! The domain: serde types for the three files, IDs, times and the JSON Schemas.
 
+pub mod change;
 pub mod config;
 pub mod id;
 pub mod incident;
@@ -8,6 +9,7 @@ pub mod postmortem;
 pub mod schema;
 pub mod time;
 pub mod times;
+pub mod trailer;
 
 pub use config::{Config, Language, PostmortemPolicy, Severity};
 pub use id::{ActionId, IncidentId, next_action_number};

@@ -93,6 +93,10 @@ pub struct Action {
     pub status: ActionStatus,
     #[serde(default)]
     pub done_at: Option<Timestamp>,
+    /// The code commit that did it: one whose message has the trailer
+    /// `Incident-Action: <this ID>` (full commit id).
+    #[serde(default)]
+    pub done_by: Option<String>,
     /// URL of the issue in the team's tracker.
     #[serde(default)]
     pub link: Option<String>,

@@ -6,6 +6,9 @@ use toml_edit::{Item, Table, Value};
 
 use crate::error::{Error, Result};
 use crate::history::Index;
+use crate::history::code::close_action;
+use crate::model::Zone;
+use crate::model::trailer::Closures;
 use crate::model::{
     Action, ActionId, ActionKind, ActionStatus, IncidentId, Postmortem, next_action_number,
 };
@@ -199,6 +202,7 @@ pub fn set_fields(
             }
         } else {
             edit::set_value(table, "done_at", None);
+            edit::set_value(table, "done_by", None);
         }
         let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
         keys.dedup();
@@ -273,8 +277,14 @@ impl Filter {
 }
 
 /// Every action item on the branch, in incident then item order, from the read index
-/// (its `postmortem_errors` are the postmortems that do not parse).
-pub fn list_all(index: &Index, as_of: NaiveDate) -> Result<Vec<Listed>> {
+/// (its `postmortem_errors` are the postmortems that do not parse), as the code
+/// history's trailers leave them (`done_at` in `zone`).
+pub fn list_all(
+    index: &Index,
+    as_of: NaiveDate,
+    closures: &Closures,
+    zone: Zone,
+) -> Result<Vec<Listed>> {
     let mut listed = Vec::new();
     for dir in index.dirs_by_id() {
         let incident = IncidentId {
@@ -283,12 +293,13 @@ pub fn list_all(index: &Index, as_of: NaiveDate) -> Result<Vec<Listed>> {
         }
         .to_string();
         for indexed in &dir.actions {
-            let action = indexed.action().ok_or_else(|| {
+            let mut action = indexed.action().ok_or_else(|| {
                 Error::invalid(format!(
                     "the read index holds a bad time for {}: remove .git/incident/ and retry",
                     indexed.id
                 ))
             })?;
+            close_action(closures, &mut action, zone);
             listed.push(Listed {
                 incident: incident.clone(),
                 overdue: action.status.is_overdue(action.due.map(|d| d.0), as_of),

@@ -62,7 +62,8 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     let incidents = list::matching(&index, &open).into_iter().cloned().collect();
     let incidents_json = list::json(&index.listing(), &open);
 
-    let mut actions = action::list_all(&index, today)?;
+    let closures = crate::history::code::closures(store)?;
+    let mut actions = action::list_all(&index, today, &closures, time.zone)?;
     actions.retain(|item| {
         item.action.status.is_open()
             && me

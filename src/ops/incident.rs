@@ -513,16 +513,31 @@ pub fn add_timeline(
     })
 }
 
+/// An incident as `show --json` prints it: the file, and where its change links lead.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Shown {
+    #[serde(flatten)]
+    pub incident: Incident,
+    pub linked_changes: crate::model::change::LinkedChanges,
+}
+
+impl Shown {
+    pub fn new(store: &Store, config: &Config, incident: Incident) -> Result<Shown> {
+        let linked_changes = crate::ops::code::linked_changes(store, config, &incident)?;
+        Ok(Shown {
+            incident: incident.chronological(),
+            linked_changes,
+        })
+    }
+}
+
 /// The incident as it stands after a write (at `commit`, or at the tip when the write
 /// changed nothing), as `show --json` prints it.
-pub fn written(
-    store: &Store,
-    commit: Option<crate::store::Oid>,
-    id: &IncidentId,
-) -> Result<Incident> {
+pub fn written(store: &Store, commit: Option<crate::store::Oid>, id: &IncidentId) -> Result<Shown> {
     let snapshot = store.snapshot_after(commit)?;
     let entry = snapshot.require(id)?;
-    Ok(snapshot.incident(&entry)?.value.chronological())
+    let config = snapshot.config()?;
+    Shown::new(store, &config, snapshot.incident(&entry)?.value)
 }
 
 /// The incident as people read it: timeline authors and the commander as handles where
@@ -576,6 +591,7 @@ pub fn set_fields(
     if assignments.is_empty() {
         return Err(Error::usage("nothing to set: give KEY=VALUE pairs"));
     }
+    let assignments = &crate::ops::code::resolve_typed(store, assignments)?;
     update(store, id, |edit| {
         let mut seen = std::collections::HashSet::new();
         let mut notes = Vec::new();

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod attention;
+pub mod code;
 pub mod edit;
 pub mod incident;
 pub mod init;

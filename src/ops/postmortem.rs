@@ -78,7 +78,9 @@ pub fn written(
     let loaded = snapshot
         .postmortem(&entry)?
         .ok_or_else(|| no_postmortem(id))?;
-    Ok(loaded.value)
+    let mut postmortem = loaded.value;
+    crate::ops::code::close_postmortem(store, &mut postmortem, snapshot.config()?.zone()?)?;
+    Ok(postmortem)
 }
 
 /// The postmortem as people read it: owner, participants and action owners as handles

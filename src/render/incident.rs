@@ -3,6 +3,7 @@
 use unicode_width::UnicodeWidthStr;
 
 use crate::metrics::IncidentFacts;
+use crate::model::change::{LinkedChange, LinkedChanges};
 use crate::model::time::format_duration;
 use crate::model::{Config, Incident, TimeKey, TimelineEntry, Timestamp, Zone};
 use crate::render::{Palette, Table, fit, md, safe, table};
@@ -151,6 +152,7 @@ pub fn ack_verdict(incident: &Incident, target: Option<i64>) -> Option<(String, 
 /// from the branch's history, which are marked so; `ack_target` is the severity's.
 pub fn show(
     incident: &Incident,
+    links: &LinkedChanges,
     from_history: &[TimeKey],
     ack_target: Option<i64>,
     zone: Zone,
@@ -199,14 +201,8 @@ pub fn show(
             "related",
             Some(incident.related.join(", ")).filter(|s| !s.is_empty()),
         ),
-        (
-            "caused by",
-            Some(incident.changes.caused_by.join(", ")).filter(|s| !s.is_empty()),
-        ),
-        (
-            "fixed by",
-            Some(incident.changes.fixed_by.join(", ")).filter(|s| !s.is_empty()),
-        ),
+        ("caused by", describe_changes(&links.caused_by)),
+        ("fixed by", describe_changes(&links.fixed_by)),
     ];
     fields.extend(
         optional
@@ -334,6 +330,7 @@ const FROM_HISTORY: &str = "  (from history)";
 
 pub fn markdown(
     incident: &Incident,
+    links: &LinkedChanges,
     from_history: &[TimeKey],
     ack_target: Option<i64>,
     zone: Zone,
@@ -383,6 +380,21 @@ pub fn markdown(
     if incident.drill {
         facts.row(["Drill".to_string(), "yes".to_string()]);
     }
+    for (label, linked) in [
+        ("Caused by", &links.caused_by),
+        ("Fixed by", &links.fixed_by),
+    ] {
+        if !linked.is_empty() {
+            let cells: Vec<String> = linked
+                .iter()
+                .map(|link| match &link.url {
+                    Some(url) => md::link(&link.value, url),
+                    None => md::cell(&describe_change(link)),
+                })
+                .collect();
+            facts.row([label.to_string(), cells.join("; ")]);
+        }
+    }
     out.push_str(&facts.markdown());
     for (label, text) in [
         ("Summary", &incident.summary),
@@ -397,6 +409,45 @@ pub fn markdown(
         out.push_str(&timeline_markdown(incident, zone, TIMELINE_COLUMNS));
     }
     out
+}
+
+/// Change links on one line: `a1b2c3d "Retry charges" (alice, 2 days before it started)`.
+fn describe_changes(links: &[LinkedChange]) -> Option<String> {
+    let described: Vec<String> = links.iter().map(describe_change).collect();
+    Some(described.join("; ")).filter(|s| !s.is_empty())
+}
+
+fn describe_change(link: &LinkedChange) -> String {
+    if let Some(commit) = &link.commit {
+        let when = match link.before_started {
+            Some(s) if s >= 0 => format!(", {} before it started", roughly(s)),
+            Some(s) => format!(", {} after it started", roughly(-s)),
+            None => String::new(),
+        };
+        return format!(
+            "{} \"{}\" ({}{when})",
+            commit.short_id, commit.subject, commit.author
+        );
+    }
+    match (link.kind, &link.url) {
+        (_, Some(url)) => url.clone(),
+        ("commit", None) => format!(
+            "{} (not in this repository: fetch it?)",
+            link.value.get(..12).unwrap_or(&link.value)
+        ),
+        _ => link.value.clone(),
+    }
+}
+
+/// `2 days`, `3 hours`, `5 minutes`: how long, as people say it.
+fn roughly(seconds: i64) -> String {
+    let (n, unit) = match seconds {
+        s if s >= 86_400 => (s / 86_400, "day"),
+        s if s >= 3_600 => (s / 3_600, "hour"),
+        s if s >= 60 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Column headers of the Markdown timeline, in English.

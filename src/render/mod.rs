@@ -13,6 +13,7 @@ pub mod table;
 pub use style::Palette;
 pub use table::Table;
 pub mod attention;
+pub mod code;
 pub mod csv;
 pub mod fit;
 pub mod log;

@@ -440,10 +440,22 @@ pub fn action_table(listed: &[Listed], palette: Palette) -> String {
     for item in listed {
         let a = &item.action;
         let due = a.due.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+        // The commit that closed it, and when: the evidence a reader checks first.
+        let status = match &a.done_by {
+            None => palette.status(a.status.as_str()),
+            Some(commit) => format!(
+                "{} by {}{}",
+                palette.status(a.status.as_str()),
+                commit.get(..7).unwrap_or(commit),
+                a.done_at
+                    .map(|t| format!(", {}", t.0.date_naive()))
+                    .unwrap_or_default()
+            ),
+        };
         table.row([
             palette.id(&a.id),
             a.kind.to_string(),
-            palette.status(a.status.as_str()),
+            status,
             safe::line(a.owner.as_deref().unwrap_or("-")).into_owned(),
             if item.overdue {
                 format!("{due} {}", palette.error("overdue"))

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod changes;
+pub mod code;
 pub mod codec;
 pub mod deploys;
 pub mod edit;
@@ -43,6 +44,9 @@ pub struct Store {
     home: String,
     /// With `--as-known`: the commit every read is taken from instead of the tip.
     as_known: Option<Oid>,
+    /// With `--as-known`: the moment read, in Unix seconds; code commits after it are
+    /// unknown too.
+    known_at: Option<i64>,
 }
 
 /// What a write wants to do: the files to put (or delete, with `None`) and the message.
@@ -137,6 +141,7 @@ impl Store {
             refname,
             home,
             as_known: None,
+            known_at: None,
         })
     }
 
@@ -259,6 +264,7 @@ impl Store {
         let (found, oldest) = self.first_parent_at(tip, at.timestamp())?;
         if found.is_some() {
             self.as_known = found;
+            self.known_at = Some(at.timestamp());
             return Ok(self);
         }
         let first = oldest
@@ -305,6 +311,11 @@ impl Store {
     /// read saves none.
     pub fn reads_the_past(&self) -> bool {
         self.as_known.is_some()
+    }
+
+    /// With `--as-known`, the moment read (Unix seconds).
+    pub fn known_at(&self) -> Option<i64> {
+        self.known_at
     }
 
     /// Any revision (`origin/incidents`, `pm/INC-7`, a commit id).

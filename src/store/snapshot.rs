@@ -92,6 +92,12 @@ impl<'r> Snapshot<'r> {
         self.repo
     }
 
+    /// Whether this repository has commit `id` (full hex): a change link may name one
+    /// not fetched yet.
+    pub fn has_commit(&self, id: &str) -> bool {
+        Oid::from_str(id).is_ok_and(|oid| self.repo.find_commit(oid).is_ok())
+    }
+
     pub fn commit(&self) -> Option<Oid> {
         self.commit
     }

@@ -190,3 +190,30 @@ fn a_merged_review_branch_counts_from_its_merge() {
     );
     assert_eq!(title(&[]), "Checkout errors");
 }
+
+#[test]
+fn an_item_closed_by_a_later_code_commit_is_still_open_in_the_past() {
+    let repo = corrected_history();
+    // The action item exists from the next day 10:00; a code commit closes it at 12:00.
+    let before_the_commit = "2026-11-24T11:00:00+09:00";
+    repo.tick(2 * 3600);
+    crate::links::code_commit(
+        &repo,
+        "keys.txt",
+        &["Alert on checkout errors", "Incident-Action: INC-1.A1"],
+    );
+    let status = |args: &[&str]| repo.json(args)[0]["status"].clone();
+    assert_eq!(status(&["action", "list"]), "done");
+    assert_eq!(
+        status(&["action", "list", "--as-of", before_the_commit, "--as-known"]),
+        "open"
+    );
+    let report = repo.json(&[
+        "report",
+        "actions",
+        "--as-of",
+        before_the_commit,
+        "--as-known",
+    ]);
+    assert_eq!(report["actions"][0]["status"], "open", "{report}");
+}

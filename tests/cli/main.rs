@@ -14,6 +14,7 @@ mod hardening15;
 mod history;
 mod incident;
 mod index;
+mod links;
 mod log;
 mod metrics;
 mod postmortem;

@@ -61,6 +61,8 @@ fn hostile(text: &dyn Fn(&str) -> String) -> (TestRepo, String) {
             toml_string(&text("description"))
         )
     });
+    // Change links are commits, URLs or #123: the text travels in a commit's subject.
+    repo.git(&["commit", "-q", "--allow-empty", "-m", &text("caused_by")]);
     for n in 1..=2 {
         repo.ok(&[
             "new",
@@ -86,7 +88,7 @@ fn hostile(text: &dyn Fn(&str) -> String) -> (TestRepo, String) {
             &format!("customer_impact={}", text("customer_impact")),
             &format!("labels={}", text("label")),
             &format!("roles.comms={}", text("comms")),
-            &format!("changes.caused_by={}", text("caused_by")),
+            "changes.caused_by=main",
         ]);
         repo.ok(&[
             "timeline",
@@ -335,6 +337,10 @@ fn json_keeps_the_exact_text() {
     }
     assert_eq!(incident["services"][0], escapes("service"));
     assert_eq!(incident["roles"]["comms"], escapes("comms"));
+    assert_eq!(
+        incident["linked_changes"]["caused_by"][0]["commit"]["subject"],
+        escapes("caused_by")
+    );
     assert_eq!(incident["timeline"][0]["text"], escapes("timeline"));
     let pm = repo.json(&["postmortem", "show", "INC-1"]);
     assert_eq!(pm["owner"], escapes("owner"));

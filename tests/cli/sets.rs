@@ -23,7 +23,7 @@ fn repo_with_incident() -> TestRepo {
 fn adding_a_value_a_list_already_has_changes_nothing_and_says_so() {
     let repo = repo_with_incident();
     repo.ok(&["postmortem", "new", "INC-1"]);
-    repo.ok(&["set", "INC-1", "changes.caused_by+=abc123"]);
+    repo.ok(&["set", "INC-1", "changes.caused_by+=#123"]);
     repo.ok(&["postmortem", "set", "INC-1", "participants+=ana"]);
     let tip = repo.tip();
     for (args, note) in [
@@ -32,8 +32,8 @@ fn adding_a_value_a_list_already_has_changes_nothing_and_says_so() {
             "INC-1: services already has \"search\"",
         ),
         (
-            vec!["set", "INC-1", "changes.caused_by+=abc123"],
-            "INC-1: changes.caused_by already has \"abc123\"",
+            vec!["set", "INC-1", "changes.caused_by+=#123"],
+            "INC-1: changes.caused_by already has \"#123\"",
         ),
         (
             vec!["postmortem", "set", "INC-1", "participants+=ana"],
@@ -65,7 +65,7 @@ fn adding_a_value_a_list_already_has_changes_nothing_and_says_so() {
     assert_eq!(incident["labels"], serde_json::json!(["db"]));
     assert_eq!(
         incident["changes"]["caused_by"],
-        serde_json::json!(["abc123"])
+        serde_json::json!(["#123"])
     );
     let pm = repo.json(&["postmortem", "show", "INC-1"]);
     assert_eq!(pm["participants"], serde_json::json!(["ana"]));
