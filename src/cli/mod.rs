@@ -14,6 +14,7 @@ mod metrics;
 mod postmortem;
 mod report;
 mod review;
+mod site;
 mod sync;
 mod written;
 
@@ -86,6 +87,7 @@ pub enum Command {
     Log(log::LogArgs),
     Metrics(metrics::MetricsArgs),
     Report(report::ReportArgs),
+    Site(site::SiteArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
     /// Completion candidates from the branch, for the shell scripts
@@ -279,6 +281,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Log(args) => log::run(&ui, args),
         Command::Metrics(args) => metrics::run(&ui, args),
         Command::Report(args) => report::run(&ui, args),
+        Command::Site(args) => site::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),
         Command::Complete(args) => complete::run(&ui, args),
