@@ -14,6 +14,7 @@ pub mod merge;
 pub mod metrics;
 pub mod ops;
 pub mod render;
+pub mod search;
 pub mod site;
 
 #[doc(hidden)]

@@ -108,7 +108,7 @@ pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
 }
 
 /// `open` or one of the statuses, so a typo is a usage error that lists the choices.
-fn status_filter() -> clap::builder::PossibleValuesParser {
+pub(super) fn status_filter() -> clap::builder::PossibleValuesParser {
     let mut values = vec!["open"];
     values.extend(crate::model::Status::NAMES);
     clap::builder::PossibleValuesParser::new(values)

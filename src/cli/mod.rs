@@ -14,6 +14,7 @@ mod metrics;
 mod postmortem;
 mod report;
 mod review;
+mod search;
 mod site;
 mod sync;
 mod written;
@@ -72,6 +73,7 @@ pub enum Command {
     Init(init::InitArgs),
     New(incident::NewArgs),
     List(list::ListArgs),
+    Search(search::SearchArgs),
     Show(list::ShowArgs),
     Ack(incident::AckArgs),
     Status(incident::StatusArgs),
@@ -266,6 +268,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Init(args) => init::run(&ui, args),
         Command::New(args) => incident::new(&ui, args),
         Command::List(args) => list::list(&ui, args),
+        Command::Search(args) => search::run(&ui, args),
         Command::Show(args) => list::show(&ui, args),
         Command::Ack(args) => incident::ack(&ui, args),
         Command::Status(args) => incident::status(&ui, args),

@@ -27,11 +27,11 @@ const FORMAT: u32 = 6;
 /// One part of the index in its own file, so that a read loads only the parts it needs
 /// (a listing does not load history): what it holds, and the commit it describes.
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct Part<T> {
+pub(super) struct Part<T> {
     format: u32,
     refname: String,
-    tip: String,
-    body: T,
+    pub(super) tip: String,
+    pub(super) body: T,
 }
 
 /// The incident directories at the tip, by path.
@@ -401,7 +401,7 @@ fn save_dirs(store: &Store, dirs: &mut Part<Dirs>) {
     write(store, &store.cache_file("index"), dirs);
 }
 
-fn tip_of(snapshot: &Snapshot<'_>) -> Result<git2::Oid> {
+pub(super) fn tip_of(snapshot: &Snapshot<'_>) -> Result<git2::Oid> {
     snapshot
         .commit()
         .ok_or_else(|| Error::not_found("the incident branch has no commits yet"))
@@ -492,12 +492,12 @@ fn history(
 }
 
 /// The part at `path` for `refname`, or `None` when there is none worth trusting.
-fn read<T: serde::de::DeserializeOwned>(path: &Path, refname: &str) -> Option<Part<T>> {
+pub(super) fn read<T: serde::de::DeserializeOwned>(path: &Path, refname: &str) -> Option<Part<T>> {
     let part: Part<T> = cache::read(path)?;
     (part.format == FORMAT && part.refname == refname).then_some(part)
 }
 
-fn write<T: Serialize>(store: &Store, path: &Path, part: &mut Part<T>) {
+pub(super) fn write<T: Serialize>(store: &Store, path: &Path, part: &mut Part<T>) {
     part.format = FORMAT;
     part.refname = store.refname().to_string();
     cache::write(path, part);

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod derive;
 pub mod facts;
 pub mod index;
+pub mod text;
 pub mod tree;
 pub mod walk;
 

@@ -11,5 +11,6 @@ pub mod metrics;
 pub mod postmortem;
 pub mod report;
 pub mod review;
+pub mod search;
 pub mod sync;
 pub mod template;

@@ -19,3 +19,4 @@ pub mod log;
 pub mod metrics;
 pub mod progress;
 pub mod report;
+pub mod search;
