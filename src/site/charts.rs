@@ -180,7 +180,9 @@ pub fn bars(
     }
     out.push_str("</svg>\n");
     out.push_str(&legend(series));
-    out.push_str(&table(title, month_label, months, series, &|v| v.to_string()));
+    out.push_str(&table(title, month_label, months, series, &|v| {
+        v.to_string()
+    }));
     out.push_str("</figure>\n");
     out
 }

@@ -27,6 +27,8 @@ use crate::metrics::followup;
 use crate::metrics::{Context, IncidentFacts, Window};
 use crate::model::Timestamp;
 use crate::model::link::is_web_url;
+use crate::search::Document;
+use crate::search::matching::fold;
 use crate::store::Store;
 
 pub use output::MANIFEST;
@@ -90,6 +92,24 @@ fn page_key(tree: &str, facts: &IncidentFacts) -> String {
         .expect("facts serialize")
         .hash(&mut hasher);
     format!("{tree}:{:016x}", hasher.finish())
+}
+
+/// The search box's index: each incident's searchable text (the fields `search` reads),
+/// folded as `search` folds it, by page name. A script that assigns a global, because
+/// browsers refuse to `fetch()` a JSON file from `file://`.
+fn search_index(documents: &[Document]) -> String {
+    let texts: BTreeMap<&str, String> = documents
+        .iter()
+        .map(|d| {
+            let page = d.dir.rsplit('/').next().unwrap_or(&d.id);
+            let text: Vec<&str> = d.fields.iter().map(|f| f.text.as_str()).collect();
+            (page, fold(&text.join("\n")))
+        })
+        .collect();
+    format!(
+        "window.gitIncidentSearch = {};\n",
+        html::script_json(&texts)
+    )
 }
 
 pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -> Result<Built> {
@@ -181,7 +201,8 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
     };
     let action_rows = followup::action_rows(&history.incidents, &ctx);
     let windows = figures::windows(&history.incidents, &config, zone, now);
-    let pages: [(&str, String); 6] = [
+    let searchable = crate::history::text::documents(store, &snapshot)?;
+    let pages: [(&str, String); 7] = [
         (
             "index.html",
             list::render(&config, zone, &newest_first, base),
@@ -198,6 +219,7 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
             "feed.xml",
             feed::render(&config, &history.incidents, now, base, &incident_page),
         ),
+        ("search-index.js", search_index(&searchable.documents)),
         ("assets/site.css", CSS.to_string()),
         ("assets/site.js", JS.to_string()),
     ];

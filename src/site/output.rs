@@ -68,21 +68,28 @@ impl Output {
     /// Writes `bytes` at `path` unless the file holds them already.
     pub fn put(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
         let full = self.dir.join(path);
-        match std::fs::read(&full) {
+        let exists = match std::fs::read(&full) {
             Ok(old) if old == bytes => {
                 self.unchanged += 1;
                 return Ok(());
             }
-            Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Ok(_) => true,
+            Err(e) if e.kind() == ErrorKind::NotFound => false,
             Err(e) => return Err(io(format!("could not read {}", full.display()))(e)),
+        };
+        if exists {
+            // Through a temporary file, so a reader of the published site never sees
+            // half a page. A new page has no reader yet: written in place, which spares
+            // a cold build one rename per page.
+            let temporary = full.with_extension("tmp~");
+            std::fs::write(&temporary, bytes)
+                .map_err(io(format!("could not write {}", temporary.display())))?;
+            std::fs::rename(&temporary, &full)
+                .map_err(io(format!("could not write {}", full.display())))?;
+        } else {
+            std::fs::write(&full, bytes)
+                .map_err(io(format!("could not write {}", full.display())))?;
         }
-        // Through a temporary file, so a reader never sees half a page.
-        let temporary = full.with_extension("tmp~");
-        std::fs::write(&temporary, bytes)
-            .map_err(io(format!("could not write {}", temporary.display())))?;
-        std::fs::rename(&temporary, &full)
-            .map_err(io(format!("could not write {}", full.display())))?;
         self.written += 1;
         Ok(())
     }

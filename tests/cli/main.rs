@@ -19,5 +19,6 @@ mod report;
 mod review;
 mod safety;
 mod sets;
+mod site;
 mod sync;
 mod times;

@@ -13,8 +13,17 @@
   FILTERS.forEach(function (name) { selects[name] = document.getElementById("filter-" + name); });
   var loading = false;
 
+  // As `git incident search` reads a query: words in any order, "quoted phrases" whole.
   function words(text) {
-    return text.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
+    var terms = [];
+    text.split('"').forEach(function (part, i) {
+      var pieces = i % 2 === 1 ? [part.trim()] : part.split(/\s+/);
+      pieces.forEach(function (piece) {
+        var term = piece.toLowerCase();
+        if (term.length > 0 && terms.indexOf(term) < 0) terms.push(term);
+      });
+    });
+    return terms;
   }
 
   function searchText(row) {
