@@ -27,17 +27,57 @@ fn plot_height() -> f64 {
     HEIGHT - TOP - BOTTOM
 }
 
-/// A round maximum for the axis at or above `max`.
-fn nice_max(max: f64) -> f64 {
-    if max <= 0.0 {
-        return 1.0;
-    }
-    let magnitude = 10f64.powf(max.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
+/// The axis has four steps; each step is the first of `steps` that reaches `max`.
+fn axis_top(max: f64, steps: &[f64]) -> f64 {
+    let quarter = max / 4.0;
+    let step = steps
         .iter()
-        .map(|m| m * magnitude)
-        .find(|v| *v >= max)
-        .unwrap_or(max)
+        .copied()
+        .find(|s| *s >= quarter)
+        .unwrap_or_else(|| (quarter / steps[steps.len() - 1]).ceil() * steps[steps.len() - 1]);
+    step * 4.0
+}
+
+/// Steps for counts: 1, 2, 5, 10, 20, 50…
+fn count_steps() -> Vec<f64> {
+    (0..9)
+        .flat_map(|p| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(p)))
+        .collect()
+}
+
+/// Steps for durations, in seconds: round minutes, hours and days.
+const DURATION_STEPS: [f64; 20] = [
+    1.0,
+    5.0,
+    15.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+    600.0,
+    900.0,
+    1800.0,
+    3600.0,
+    7200.0,
+    10800.0,
+    21600.0,
+    43200.0,
+    86400.0,
+    172_800.0,
+    604_800.0,
+    1_209_600.0,
+    2_592_000.0,
+];
+
+/// `15m`, `2h`, `1d`: an axis label, without the zero units of a round value.
+pub fn round_duration(seconds: i64) -> String {
+    match seconds {
+        0 => "0".to_string(),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 fn frame(
@@ -139,7 +179,7 @@ pub fn bars(
         })
         .max()
         .unwrap_or(0);
-    let top = nice_max(max as f64);
+    let top = axis_top(max as f64, &count_steps());
     let mut out = format!(
         "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n",
         esc(title)
@@ -203,12 +243,14 @@ pub fn lines(
         .copied()
         .max()
         .unwrap_or(0);
-    let top = nice_max(max as f64);
+    let top = axis_top(max as f64, &DURATION_STEPS);
     let mut out = format!(
         "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n",
         esc(title)
     );
-    out.push_str(&frame(id, title, months, top, &|v| label(v.round() as i64)));
+    out.push_str(&frame(id, title, months, top, &|v| {
+        round_duration(v.round() as i64)
+    }));
     let slot = (WIDTH - LEFT) / n as f64;
     let scale = plot_height() / top;
     for (k, s) in series.iter().enumerate() {
@@ -249,4 +291,40 @@ pub fn lines(
     }));
     out.push_str("</figure>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_end_on_round_values_in_four_steps() {
+        assert_eq!(axis_top(3.0, &count_steps()), 4.0);
+        assert_eq!(axis_top(5.0, &count_steps()), 8.0);
+        assert_eq!(axis_top(130.0, &count_steps()), 200.0);
+        assert_eq!(axis_top(250.0, &DURATION_STEPS), 480.0);
+        assert_eq!(axis_top(9000.0, &DURATION_STEPS), 14_400.0);
+        assert_eq!(round_duration(14_400), "4h");
+        assert_eq!(round_duration(900), "15m");
+        assert_eq!(round_duration(172_800), "2d");
+    }
+
+    #[test]
+    fn every_chart_has_its_numbers_as_a_table() {
+        let months = vec!["2026-10".to_string(), "2026-11".to_string()];
+        let series = [Series {
+            name: "<b>SEV1</b>".to_string(),
+            values: vec![0, 3],
+        }];
+        let html = bars("c", "Incidents", "Month", &months, &series, Kind::Stacked);
+        assert!(html.contains("<svg class=\"chart\""), "{html}");
+        assert!(
+            html.contains("<tr><th scope=\"row\">2026-11</th><td>3</td></tr>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<b>") && html.contains("&lt;b&gt;SEV1"),
+            "{html}"
+        );
+    }
 }

@@ -186,74 +186,90 @@ fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
         esc(until),
         key = w.key
     );
-    // Counts.
-    out.push_str("<div class=\"scroll\"><table class=\"figures counts\">\n<tbody>\n");
-    out.push_str(&format!(
-        "<tr><th scope=\"row\">{}</th>{}</tr>\n",
-        esc(c.total),
-        count_cell("incidents.total", s.incidents.total)
-    ));
-    out.push_str(&format!(
-        "<tr><th scope=\"row\">{}</th>{}</tr>\n",
-        esc(c.canceled),
-        count_cell("incidents.canceled", s.incidents.canceled)
-    ));
-    for (severity, n) in &s.incidents.by_severity {
+    // Counts, in three tables: incidents, postmortems, action items.
+    let table = |out: &mut String, heading: &str, rows: Vec<(String, String)>| {
         out.push_str(&format!(
-            "<tr><th scope=\"row\">{} {}</th>{}</tr>\n",
-            esc(c.severity),
-            esc(severity),
-            count_cell(&format!("incidents.by_severity.{}", esc(severity)), *n)
+            "<div class=\"scroll\"><table class=\"figures counts\">\n<caption>{}</caption>\n<tbody>\n",
+            esc(heading)
+        ));
+        for (label, cell) in rows {
+            out.push_str(&format!(
+                "<tr><th scope=\"row\">{}</th>{cell}</tr>\n",
+                esc(&label)
+            ));
+        }
+        out.push_str("</tbody>\n</table></div>\n");
+    };
+    out.push_str("<div class=\"counts-row\">\n");
+    let mut incidents = vec![
+        (
+            c.all.to_string(),
+            count_cell("incidents.total", s.incidents.total),
+        ),
+        (
+            c.canceled.to_string(),
+            count_cell("incidents.canceled", s.incidents.canceled),
+        ),
+    ];
+    for (severity, n) in &s.incidents.by_severity {
+        incidents.push((
+            severity.clone(),
+            count_cell(&format!("incidents.by_severity.{}", esc(severity)), *n),
         ));
     }
     let a = &s.ack_target;
-    out.push_str(&format!(
-        "<tr><th scope=\"row\">{}</th><td><span data-metric=\"ack_target.met\" data-value=\"{}\">{}</span> / <span data-metric=\"ack_target.count\" data-value=\"{}\">{}</span></td></tr>\n",
-        esc(c.ack_target_met), a.met, a.met, a.count, a.count
+    incidents.push((
+        c.ack_target_met.to_string(),
+        format!(
+            "<td><span data-metric=\"ack_target.met\" data-value=\"{}\">{}</span> / <span data-metric=\"ack_target.count\" data-value=\"{}\">{}</span></td>",
+            a.met, a.met, a.count, a.count
+        ),
     ));
+    table(&mut out, c.total, incidents);
     let p = &s.postmortems;
-    for (text, metric, value) in [
-        (c.required, "postmortems.required", p.required),
-        (c.published, "postmortems.published", p.published),
-        (c.overdue, "postmortems.overdue", p.overdue),
-    ] {
-        out.push_str(&format!(
-            "<tr><th scope=\"row\">{} – {}</th>{}</tr>\n",
-            esc(c.postmortem),
-            esc(text),
-            count_cell(metric, value)
-        ));
-    }
+    table(
+        &mut out,
+        c.postmortems,
+        vec![
+            (
+                c.required.to_string(),
+                count_cell("postmortems.required", p.required),
+            ),
+            (
+                c.published_title.to_string(),
+                count_cell("postmortems.published", p.published),
+            ),
+            (
+                c.overdue.to_string(),
+                count_cell("postmortems.overdue", p.overdue),
+            ),
+        ],
+    );
     let ac = &s.actions;
-    for (text, metric, value) in [
-        (c.total, "actions.total", ac.total),
-        (c.open_items, "actions.open", ac.open),
-        (c.done, "actions.done", ac.done),
-        (c.wont_do, "actions.wont_do", ac.wont_do),
-        (c.overdue, "actions.overdue", ac.overdue),
-    ] {
-        let text = if metric == "actions.total" {
-            pw.actions
-        } else {
-            text
-        };
-        out.push_str(&format!(
-            "<tr><th scope=\"row\">{} – {}</th>{}</tr>\n",
-            esc(c.actions),
-            esc(text),
-            count_cell(metric, value)
-        ));
-    }
+    let mut actions = vec![
+        (c.all.to_string(), count_cell("actions.total", ac.total)),
+        (
+            c.open_items.to_string(),
+            count_cell("actions.open", ac.open),
+        ),
+        (c.done.to_string(), count_cell("actions.done", ac.done)),
+        (
+            c.wont_do.to_string(),
+            count_cell("actions.wont_do", ac.wont_do),
+        ),
+        (
+            c.overdue.to_string(),
+            count_cell("actions.overdue", ac.overdue),
+        ),
+    ];
     for (kind, n) in &ac.by_kind {
-        out.push_str(&format!(
-            "<tr><th scope=\"row\">{} – {} {}</th>{}</tr>\n",
-            esc(c.actions),
-            esc(c.by_kind),
-            esc(kind),
-            count_cell(&format!("actions.by_kind.{kind}"), *n)
+        actions.push((
+            format!("{}: {kind}", pw.action_columns[1]),
+            count_cell(&format!("actions.by_kind.{kind}"), *n),
         ));
     }
-    out.push_str("</tbody>\n</table></div>\n");
+    table(&mut out, pw.actions, actions);
+    out.push_str("</div>\n");
     // Durations: the formula next to each, as the command states it.
     out.push_str("<div class=\"scroll\"><table class=\"figures durations\">\n<thead><tr>");
     for column in [c.figure, c.formula, c.count, c.median, c.p90, c.mean] {

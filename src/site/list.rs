@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use crate::metrics::{IncidentFacts, day_of};
 use crate::model::time::format_duration;
 use crate::model::{Config, PostmortemStatus, Status, TimeKey, Zone};
-use crate::render::incident::severity_rank;
 use crate::site::html::esc;
 use crate::site::i18n::{self, Chrome};
 use crate::site::layout::{Frame, Nav};
@@ -83,26 +82,14 @@ pub fn render(
         })
         .collect();
     select(&mut body, c, "status", c.status, &statuses);
-    let mut severities: Vec<&String> = incidents
-        .iter()
-        .map(|i| &i.severity)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    severities.sort_by_key(|s| (severity_rank(config, s), s.as_str()));
-    let severities: Vec<(String, String)> = config
-        .severity
-        .iter()
-        .map(|s| &s.name)
-        .chain(severities)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold(Vec::new(), |mut seen: Vec<(String, String)>, s| {
-            if !seen.iter().any(|(v, _)| v == s) {
-                seen.push((s.clone(), s.clone()));
-            }
-            seen
-        });
+    // config.toml's severities in its order, then any other an incident names.
+    let mut severities: Vec<(String, String)> = Vec::new();
+    let named = config.severity.iter().map(|s| &s.name);
+    for name in named.chain(incidents.iter().map(|i| &i.severity)) {
+        if !severities.iter().any(|(v, _)| v == name) {
+            severities.push((name.clone(), name.clone()));
+        }
+    }
     select(&mut body, c, "severity", c.severity, &severities);
     select(
         &mut body,
