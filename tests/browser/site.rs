@@ -332,6 +332,16 @@ fn no_page_fetches_from_outside_the_site_or_logs_an_error() {
     assert_clean(&mut page);
 }
 
+/// Cells of the incident list other than the title that wrap onto a second line
+/// ("INC-" over "5"): on a wide screen the title should give way first.
+const BROKEN_SHORT_CELLS: &str = "[...document.querySelectorAll('tr.incident td:not(.title)')]
+    .filter(td => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+    })
+    .map(td => td.closest('tr').dataset.id + ': ' + td.textContent)";
+
 /// Where screenshots go: next to the build, for a person to look at.
 fn screenshot_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -377,6 +387,12 @@ fn screenshots_at_desktop_and_phone_widths_without_sideways_scrolling() {
                 problems.push(format!(
                     "{path} at {width}px scrolls sideways by {overflow}px"
                 ));
+            }
+            if name == "index" && width == 1280 {
+                let broken = page.eval(BROKEN_SHORT_CELLS).expect("cells");
+                if broken != serde_json::json!([]) {
+                    problems.push(format!("{path} at {width}px breaks short cells: {broken}"));
+                }
             }
             assert_clean(&mut page);
         }
