@@ -141,6 +141,15 @@ check_cold=$(median_ms "$drop_cache" "'$BIN' -C '$BIG' check >/dev/null 2>&1 || 
 "$BIN" -C "$BIG" check >/dev/null 2>&1 || true
 check_warm=$(median_ms "" "'$BIN' -C '$BIG' check >/dev/null 2>&1 || true")
 
+# search: a word in every written postmortem and in some titles, and a rare phrase,
+# against git grep over the branch's tree (which reads every file, as a search must).
+git_grep=$(median_ms "" "git -C '$BIG' grep -i -e pool refs/heads/incidents >/dev/null")
+search_cold=$(median_ms "$drop_cache" "'$BIN' -C '$BIG' search pool >/dev/null")
+"$BIN" -C "$BIG" search pool >/dev/null
+search_warm=$(median_ms "" "'$BIN' -C '$BIG' search pool >/dev/null")
+search_json_warm=$(median_ms "" "'$BIN' -C '$BIG' search --json pool >/dev/null")
+search_rare_warm=$(median_ms "" "'$BIN' -C '$BIG' search '\"deploy #4242\"' >/dev/null")
+
 # The static site: cold (no read index, empty directory), again on an unchanged branch,
 # and after one incident changed. Budgets: 30 s cold, 2 s for a re-run.
 SITE=$WORK/site
@@ -169,6 +178,10 @@ report "list (warm) / cat-file" "$table_warm" "$git_cat" 0.3
 report "list --status open (warm) / cat-file" "$open_warm" "$git_cat" 0.3
 report "action list --open (cold) / cat-file" "$actions_cold" "$git_cat" 3
 report "action list --open (warm) / cat-file" "$actions_warm" "$git_cat" 0.3
+report "search (cold) / git grep" "$search_cold" "$git_grep" 3
+report "search (warm) / git grep" "$search_warm" "$git_grep" 0.3
+report "search --json (warm) / git grep" "$search_json_warm" "$git_grep" 0.3
+report "search, rare phrase (warm) / git grep" "$search_rare_warm" "$git_grep" 0.3
 report "check (warm) / check (cold)" "$check_warm" "$check_cold" 0.3
 report "log INC-$(( (N + 1) / 2 )) (warm) / git log --raw" "$log_warm" "$git_log" 0.05
 report "site (cold) / 30 s budget" "$site_cold" 30000 1

@@ -11,13 +11,13 @@ use crate::search::matching::Query;
 /// Search incidents and postmortems for words
 ///
 /// Every word must occur somewhere in the incident (title, summary, customer impact,
-/// timeline, postmortem, action items), in any order and any case; `"a phrase"` in
-/// quotes is one word. Text with no spaces between words (Japanese) is found too.
+/// timeline, postmortem, action items), in any order and any case; a phrase in double
+/// quotes is one word (`'"retry storm"'` in a shell). Text with no spaces between words (Japanese) is found too.
 /// Best matches first: the title and the postmortem's conclusions count above the
 /// timeline, then the newest.
 #[derive(Args, Debug)]
 pub struct SearchArgs {
-    /// The words to find, e.g. `idempotency "retry storm"`
+    /// The words to find, e.g. `idempotency '"retry storm"'`
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
     /// A status, or `open` for investigating, identified and mitigated

@@ -18,12 +18,13 @@ const VERSION: u32 = 1;
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Texts {
     version: u32,
-    /// By incident directory.
-    dirs: HashMap<String, TextDir>,
+    /// A list, not a map: a warm search reads it whole and hashes nothing.
+    dirs: Vec<TextDir>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct TextDir {
+    dir: String,
     tree: String,
     /// `None` when incident.toml does not parse.
     document: Option<Document>,
@@ -55,7 +56,7 @@ pub fn documents(store: &Store, snapshot: &Snapshot<'_>) -> Result<Searchable> {
     }
     let mut documents = Vec::with_capacity(part.body.dirs.len());
     let mut broken = Vec::new();
-    for dir in part.body.dirs.into_values() {
+    for dir in part.body.dirs {
         documents.extend(dir.document);
         broken.extend(dir.broken);
     }
@@ -65,19 +66,17 @@ pub fn documents(store: &Store, snapshot: &Snapshot<'_>) -> Result<Searchable> {
 }
 
 /// The directories at the tip, re-reading only those whose tree changed.
-fn refresh(
-    snapshot: &Snapshot<'_>,
-    mut old: HashMap<String, TextDir>,
-) -> Result<HashMap<String, TextDir>> {
+fn refresh(snapshot: &Snapshot<'_>, old: Vec<TextDir>) -> Result<Vec<TextDir>> {
+    let mut old: HashMap<String, TextDir> = old.into_iter().map(|d| (d.dir.clone(), d)).collect();
     let (entries, _) = snapshot.incident_entries()?;
-    let mut dirs = HashMap::with_capacity(entries.len());
+    let mut dirs = Vec::with_capacity(entries.len());
     for entry in entries {
         let tree = entry.tree.to_string();
         let dir = match old.remove(&entry.dir).filter(|d| d.tree == tree) {
             Some(kept) => kept,
             None => read_dir(snapshot, &entry, tree)?,
         };
-        dirs.insert(entry.dir, dir);
+        dirs.push(dir);
     }
     Ok(dirs)
 }
@@ -101,6 +100,7 @@ fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Res
     let document =
         incident.map(|i| Document::new(&entry.dir, entry.id.number, &i, postmortem.as_ref()));
     Ok(TextDir {
+        dir: entry.dir.clone(),
         tree,
         document,
         broken,

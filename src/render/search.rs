@@ -50,14 +50,13 @@ fn fitted(line: &str, width: Option<usize>) -> String {
     }
 }
 
-/// The excerpt escaped, its marks in bold yellow on a terminal.
+/// The excerpt escaped, its marks highlighted on a terminal.
 fn marked(excerpt: &Excerpt, palette: Palette) -> String {
-    let style = anstyle::AnsiColor::Yellow.on_default().bold();
     let mut out = String::new();
     let mut at = 0;
     for mark in &excerpt.marks {
         out.push_str(&safe::line(&excerpt.text[at..mark.start]));
-        out.push_str(&palette.paint(style, &excerpt.text[mark.clone()]));
+        out.push_str(&palette.found(&excerpt.text[mark.clone()]));
         at = mark.end;
     }
     out.push_str(&safe::line(&excerpt.text[at..]));

@@ -97,6 +97,11 @@ impl Palette {
         self.paint(AnsiColor::Yellow.on_default().bold(), text)
     }
 
+    /// What a search found, within its line.
+    pub fn found(&self, text: &str) -> String {
+        self.paint(AnsiColor::Yellow.on_default().bold(), text)
+    }
+
     pub fn good(&self, text: &str) -> String {
         self.paint(AnsiColor::Green.on_default(), text)
     }

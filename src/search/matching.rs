@@ -104,11 +104,11 @@ pub fn matches<'d>(document: &'d Document, query: &Query) -> Option<Hit<'d>> {
     let mut score = 0;
     let mut fields = Vec::new();
     for (index, field) in document.fields.iter().enumerate() {
-        let folded = fold(&field.text);
+        let text = Folded::new(&field.text);
         let mut first: Option<Range<usize>> = None;
         let mut terms_here = 0;
         for (term, seen) in query.terms.iter().zip(&mut found) {
-            if let Some(at) = folded.find(term.as_str()) {
+            if let Some(at) = text.find(term) {
                 *seen = true;
                 terms_here += 1;
                 if first.as_ref().is_none_or(|r| at < r.start) {
@@ -126,6 +126,40 @@ pub fn matches<'d>(document: &'d Document, query: &Query) -> Option<Hit<'d>> {
         score,
         fields,
     })
+}
+
+/// A field's text ready to search in: as it is when it is ASCII (searched without
+/// copying it: most text is, and a search reads every field), else folded.
+enum Folded<'t> {
+    Ascii(&'t [u8]),
+    Other(String),
+}
+
+impl<'t> Folded<'t> {
+    fn new(text: &'t str) -> Folded<'t> {
+        match text.is_ascii() {
+            true => Folded::Ascii(text.as_bytes()),
+            false => Folded::Other(fold(text)),
+        }
+    }
+
+    /// Where folded `term` starts in the folded text.
+    fn find(&self, term: &str) -> Option<usize> {
+        match self {
+            Folded::Other(folded) => folded.find(term),
+            // An ASCII text holds no non-ASCII term.
+            Folded::Ascii(_) if !term.is_ascii() => None,
+            Folded::Ascii(text) => {
+                let term = term.as_bytes();
+                let first = *term.first()?;
+                let upper = first.to_ascii_uppercase();
+                (0..(text.len() + 1).checked_sub(term.len())?).find(|&i| {
+                    (text[i] == first || text[i] == upper)
+                        && text[i..i + term.len()].eq_ignore_ascii_case(term)
+                })
+            }
+        }
+    }
 }
 
 /// The byte range of `text` whose fold is `folded` (a range of `fold(text)`), widened

@@ -1,6 +1,7 @@
 //! Full-text search over incidents and their postmortems: the searchable text of each
 //! incident as a `Document` (what `search` and the site's search box both read), and
-//! the matching and ranking over those documents.
+//! the matching and ranking over those documents. The documents of a branch come from
+//! the read index: `history::text::documents`.
 //!
 //! Field names are part of the contract (`search --json` prints them):
 //!

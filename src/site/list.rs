@@ -72,15 +72,14 @@ pub fn render(
         esc(c.search),
         esc(c.search_placeholder)
     ));
-    let statuses: Vec<(String, String)> = Status::ALL
-        .iter()
-        .map(|s| {
-            (
-                s.as_str().to_string(),
-                i18n::status(language, *s).to_string(),
-            )
-        })
-        .collect();
+    // `open` as `list --status open` means it: investigating, identified or mitigated.
+    let mut statuses = vec![("open".to_string(), c.open.to_string())];
+    for status in Status::ALL {
+        statuses.push((
+            status.as_str().to_string(),
+            i18n::status(language, *status).to_string(),
+        ));
+    }
     select(&mut body, c, "status", c.status, &statuses);
     // config.toml's severities in its order, then any other an incident names.
     let mut severities: Vec<(String, String)> = Vec::new();

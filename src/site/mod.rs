@@ -123,7 +123,11 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
         .committed_at()?
         .ok_or_else(|| Error::not_found("the incident branch has no commits yet"))?;
     let index = Index::load(store, &snapshot, Want::History(progress))?;
-    let history = index.history();
+    let mut history = index.history();
+    // In a stable order whatever the index's, so that the same branch gives the same bytes.
+    history
+        .incidents
+        .sort_by(|a, b| (a.number(), &a.dir).cmp(&(b.number(), &b.dir)));
     let trees: HashMap<&str, &str> = index
         .dirs()
         .map(|d| {
@@ -159,6 +163,11 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
         .collect();
     for facts in &history.incidents {
         let path = incident_page(facts);
+        if manifest.pages.contains_key(&path) {
+            // The same ID in two years' directories (`check` reports it): one page, the
+            // first one's.
+            continue;
+        }
         let key = page_key(
             trees.get(facts.dir.as_str()).copied().unwrap_or_default(),
             facts,

@@ -167,6 +167,8 @@ fn tables_fit_80_columns_and_cut_free_text_by_display_width() {
         "log",
         "postmortem show INC-1",
         "review incidents~3..incidents",
+        "search retry",
+        "search 問い合わせ",
     ] {
         let out = on_terminal(&repo, 80, args, &[]);
         assert!(!out.trim().is_empty(), "{args}: no output");

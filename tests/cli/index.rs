@@ -8,7 +8,7 @@ use crate::common::{TestRepo, incident_path};
 use crate::sync::{Team, commit_by_hand};
 
 /// Every read served by the index, with what it prints on both streams and its code.
-const READS: [&[&str]; 12] = [
+const READS: [&[&str]; 14] = [
     &["list"],
     &["list", "--status", "open"],
     &["--json", "list"],
@@ -28,6 +28,8 @@ const READS: [&[&str]; 12] = [
     &["--json"],
     &["check"],
     &["--json", "check"],
+    &["search", "it"],
+    &["--json", "search", "o"],
 ];
 
 /// One incident's log: served from the index's commit lists once history is walked.

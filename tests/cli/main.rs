@@ -18,6 +18,7 @@ mod postmortem;
 mod report;
 mod review;
 mod safety;
+mod search;
 mod sets;
 mod site;
 mod sync;

@@ -177,6 +177,7 @@ fn reads(reviewing: &str) -> Vec<Vec<String>> {
         vec!["review", &range],
         vec!["review", &range, "--format", "md"],
         vec!["action", "list"],
+        vec!["search", "end"],
     ];
     for by in [None, Some("severity"), Some("service"), Some("team")] {
         for format in [None, Some("md")] {

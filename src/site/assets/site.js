@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var FILTERS = ["status", "severity", "service", "team", "year"];
+  var OPEN = ["investigating", "identified", "mitigated"];
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.incident"));
   var input = document.getElementById("q");
   var count = document.getElementById("count");
@@ -49,7 +50,10 @@
       if (!want) continue;
       var attr = name === "service" ? "data-services" : "data-" + name;
       var have = row.getAttribute(attr) || "";
-      var ok = (name === "service" || name === "team") ? have.split(",").indexOf(want) >= 0 : have === want;
+      var ok;
+      if (name === "service" || name === "team") ok = have.split(",").indexOf(want) >= 0;
+      else if (name === "status" && want === "open") ok = OPEN.indexOf(have) >= 0;
+      else ok = have === want;
       if (!ok) return false;
     }
     if (query.length === 0) return true;
