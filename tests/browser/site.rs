@@ -242,6 +242,61 @@ fn the_url_narrows_the_list() {
     }
 }
 
+/// Chooses `value` in the filter `name`, as a reader does with the select.
+fn choose(page: &mut Page, name: &str, value: &str) {
+    let found = page
+        .eval(&format!(
+            "(() => {{
+                const select = document.getElementById('filter-{name}');
+                if (![...select.options].some(o => o.value === '{value}')) return false;
+                select.value = '{value}';
+                select.dispatchEvent(new Event('change', {{ bubbles: true }}));
+                return true;
+            }})()"
+        ))
+        .expect("select");
+    assert_eq!(found, true, "#filter-{name} offers {value}");
+}
+
+#[test]
+fn choosing_filters_narrows_the_list_and_keeps_them_in_the_url() {
+    let Some(mut browser) = Browser::start_or_skip() else {
+        return;
+    };
+    let mut page = browser.page(1280).expect("new page");
+    page.goto(&url("index.html")).expect("index loads");
+    let services = page
+        .eval("[...document.getElementById('filter-service').options].map(o => o.value)")
+        .expect("options");
+    assert_eq!(
+        services,
+        serde_json::json!(["", "auth", "checkout", "payments", "search", "web"])
+    );
+
+    choose(&mut page, "status", "open");
+    assert_eq!(visible(&mut page), ["INC-3", "INC-2"]);
+    choose(&mut page, "status", "resolved");
+    assert_eq!(visible(&mut page), ["INC-5", "INC-1", "INC-6"]);
+    choose(&mut page, "severity", "SEV1");
+    assert_eq!(visible(&mut page), ["INC-1", "INC-6"]);
+    assert_eq!(count(&mut page), "2");
+
+    // The address now holds the filters: opening it again shows the same list.
+    let href = page.eval("location.href").expect("location");
+    let href = href.as_str().expect("a URL").to_string();
+    assert!(
+        href.ends_with("index.html?status=resolved&severity=SEV1"),
+        "{href}"
+    );
+    page.goto(&href).expect("the shared link loads");
+    assert_eq!(visible(&mut page), ["INC-1", "INC-6"]);
+    let chosen = page
+        .eval("[document.getElementById('filter-status').value, document.getElementById('filter-severity').value]")
+        .expect("selects");
+    assert_eq!(chosen, serde_json::json!(["resolved", "SEV1"]));
+    assert_clean(&mut page);
+}
+
 #[test]
 fn the_search_box_finds_japanese_and_postmortem_text() {
     let Some(mut browser) = Browser::start_or_skip() else {
