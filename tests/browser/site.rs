@@ -397,6 +397,15 @@ const BROKEN_SHORT_CELLS: &str = "[...document.querySelectorAll('tr.incident td:
     })
     .map(td => td.closest('tr').dataset.id + ': ' + td.textContent)";
 
+/// Pairs of texts in one chart (axis labels, say) whose boxes intersect.
+const OVERLAPPING_CHART_LABELS: &str = "[...document.querySelectorAll('svg.chart')].flatMap(svg => {
+        const boxes = [...svg.querySelectorAll('text')]
+            .map(t => [t.textContent, t.getBoundingClientRect()]);
+        return boxes.flatMap(([a, p], i) => boxes.slice(i + 1)
+            .filter(([, q]) => p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom)
+            .map(([b]) => a + ' / ' + b));
+    })";
+
 /// Where screenshots go: next to the build, for a person to look at.
 fn screenshot_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -441,6 +450,12 @@ fn screenshots_at_desktop_and_phone_widths_without_sideways_scrolling() {
             if overflow != 0 {
                 problems.push(format!(
                     "{path} at {width}px scrolls sideways by {overflow}px"
+                ));
+            }
+            let overlapping = page.eval(OVERLAPPING_CHART_LABELS).expect("labels");
+            if overlapping != serde_json::json!([]) {
+                problems.push(format!(
+                    "{path} at {width}px: chart labels overlap: {overlapping}"
                 ));
             }
             if name == "index" && width == 1280 {
