@@ -61,16 +61,18 @@ impl Connection {
         Ok(self.next_id)
     }
 
-    /// The next message, waiting until `deadline` at most.
-    fn receive(&mut self, deadline: Instant) -> Result<Value> {
+    /// The next message, or `None` once `deadline` has passed.
+    fn receive(&mut self, deadline: Instant) -> Result<Option<Value>> {
         loop {
-            let left = deadline
+            let Some(left) = deadline
                 .checked_duration_since(Instant::now())
                 .filter(|d| !d.is_zero())
-                .ok_or("timed out waiting for Chromium")?;
+            else {
+                return Ok(None);
+            };
             self.socket.get_mut().set_read_timeout(Some(left))?;
             match self.socket.read() {
-                Ok(Message::Text(text)) => return Ok(serde_json::from_str(text.as_str())?),
+                Ok(Message::Text(text)) => return Ok(Some(serde_json::from_str(text.as_str())?)),
                 Ok(_) => continue,
                 Err(tungstenite::Error::Io(e))
                     if matches!(
@@ -95,7 +97,9 @@ impl Connection {
         let id = self.send(method, params)?;
         let deadline = Instant::now() + COMMAND;
         loop {
-            let message = self.receive(deadline)?;
+            let message = self
+                .receive(deadline)?
+                .ok_or_else(|| format!("{method}: no answer from Chromium in {COMMAND:?}"))?;
             if message["id"].as_u64() == Some(id) {
                 if let Some(error) = message.get("error") {
                     return Err(format!("{method}: {error}").into());
@@ -347,12 +351,8 @@ impl Page {
 
     /// Reads events for a moment, so that what the page does asynchronously is recorded.
     fn pump(&mut self, deadline: Instant) -> Result<()> {
-        while Instant::now() < deadline {
-            match self.connection.receive(deadline) {
-                Ok(event) => self.record.on_event(&mut self.connection, &event)?,
-                Err(e) if e.to_string().starts_with("timed out") => break,
-                Err(e) => return Err(e),
-            }
+        while let Some(event) = self.connection.receive(deadline)? {
+            self.record.on_event(&mut self.connection, &event)?;
         }
         Ok(())
     }
@@ -383,8 +383,8 @@ impl Page {
         while self.record.loads == before {
             let event = self
                 .connection
-                .receive(deadline)
-                .map_err(|e| format!("{url} did not finish loading: {e}"))?;
+                .receive(deadline)?
+                .ok_or_else(|| format!("{url} did not finish loading in {COMMAND:?}"))?;
             self.record.on_event(&mut self.connection, &event)?;
         }
         Ok(())
