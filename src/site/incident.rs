@@ -275,12 +275,6 @@ fn postmortem_section(page: &IncidentPage<'_>, c: &Chrome, incident: &Incident) 
                 timeline: Vec::new(),
                 ..incident.clone()
             };
-            out.push_str(&format!(
-                "<p class=\"pm-status pm-{}\">{}: {}</p>\n",
-                pm.status,
-                esc(c.postmortem),
-                esc(&pm.status.to_string())
-            ));
             out.push_str(&to_html(&markdown(
                 page.config,
                 &without_timeline,
