@@ -8,7 +8,7 @@ use crate::metrics::IncidentFacts;
 use crate::model::time::format_duration;
 use crate::model::{Config, Incident, IncidentId, Postmortem, TimeKey, Timestamp, Zone};
 use crate::render::incident::{durations, full_time, short_time};
-use crate::render::postmortem::{markdown, words};
+use crate::render::postmortem::{Words, markdown, words};
 use crate::site::html::{esc, link, paragraphs};
 use crate::site::i18n::{self, Chrome};
 use crate::site::layout::{Frame, Nav};
@@ -140,7 +140,7 @@ pub fn render(page: &IncidentPage<'_>) -> String {
     if !incident.timeline.is_empty() {
         body.push_str(&timeline(w, &incident, zone));
     }
-    body.push_str(&related(c, &incident));
+    body.push_str(&related(c, w, &incident));
     body.push_str(&postmortem_section(page, c, &incident));
     body.push_str("</article>\n");
     let path = format!("incidents/{}.html", incident.id);
@@ -157,7 +157,7 @@ pub fn render(page: &IncidentPage<'_>) -> String {
 
 fn times(
     c: &Chrome,
-    w: &crate::render::postmortem::Words,
+    w: &Words,
     incident: &Incident,
     from_history: &[TimeKey],
     zone: Zone,
@@ -201,7 +201,7 @@ fn times(
     out
 }
 
-fn timeline(w: &crate::render::postmortem::Words, incident: &Incident, zone: Zone) -> String {
+fn timeline(w: &Words, incident: &Incident, zone: Zone) -> String {
     let mut out = format!(
         "<section>\n<h2>{}</h2>\n<div class=\"scroll\"><table class=\"timeline\">\n<thead><tr>",
         esc(w.timeline)
@@ -232,7 +232,7 @@ fn timeline(w: &crate::render::postmortem::Words, incident: &Incident, zone: Zon
     out
 }
 
-fn related(c: &Chrome, incident: &Incident) -> String {
+fn related(c: &Chrome, w: &Words, incident: &Incident) -> String {
     let changes = &incident.changes;
     if incident.related.is_empty() && changes.caused_by.is_empty() && changes.fixed_by.is_empty() {
         return String::new();
@@ -251,7 +251,7 @@ fn related(c: &Chrome, incident: &Incident) -> String {
                 Err(_) => esc(id),
             })
             .collect();
-        row(&mut out, c.incidents, &links.join(", "));
+        row(&mut out, w.incident, &links.join(", "));
     }
     for (label, values) in [
         (c.caused_by, &changes.caused_by),
