@@ -1,7 +1,7 @@
 use clap::{Args, Subcommand};
 
 use super::incident::parse_assignment;
-use super::{CmdResult, Ui};
+use super::{AsKnown, CmdResult, Ui};
 use crate::history::{Index, Want};
 use crate::model::{ActionKind, TimeContext};
 use crate::ops::action::{self as ops, Filter, NewAction};
@@ -57,6 +57,8 @@ process (how the team works). Have both prevent and detect/mitigate items."
         /// The day overdue is judged on (default: now)
         #[arg(long, value_name = "TIME")]
         as_of: Option<String>,
+        #[command(flatten)]
+        as_known: AsKnown,
     },
     /// Mark an action item done (done_at is the commit time)
     Done {
@@ -113,7 +115,9 @@ pub fn run(ui: &Ui, args: ActionArgs) -> CmdResult {
             owner,
             kind,
             as_of,
+            as_known,
         } => {
+            let store = as_known.store(ui, as_of.as_deref())?;
             let snapshot = store.snapshot()?;
             let config = snapshot.config()?;
             let time = TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);

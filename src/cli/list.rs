@@ -1,6 +1,6 @@
 use clap::{Args, ValueEnum};
 
-use super::{CmdResult, Ui};
+use super::{AsKnownAt, CmdResult, Ui};
 use crate::history::{Index, Want};
 use crate::model::TimeContext;
 use crate::ops::incident::{load, with_handles, with_history_times};
@@ -26,10 +26,12 @@ pub struct ListArgs {
     /// Detected before this time
     #[arg(long, value_name = "TIME")]
     until: Option<String>,
+    #[command(flatten)]
+    past: AsKnownAt,
 }
 
 pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
-    let store = ui.store()?;
+    let store = args.past.store(ui)?;
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
     let time = TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);
@@ -75,10 +77,12 @@ pub struct ShowArgs {
     /// text for the terminal, md for a Markdown document
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     format: ShowFormat,
+    #[command(flatten)]
+    past: AsKnownAt,
 }
 
 pub fn show(ui: &Ui, args: ShowArgs) -> CmdResult {
-    let store = ui.store()?;
+    let store = args.past.store(ui)?;
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
     let zone = config.zone()?;

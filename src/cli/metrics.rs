@@ -1,6 +1,6 @@
 use clap::{Args, ValueEnum};
 
-use super::{CmdResult, Ui};
+use super::{AsKnown, CmdResult, Ui};
 use crate::metrics::GroupBy;
 use crate::ops::metrics::{MetricsRequest, metrics};
 use crate::render::metrics as view;
@@ -43,10 +43,17 @@ pub struct MetricsArgs {
     /// text for the terminal, csv for spreadsheets, md for a wiki page
     #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
     format: MetricsFormat,
+    /// Add the DORA figures, with deployments from a ref pattern ('refs/tags/v*') or a
+    /// deploy log file (TIMESTAMP REV [ENV] lines); default: `git config incident.deploys`
+    #[arg(long, value_name = "PATTERN|FILE")]
+    deploys: Option<String>,
+    #[command(flatten)]
+    as_known: AsKnown,
 }
 
 pub fn run(ui: &Ui, args: MetricsArgs) -> CmdResult {
-    let store = ui.store()?;
+    let store = args.as_known.store(ui, args.as_of.as_deref())?;
+    let deploys = args.deploys.or_else(|| store.configured_deploys());
     let mut progress = CommitProgress::new();
     let result = metrics(
         &store,
@@ -61,6 +68,7 @@ pub fn run(ui: &Ui, args: MetricsArgs) -> CmdResult {
                 By::Month => GroupBy::Month,
                 By::Week => GroupBy::Week,
             }),
+            deploys: deploys.as_deref(),
         },
         &mut |done, total| progress.update(done, total),
     )?;
@@ -72,22 +80,31 @@ pub fn run(ui: &Ui, args: MetricsArgs) -> CmdResult {
             result.zone,
             &result.overall,
             groups,
+            result.dora.as_ref(),
         ))?;
         return Ok(code);
     }
     match args.format {
-        MetricsFormat::Csv => ui.print(&view::csv(&result.overall, groups))?,
+        MetricsFormat::Csv => {
+            // One row per group has no place for figures of the whole repository.
+            if result.dora.is_some() {
+                ui.status("the DORA figures are not in the CSV: see --json or --format md");
+            }
+            ui.print(&view::csv(&result.overall, groups))?
+        }
         MetricsFormat::Md => ui.print(&view::markdown(
             &result.window,
             result.zone,
             &result.overall,
             groups,
+            result.dora.as_ref(),
         ))?,
         MetricsFormat::Text => ui.page(&view::human(
             &result.window,
             result.zone,
             &result.overall,
             groups,
+            result.dora.as_ref(),
             &result.trend,
             ui.palette,
         ))?,

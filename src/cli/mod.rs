@@ -22,7 +22,7 @@ mod written;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, ErrorKind, exit};
 use crate::render::style::ColorChoice;
@@ -95,6 +95,49 @@ pub enum Command {
     /// Completion candidates from the branch, for the shell scripts
     #[command(name = "__complete", hide = true)]
     Complete(complete::CompleteArgs),
+}
+
+/// `--as-known`, beside the command's `--as-of`: time travel for a read.
+#[derive(Args, Debug)]
+pub struct AsKnown {
+    /// Read the branch as it stood at --as-of: its last commit by then, later corrections unseen
+    #[arg(long, requires = "as_of")]
+    as_known: bool,
+}
+
+impl AsKnown {
+    /// The store to read from: with `--as-known`, the branch as it stood at `as_of`.
+    pub fn store(&self, ui: &Ui, as_of: Option<&str>) -> Result<Store, Error> {
+        let store = ui.store()?;
+        let Some(as_of) = as_of.filter(|_| self.as_known) else {
+            return Ok(store);
+        };
+        let at = {
+            // Typed times are read as every other `--as-of` is; the zone of the branch as
+            // it is now, since the moment is needed to find the past one.
+            let config = store.snapshot()?.config()?;
+            let time =
+                crate::model::TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);
+            time.parse(as_of)?
+        };
+        store.as_known_at(at)
+    }
+}
+
+/// `--as-of T --as-known` for the reads that have no other use for a moment.
+#[derive(Args, Debug)]
+pub struct AsKnownAt {
+    /// With --as-known: the moment to read the branch at
+    #[arg(long, value_name = "TIME", requires = "as_known")]
+    as_of: Option<String>,
+    #[command(flatten)]
+    as_known: AsKnown,
+}
+
+impl AsKnownAt {
+    pub fn store(&self, ui: &Ui) -> Result<Store, Error> {
+        self.as_known.store(ui, self.as_of.as_deref())
+    }
 }
 
 /// What every command needs besides its arguments.

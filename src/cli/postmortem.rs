@@ -2,7 +2,7 @@ use clap::{Args, Subcommand};
 
 use super::incident::parse_assignment;
 use super::list::ShowFormat;
-use super::{CmdResult, Ui};
+use super::{AsKnownAt, CmdResult, Ui};
 use crate::model::PostmortemStatus;
 use crate::ops::postmortem as ops;
 use crate::render::postmortem::{markdown, show};
@@ -32,6 +32,8 @@ enum PostmortemCommand {
         /// text for the terminal, md for a Markdown document
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
+        #[command(flatten)]
+        past: AsKnownAt,
     },
     /// Set fields: KEY=VALUE, KEY+=VALUE (append to a list), KEY= (clear)
     #[command(after_help = concat!(
@@ -70,7 +72,8 @@ pub fn run(ui: &Ui, args: PostmortemArgs) -> CmdResult {
                 || ops::written(&store, written.commit, id),
             )?;
         }
-        PostmortemCommand::Show { id, format } => {
+        PostmortemCommand::Show { id, format, past } => {
+            let store = past.store(ui)?;
             let snapshot = store.snapshot()?;
             let config = snapshot.config()?;
             let review = ops::load(&snapshot, &config, &id)?;

@@ -1,7 +1,7 @@
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use super::{CmdResult, Ui};
+use super::{AsKnown, CmdResult, Ui};
 use crate::ops::report::{ReportKind, Rows, report};
 use crate::render::progress::CommitProgress;
 use crate::render::report as view;
@@ -36,6 +36,8 @@ struct ReportOptions {
     /// text for the terminal, md for the meeting's page, csv for spreadsheets
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
+    #[command(flatten)]
+    as_known: AsKnown,
 }
 
 pub fn run(ui: &Ui, args: ReportArgs) -> CmdResult {
@@ -43,7 +45,7 @@ pub fn run(ui: &Ui, args: ReportArgs) -> CmdResult {
         ReportWhat::Actions(o) => (ReportKind::Actions, o),
         ReportWhat::Postmortems(o) => (ReportKind::Postmortems, o),
     };
-    let store = ui.store()?;
+    let store = options.as_known.store(ui, options.as_of.as_deref())?;
     let mut progress = CommitProgress::new();
     let result = report(
         &store,

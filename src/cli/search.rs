@@ -18,7 +18,7 @@ use crate::search::matching::Query;
 #[derive(Args, Debug)]
 pub struct SearchArgs {
     /// The words to find, e.g. `idempotency '"retry storm"'`
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required = true, num_args = 1.., value_name = "WORD")]
     query: Vec<String>,
     /// A status, or `open` for investigating, identified and mitigated
     #[arg(long, value_name = "S|open", value_parser = super::list::status_filter())]

@@ -185,6 +185,25 @@ pub fn parse_time(data: &[u8]) -> bool {
     at.is_ok() || due.is_ok() || zone.is_ok()
 }
 
+/// A deploy log (`metrics --deploys FILE`) read line by line as the store reads it,
+/// before revisions are looked up: each line is skipped, read or refused with a
+/// message, and a line read names a revision it contains. Returns whether any line was
+/// read.
+pub fn read_deploy_log(data: &[u8]) -> bool {
+    // The store refuses a file that is not UTF-8 before reading its lines.
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let mut read = false;
+    for line in text.lines() {
+        if let Ok(Some((_, rev))) = crate::store::deploys::parse_line(line) {
+            assert!(line.contains(rev), "{rev:?} is not in {line:?}");
+            read = true;
+        }
+    }
+    read
+}
+
 /// The context (a fixed "now", a zone picked by the first byte) and the text of a
 /// `parse_time` input.
 fn time_input(data: &[u8]) -> Option<(TimeContext, String)> {

@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::{FileKind, merge, parse_time, read_and_check};
+use super::{FileKind, merge, parse_time, read_and_check, read_deploy_log};
 
 /// xorshift64*: deterministic, no dependency, good enough to pick mutations.
 struct Rng(u64);
@@ -343,6 +343,18 @@ fn fuzz_parse_time() {
         input
     };
     run("parse_time", 5, &corpus, generate, parse_time);
+}
+
+#[test]
+fn fuzz_deploy_log() {
+    let corpus = seeds("deploy_log");
+    run(
+        "deploy_log",
+        6,
+        &corpus,
+        bytes_or_mutation(&corpus),
+        read_deploy_log,
+    );
 }
 
 /// Times whose year is outside 0000-9999 parsed, then panicked when stored: a time far

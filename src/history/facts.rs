@@ -30,6 +30,7 @@ pub fn from_files(
         subsec: incident
             .times
             .map(|_, t| t.map_or(0, |t| t.0.timestamp_subsec_nanos().min(999_999_999))),
+        caused_by: incident.changes.caused_by.clone(),
         postmortem: postmortem.map(|p| PostmortemFacts {
             status: p.status,
             owner: p.owner.clone(),

@@ -22,7 +22,7 @@ use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Status, Ti
 use crate::store::{IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// One part of the index in its own file, so that a read loads only the parts it needs
 /// (a listing does not load history): what it holds, and the commit it describes.
@@ -498,6 +498,11 @@ pub(super) fn read<T: serde::de::DeserializeOwned>(path: &Path, refname: &str) -
 }
 
 pub(super) fn write<T: Serialize>(store: &Store, path: &Path, part: &mut Part<T>) {
+    // A view of the past (`--as-known`) is read without saving: the parts describe the
+    // tip, and replacing them would cost the next ordinary read a full rebuild.
+    if store.reads_the_past() {
+        return;
+    }
     part.format = FORMAT;
     part.refname = store.refname().to_string();
     cache::write(path, part);

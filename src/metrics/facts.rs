@@ -28,12 +28,15 @@ pub struct IncidentFacts {
     #[serde(default)]
     pub subsec: Times<u32>,
     pub postmortem: Option<PostmortemFacts>,
+    /// `changes.caused_by` as written: the DORA figures read the full commit ids in it.
+    #[serde(default)]
+    pub caused_by: Vec<String>,
 }
 
 /// Nanoseconds since the Unix epoch: a time exactly.
 pub type Nanos = i128;
 
-const NANOS_PER_SECOND: Nanos = 1_000_000_000;
+pub const NANOS_PER_SECOND: Nanos = 1_000_000_000;
 
 /// Whole seconds from `from` to `to`, rounded half up (1.5 s is 2 s).
 pub fn whole_seconds(from: Nanos, to: Nanos) -> Seconds {

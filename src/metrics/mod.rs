@@ -2,6 +2,7 @@
 //! mitigation and resolution, postmortem and action-item follow-up. Pure functions over
 //! [`IncidentFacts`]; no git and no TOML here.
 
+pub mod dora;
 pub mod facts;
 pub mod followup;
 

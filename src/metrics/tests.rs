@@ -8,7 +8,7 @@ const H: Seconds = 3600;
 /// 2026-03-01T00:00:00Z
 const MAR1: Seconds = 1_772_323_200;
 
-fn incident(id: &str, severity: &str, detected: Seconds) -> IncidentFacts {
+pub(super) fn incident(id: &str, severity: &str, detected: Seconds) -> IncidentFacts {
     IncidentFacts {
         id: id.to_string(),
         dir: format!("incidents/2026/{id}"),
@@ -25,6 +25,7 @@ fn incident(id: &str, severity: &str, detected: Seconds) -> IncidentFacts {
         },
         subsec: Times::default(),
         postmortem: None,
+        caused_by: vec![],
     }
 }
 

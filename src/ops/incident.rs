@@ -589,6 +589,12 @@ pub fn set_fields(
             let mut assignment = assignment.clone();
             // An empty value clears a field; only names being added are checked.
             let adding = assignment.op != Op::Remove && !assignment.value.trim().is_empty();
+            // `me` names the writer (their handle when config.toml knows them), as in `ack`.
+            let names_a_person =
+                assignment.key == "commander" || assignment.key.starts_with("roles.");
+            if names_a_person && assignment.value.trim() == "me" {
+                assignment.value = edit.author.clone();
+            }
             match assignment.key.as_str() {
                 "severity" if adding => {
                     assignment.value = edit

@@ -2,7 +2,8 @@
 
 use crate::error::{Error, FileError, Result};
 use crate::history::{self, Progress};
-use crate::metrics::{self, Context, Group, GroupBy, Summary, Window};
+use crate::metrics::dora::{CausedBy, DeployFacts, Dora};
+use crate::metrics::{self, Context, Group, GroupBy, IncidentFacts, Summary, Window};
 use crate::model::{Config, TimeContext, Zone};
 use crate::store::Store;
 
@@ -11,6 +12,9 @@ pub struct MetricsRequest<'a> {
     pub until: Option<&'a str>,
     pub as_of: Option<&'a str>,
     pub by: Option<GroupBy>,
+    /// Where deployments are read from for the DORA figures: a ref pattern or a deploy
+    /// log file.
+    pub deploys: Option<&'a str>,
 }
 
 pub struct MetricsResult {
@@ -22,6 +26,8 @@ pub struct MetricsResult {
     pub groups: Option<Vec<Group>>,
     /// Incidents per month over the window.
     pub trend: Vec<(String, usize)>,
+    /// With deployments given: the DORA figures over the window.
+    pub dora: Option<Dora>,
     /// Files that did not parse: named on stderr, left out of the figures.
     pub broken: Vec<FileError>,
 }
@@ -65,7 +71,12 @@ pub fn metrics(
     let overall = metrics::summarize(&chosen, &ctx);
     let groups = request.by.map(|by| metrics::grouped(&chosen, by, &ctx));
     let trend = metrics::monthly_counts(&chosen, &ctx);
+    let dora = request
+        .deploys
+        .map(|source| dora(store, source, &chosen, &window))
+        .transpose()?;
     Ok(MetricsResult {
+        dora,
         window,
         overall,
         groups,
@@ -74,4 +85,37 @@ pub fn metrics(
         zone,
         config,
     })
+}
+
+/// The DORA figures: what the store says about the deployments `source` names and the
+/// causing commits of the incidents in the window, put through the arithmetic.
+fn dora(store: &Store, source: &str, chosen: &[&IncidentFacts], window: &Window) -> Result<Dora> {
+    let mut deployments = store.deployments(source)?;
+    // Later ones are outside the window, and after every incident in it was detected.
+    deployments.retain(|d| d.time < window.until);
+    let mut shipped = store.shipped(&deployments)?;
+    let facts: Vec<DeployFacts> = deployments
+        .iter()
+        .zip(std::mem::take(&mut shipped.times))
+        .enumerate()
+        .map(|(i, (deployment, times))| DeployFacts {
+            time: deployment.time,
+            shipped: (i > 0).then_some(times),
+        })
+        .collect();
+    let causes = chosen
+        .iter()
+        .filter(|incident| !incident.is_canceled())
+        .map(|&incident| {
+            let mut first = Vec::new();
+            for value in &incident.caused_by {
+                first.extend(store.first_containing(&shipped, value)?);
+            }
+            Ok(CausedBy {
+                incident,
+                deployments: first,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(metrics::dora::dora(&facts, &causes, window))
 }

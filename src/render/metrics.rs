@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::metrics::dora::Dora;
 use crate::metrics::{DURATIONS, Figure, Group, Summary, Window};
 use crate::model::time::format_duration;
 use crate::model::{Timestamp, Zone};
@@ -66,13 +67,96 @@ pub fn window_json(window: &Window, zone: Zone) -> Value {
     })
 }
 
-pub fn json(window: &Window, zone: Zone, overall: &Summary, groups: Option<&[Group]>) -> Value {
+pub fn json(
+    window: &Window,
+    zone: Zone,
+    overall: &Summary,
+    groups: Option<&[Group]>,
+    dora: Option<&Dora>,
+) -> Value {
     let mut value = match groups {
         Some(groups) => json!({ "groups": groups }),
         None => serde_json::to_value(overall).expect("summaries serialize"),
     };
+    if let Some(dora) = dora {
+        value["dora"] = serde_json::to_value(dora).expect("DORA figures serialize");
+    }
     value["window"] = window_json(window, zone);
     value
+}
+
+/// The DORA durations: (label, formula, figure).
+fn dora_rows(dora: &Dora) -> [(&'static str, &'static str, Figure); 2] {
+    [
+        (
+            "failed deployment recovery time",
+            "deployment -> resolved",
+            dora.failed_deployment_recovery_time,
+        ),
+        (
+            "lead time for changes",
+            "commit -> deployment",
+            dora.lead_time_for_changes,
+        ),
+    ]
+}
+
+/// `10 (1.00 per week)` and `30% (3 of 10)`: the counts behind the rate.
+fn dora_lines(dora: &Dora) -> [(&'static str, String); 2] {
+    let count = dora.deployments.count;
+    let rate = match count {
+        0 => "- (no deployment)".to_string(),
+        _ => format!(
+            "{}% ({} of {count} deployments first shipped an incident's cause)",
+            (200 * dora.failed_deployments + count) / (2 * count),
+            dora.failed_deployments
+        ),
+    };
+    [
+        (
+            "deployments",
+            format!("{count} ({:.2} per week)", dora.deployments.per_week),
+        ),
+        ("change fail rate", rate),
+    ]
+}
+
+fn dora_block(dora: &Dora, palette: Palette) -> String {
+    let mut out = format!(
+        "{}
+",
+        palette.bold("DORA figures")
+    );
+    for (label, text) in dora_lines(dora) {
+        out.push_str(&fit::block(
+            &format!("  {label:<18}{text}\n"),
+            palette.width,
+            2,
+        ));
+    }
+    out.push('\n');
+    let mut table = Table::new(["", "COUNT", "MEDIAN", "P90", "MEAN", "FROM -> TO"])
+        .align_right(1)
+        .align_right(2)
+        .align_right(3)
+        .align_right(4)
+        .cut(0, table::TITLE)
+        .cut(5, table::SHORT)
+        .fit(palette.width.map(|w| w.saturating_sub(2)));
+    for (label, formula, figure) in dora_rows(dora) {
+        table.row([
+            label.to_string(),
+            figure.count.to_string(),
+            seconds(figure.median),
+            seconds(figure.p90),
+            seconds(figure.mean),
+            formula.to_string(),
+        ]);
+    }
+    for line in table.render(|h| palette.bold(h)).lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
 }
 
 fn counts_line(summary: &Summary) -> String {
@@ -219,6 +303,7 @@ pub fn human(
     zone: Zone,
     overall: &Summary,
     groups: Option<&[Group]>,
+    dora: Option<&Dora>,
     trend: &[(String, usize)],
     palette: Palette,
 ) -> String {
@@ -249,6 +334,10 @@ pub fn human(
         }
     }
     out.push('\n');
+    if let Some(dora) = dora {
+        out.push_str(&dora_block(dora, palette));
+        out.push('\n');
+    }
     out.push_str(&trend_block(trend));
     out
 }
@@ -258,6 +347,7 @@ pub fn markdown(
     zone: Zone,
     overall: &Summary,
     groups: Option<&[Group]>,
+    dora: Option<&Dora>,
 ) -> String {
     let mut out = format!(
         "# Incident metrics, {} to {}\n\nIncidents by detection time; drills and canceled incidents are left out. Durations: median, 90th percentile (nearest rank) and mean.\n",
@@ -297,6 +387,25 @@ pub fn markdown(
         for line in follow_up_lines(summary) {
             out.push_str(&format!("- {line}\n"));
         }
+    }
+    if let Some(dora) = dora {
+        out.push_str("\n## DORA figures\n\n");
+        for (label, text) in dora_lines(dora) {
+            out.push_str(&format!("- {label}: {}\n", md::inline(&text)));
+        }
+        out.push('\n');
+        let mut table = Table::new(["Metric", "From -> to", "Count", "Median", "P90", "Mean"]);
+        for (label, formula, figure) in dora_rows(dora) {
+            table.row([
+                label.to_string(),
+                formula.to_string(),
+                figure.count.to_string(),
+                seconds(figure.median),
+                seconds(figure.p90),
+                seconds(figure.mean),
+            ]);
+        }
+        out.push_str(&table.markdown());
     }
     out
 }

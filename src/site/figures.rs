@@ -105,7 +105,7 @@ fn figures(
     }
     WindowFigures {
         key,
-        json: json(&window, zone, &summary, None),
+        json: json(&window, zone, &summary, None, None),
         summary,
         months,
         by_month,

@@ -8,7 +8,7 @@ use crate::metrics::IncidentFacts;
 use crate::model::time::format_duration;
 use crate::model::{Config, Incident, IncidentId, Postmortem, TimeKey, Timestamp, Zone};
 use crate::render::incident::{durations, full_time, short_time};
-use crate::render::postmortem::{markdown, words};
+use crate::render::postmortem::{Words, markdown, words};
 use crate::site::html::{esc, link, paragraphs};
 use crate::site::i18n::{self, Chrome};
 use crate::site::layout::{Frame, Nav};
@@ -140,7 +140,7 @@ pub fn render(page: &IncidentPage<'_>) -> String {
     if !incident.timeline.is_empty() {
         body.push_str(&timeline(w, &incident, zone));
     }
-    body.push_str(&related(c, &incident));
+    body.push_str(&related(c, w, &incident));
     body.push_str(&postmortem_section(page, c, &incident));
     body.push_str("</article>\n");
     let path = format!("incidents/{}.html", incident.id);
@@ -157,7 +157,7 @@ pub fn render(page: &IncidentPage<'_>) -> String {
 
 fn times(
     c: &Chrome,
-    w: &crate::render::postmortem::Words,
+    w: &Words,
     incident: &Incident,
     from_history: &[TimeKey],
     zone: Zone,
@@ -201,7 +201,7 @@ fn times(
     out
 }
 
-fn timeline(w: &crate::render::postmortem::Words, incident: &Incident, zone: Zone) -> String {
+fn timeline(w: &Words, incident: &Incident, zone: Zone) -> String {
     let mut out = format!(
         "<section>\n<h2>{}</h2>\n<div class=\"scroll\"><table class=\"timeline\">\n<thead><tr>",
         esc(w.timeline)
@@ -232,7 +232,7 @@ fn timeline(w: &crate::render::postmortem::Words, incident: &Incident, zone: Zon
     out
 }
 
-fn related(c: &Chrome, incident: &Incident) -> String {
+fn related(c: &Chrome, w: &Words, incident: &Incident) -> String {
     let changes = &incident.changes;
     if incident.related.is_empty() && changes.caused_by.is_empty() && changes.fixed_by.is_empty() {
         return String::new();
@@ -251,7 +251,7 @@ fn related(c: &Chrome, incident: &Incident) -> String {
                 Err(_) => esc(id),
             })
             .collect();
-        row(&mut out, c.incidents, &links.join(", "));
+        row(&mut out, w.incident, &links.join(", "));
     }
     for (label, values) in [
         (c.caused_by, &changes.caused_by),
@@ -275,12 +275,6 @@ fn postmortem_section(page: &IncidentPage<'_>, c: &Chrome, incident: &Incident) 
                 timeline: Vec::new(),
                 ..incident.clone()
             };
-            out.push_str(&format!(
-                "<p class=\"pm-status pm-{}\">{}: {}</p>\n",
-                pm.status,
-                esc(c.postmortem),
-                esc(&pm.status.to_string())
-            ));
             out.push_str(&to_html(&markdown(
                 page.config,
                 &without_timeline,
@@ -305,4 +299,106 @@ fn postmortem_section(page: &IncidentPage<'_>, c: &Chrome, incident: &Incident) 
     }
     out.push_str("</section>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Language;
+    use crate::store::{IncidentEntry, Oid};
+
+    const INCIDENT: &str = r#"
+schema_version = 1
+id = "INC-7"
+uid = "4f1c"
+title = "Checkout charged <some> cards twice"
+severity = "SEV2"
+status = "resolved"
+summary = "Retried payments charged cards twice."
+services = ["checkout"]
+related = ["INC-3", "../etc"]
+[changes]
+caused_by = ["a1b2c3d", "javascript:alert(1)"]
+fixed_by = ["https://git.example/shop/pull/9"]
+[times]
+started = 2026-11-20T09:50:00+09:00
+detected = 2026-11-20T10:00:00+09:00
+mitigated = 2026-11-20T10:40:00+09:00
+[[timeline]]
+at = 2026-11-20T10:00:00+09:00
+kind = "alert"
+text = "Duplicate-charge alert fired"
+author = "ana"
+links = ["https://alerts.example/1", "javascript:alert(2)"]
+"#;
+
+    const POSTMORTEM: &str = r#"
+schema_version = 1
+incident = "INC-7"
+status = "in_review"
+owner = "ana"
+summary = "For 50 minutes, retried payment requests charged cards twice."
+root_cause.statement = "Charge requests were not idempotent."
+[[action]]
+id = "INC-7.A1"
+title = "Idempotency keys on /charge"
+kind = "prevent"
+owner = "carol"
+status = "open"
+link = "javascript:alert(3)"
+"#;
+
+    fn page(language: Language) -> String {
+        let config = Config {
+            language,
+            ..Config::default()
+        };
+        let incident: Incident = toml::from_str(INCIDENT).expect("fixture incident");
+        let postmortem: Postmortem = toml::from_str(POSTMORTEM).expect("fixture postmortem");
+        let entry = IncidentEntry {
+            id: "INC-7".parse().expect("id"),
+            year: 2026,
+            dir: "incidents/2026/INC-7".to_string(),
+            tree: Oid::ZERO_SHA1,
+        };
+        let mut facts = crate::history::facts::from_files(&entry, &incident, Some(&postmortem));
+        // Resolved by a commit that wrote no time: history says when.
+        facts.times.resolved = Some(1_795_143_600);
+        render(&IncidentPage {
+            config: &config,
+            zone: Zone::Named(chrono_tz::Asia::Tokyo),
+            incident,
+            postmortem: Some(postmortem),
+            postmortem_error: None,
+            facts: &facts,
+            base_url: None,
+        })
+    }
+
+    #[test]
+    fn incident_page() {
+        insta::assert_snapshot!(page(Language::En));
+    }
+
+    #[test]
+    fn incident_page_in_japanese() {
+        let html = page(Language::Ja);
+        for label in [
+            "影響開始",
+            "解決までの時間",
+            "タイムライン",
+            "関連インシデントと変更",
+        ] {
+            assert!(html.contains(label), "{label}");
+        }
+    }
+
+    #[test]
+    fn only_web_links_and_valid_ids_become_links() {
+        let html = page(Language::En);
+        assert!(!html.contains("href=\"javascript"), "{html}");
+        assert!(html.contains("<a href=\"INC-3.html\">INC-3</a>"), "{html}");
+        assert!(!html.contains("href=\"../etc"), "{html}");
+        assert!(html.contains("&lt;some&gt;"), "{html}");
+    }
 }

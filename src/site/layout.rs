@@ -44,6 +44,8 @@ impl Frame<'_> {
         out.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n");
         out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         out.push_str(&format!("<title>{}</title>\n", esc(self.title)));
+        // No icon: a browser would otherwise ask the host for /favicon.ico, outside the site.
+        out.push_str("<link rel=\"icon\" href=\"data:,\">\n");
         out.push_str(&format!(
             "<link rel=\"stylesheet\" href=\"{root}assets/site.css\">\n"
         ));

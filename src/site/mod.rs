@@ -33,8 +33,9 @@ use crate::store::Store;
 
 pub use output::MANIFEST;
 
-/// Bump whenever a page's content or layout changes: every page is built again.
-const FORMAT: u32 = 1;
+/// Bump whenever a page's content or layout changes: every page is built again (as it
+/// is by any other version of the tool).
+const FORMAT: u32 = 3;
 
 const CSS: &str = include_str!("assets/site.css");
 const JS: &str = include_str!("assets/site.js");
@@ -139,7 +140,8 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
         .collect();
     let old = out.manifest();
     let site = format!(
-        "{FORMAT}:{}:{}",
+        "{FORMAT}:{}:{}:{}",
+        env!("CARGO_PKG_VERSION"),
         snapshot
             .config_id()
             .map(|id| id.to_string())

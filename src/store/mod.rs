@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod changes;
 pub mod codec;
+pub mod deploys;
 pub mod edit;
 pub mod identity;
 pub mod layout;
@@ -40,6 +41,8 @@ pub struct Store {
     /// The team's incident branch (`incident.ref`, else the default), whatever `--ref`
     /// says: when it does not exist either, `init` is the way on.
     home: String,
+    /// With `--as-known`: the commit every read is taken from instead of the tip.
+    as_known: Option<Oid>,
 }
 
 /// What a write wants to do: the files to put (or delete, with `None`) and the message.
@@ -133,6 +136,7 @@ impl Store {
             repo,
             refname,
             home,
+            as_known: None,
         })
     }
 
@@ -222,6 +226,9 @@ impl Store {
     /// The branch as it is now; fails with a hint when it does not exist yet. `init` is
     /// the hint only when there is no incident branch at all.
     pub fn snapshot(&self) -> Result<Snapshot<'_>> {
+        if let Some(commit) = self.as_known {
+            return Snapshot::at_commit(&self.repo, commit);
+        }
         if let Some(commit) = self.tip()? {
             return Snapshot::at_commit(&self.repo, commit);
         }
@@ -237,6 +244,67 @@ impl Store {
         Err(Error::not_found(format!(
             "no branch {name} in this repository: `git incident branch {name}` creates it from {home}; `git fetch` brings your teammates' branches (then `--ref origin/{name}`)"
         )))
+    }
+
+    /// The store for reading the branch as it stood at `at`: every snapshot is taken at
+    /// the last commit on its first-parent line whose committer time is at or before
+    /// `at` (later corrections unseen). Before the branch's first commit there is
+    /// nothing to read, which is an error rather than an empty answer: an empty list
+    /// would look like "no incidents then", not "no branch then".
+    pub fn as_known_at(mut self, at: crate::model::Timestamp) -> Result<Store> {
+        let Some(tip) = self.tip()? else {
+            // No branch at all: the first snapshot says so, with its hint.
+            return Ok(self);
+        };
+        let (found, oldest) = self.first_parent_at(tip, at.timestamp())?;
+        if found.is_some() {
+            self.as_known = found;
+            return Ok(self);
+        }
+        let first = oldest
+            .and_then(|when| {
+                let offset = chrono::FixedOffset::east_opt(when.offset_minutes() * 60)?;
+                chrono::DateTime::from_timestamp(when.seconds(), 0)
+                    .map(|t| t.with_timezone(&offset).to_rfc3339())
+            })
+            .unwrap_or_default();
+        Err(Error::not_found(format!(
+            "{} has no commit at or before {at}: its first commit is at {first}",
+            self.branch_name()
+        )))
+    }
+
+    /// The last commit from `tip` along first parents with a committer time at or
+    /// before `at`, and the time of the oldest commit seen.
+    fn first_parent_at(&self, tip: Oid, at: i64) -> Result<(Option<Oid>, Option<git2::Time>)> {
+        let mut walk = self
+            .repo
+            .revwalk()
+            .context(|| "could not walk the incident branch".into())?;
+        walk.simplify_first_parent()
+            .and_then(|()| walk.push(tip))
+            .context(|| format!("could not walk {}", self.refname))?;
+        let mut oldest = None;
+        for id in walk {
+            let id = id.context(|| format!("could not walk {}", self.refname))?;
+            let when = self
+                .repo
+                .find_commit(id)
+                .context(|| format!("could not read commit {id}"))?
+                .committer()
+                .when();
+            if when.seconds() <= at {
+                return Ok((Some(id), oldest));
+            }
+            oldest = Some(when);
+        }
+        Ok((None, oldest))
+    }
+
+    /// Whether reads are of the past (`--as-known`): caches describe the tip, so such a
+    /// read saves none.
+    pub fn reads_the_past(&self) -> bool {
+        self.as_known.is_some()
     }
 
     /// Any revision (`origin/incidents`, `pm/INC-7`, a commit id).

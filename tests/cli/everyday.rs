@@ -393,6 +393,15 @@ fn people_are_shown_by_handle_and_me_is_the_current_identity() {
         &repo,
         "Ana",
         "ana@users.noreply.example.com",
+        &["set", "INC-1", "commander=me", "roles.scribe= me "],
+    );
+    let shown = repo.json(&["show", "INC-1"]);
+    assert_eq!(shown["commander"], "ana", "{shown}");
+    assert_eq!(shown["roles"]["scribe"], "ana", "{shown}");
+    as_someone(
+        &repo,
+        "Ana",
+        "ana@users.noreply.example.com",
         &[
             "action",
             "add",

@@ -3,7 +3,9 @@
 #![cfg(unix)]
 
 mod action;
+mod as_known;
 mod common;
+mod dora;
 mod errors;
 mod everyday;
 mod fit;
