@@ -213,6 +213,14 @@ search_warm=$(median_ms "" "'$BIN' -C '$BIG' search pool >/dev/null")
 search_json_warm=$(median_ms "" "'$BIN' -C '$BIG' search --json pool >/dev/null")
 search_rare_warm=$(median_ms "" "'$BIN' -C '$BIG' search '\"deploy #4242\"' >/dev/null")
 
+# The static site: cold (no read index, empty directory), again on an unchanged branch,
+# and after one incident changed. Budgets: 30 s cold, 2 s for a re-run.
+SITE=$WORK/site
+site_cold=$(median_ms "$drop_cache; rm -rf '$SITE'" "'$BIN' -C '$BIG' site --out '$SITE' >/dev/null 2>&1")
+"$BIN" -C "$BIG" site --out "$SITE" >/dev/null 2>&1
+site_same=$(median_ms "" "'$BIN' -C '$BIG' site --out '$SITE' >/dev/null 2>&1")
+site_one=$(median_ms "'$BIN' -C '$BIG' set INC-$(( (N + 1) / 2 )) labels=x\$(date +%N) >/dev/null" "'$BIN' -C '$BIG' site --out '$SITE' >/dev/null 2>&1")
+
 write_big=$(median_ms "" "'$BIN' -C '$BIG' set INC-1 labels=x\$(date +%N) >/dev/null")
 write_one=$(median_ms "" "'$BIN' -C '$ONE' set INC-1 labels=x\$(date +%N) >/dev/null")
 
@@ -254,6 +262,9 @@ report "search --json (warm) / git grep" "$search_json_warm" "$git_grep" 0.3
 report "search, rare phrase (warm) / git grep" "$search_rare_warm" "$git_grep" 0.3
 report "check (warm) / check (cold)" "$check_warm" "$check_cold" 0.3
 report "log INC-$(( (N + 1) / 2 )) (warm) / git log --raw" "$log_warm" "$git_log" 0.05
+report "site (cold) / 30 s budget" "$site_cold" 30000 1
+report "site (unchanged) / 2 s budget" "$site_same" 2000 1
+report "site (one change) / 2 s budget" "$site_one" 2000 1
 report "set at $N / set at 1" "$write_big" "$write_one" 1.5
 report "metrics --deploys - metrics / rev-list" "$(( dora_warm > metrics_warm ? dora_warm - metrics_warm : 0 ))" "$git_tags" 2
 echo "peak memory, metrics (cold):        ${peak} MB   (target <= 256 MB)"

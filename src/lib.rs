@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod ops;
 pub mod render;
 pub mod search;
+pub mod site;
 
 #[doc(hidden)]
 pub mod fuzzing;

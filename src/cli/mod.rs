@@ -16,6 +16,7 @@ mod postmortem;
 mod report;
 mod review;
 mod search;
+mod site;
 mod sync;
 mod written;
 
@@ -90,6 +91,7 @@ pub enum Command {
     Blame(blame::BlameArgs),
     Metrics(metrics::MetricsArgs),
     Report(report::ReportArgs),
+    Site(site::SiteArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
     /// Completion candidates from the branch, for the shell scripts
@@ -328,6 +330,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Blame(args) => blame::run(&ui, args),
         Command::Metrics(args) => metrics::run(&ui, args),
         Command::Report(args) => report::run(&ui, args),
+        Command::Site(args) => site::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),
         Command::Complete(args) => complete::run(&ui, args),

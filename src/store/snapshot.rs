@@ -102,6 +102,24 @@ impl<'r> Snapshot<'r> {
         self.commit
     }
 
+    /// The committer time of the commit, in Unix seconds: the "now" of anything built as
+    /// a pure function of the branch.
+    pub fn committed_at(&self) -> Result<Option<i64>> {
+        let Some(commit) = self.commit else {
+            return Ok(None);
+        };
+        let commit = self
+            .repo
+            .find_commit(commit)
+            .context(|| format!("could not read commit {commit}"))?;
+        Ok(Some(commit.committer().when().seconds()))
+    }
+
+    /// The blob id of config.toml, which every page of the site depends on.
+    pub fn config_id(&self) -> Option<Oid> {
+        self.blob_id(layout::CONFIG)
+    }
+
     pub fn tree_id(&self) -> Option<Oid> {
         self.tree.as_ref().map(Tree::id)
     }

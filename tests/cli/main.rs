@@ -23,5 +23,6 @@ mod review;
 mod safety;
 mod search;
 mod sets;
+mod site;
 mod sync;
 mod times;
