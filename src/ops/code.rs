@@ -35,6 +35,10 @@ pub fn resolve_typed(store: &Store, assignments: &[Assignment]) -> Result<Vec<As
         }
         match store.resolve(&format!("{value}^{{commit}}")) {
             Ok(commit) => assignment.value = commit.to_string(),
+            // A teammate's commit not fetched here yet: kept, and `check` warns about it.
+            Err(_) if crate::model::change::is_full_commit_id(&value.to_ascii_lowercase()) => {
+                assignment.value = value.to_ascii_lowercase();
+            }
             // A stored value that no longer resolves (or never did) can still be removed.
             Err(_) if assignment.op == Op::Remove => {}
             Err(_) => {

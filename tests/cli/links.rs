@@ -150,6 +150,14 @@ fn a_value_that_is_no_revision_url_or_number_is_refused_and_nothing_is_written()
         assert!(err.starts_with("error: invalid changes.caused_by"), "{err}");
     }
     assert_eq!(repo.tip(), tip);
+    // A full commit id not fetched here yet is kept as it is: `check` warns about it.
+    let unfetched = "0123456789ABCDEF0123456789abcdef01234567";
+    repo.ok(&["set", "INC-1", &format!("changes.caused_by+={unfetched}")]);
+    assert_eq!(
+        repo.json(&["show", "INC-1"])["changes"]["caused_by"],
+        serde_json::json!([unfetched.to_ascii_lowercase()])
+    );
+    repo.ok(&["set", "INC-1", &format!("changes.caused_by-={unfetched}")]);
     // A stored value can be removed as it was typed.
     repo.ok(&["set", "INC-1", "changes.fixed_by+=main"]);
     repo.ok(&["set", "INC-1", "changes.fixed_by-=main"]);
