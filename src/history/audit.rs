@@ -183,6 +183,7 @@ pub fn events(
         None => (walk::commits(repo, tip, None)?, None),
     };
     let mut reader = TreeReader::new(repo)?;
+    let mut heads = walk::Heads::new(repo)?;
     let mut emitted = 0;
     let total = commits.len();
     for (done, oid) in commits.iter().enumerate() {
@@ -198,17 +199,15 @@ pub fn events(
         let commit = repo
             .find_commit(*oid)
             .context(|| format!("could not read commit {oid}"))?;
-        let mut touched = walk::touched(repo, &mut reader, &commit, dir)?;
+        // Taken, not built from `commit`: what the last commit kept as a parent goes.
+        let head = heads.take(*oid)?;
+        let mut touched = walk::touched(&mut reader, &mut heads, &head, dir)?;
         if touched.is_empty() {
             continue;
         }
         touched.sort_by(|a, b| (&a.dir, a.file).cmp(&(&b.dir, b.file)));
-        let parent_tree = match commit.parent_ids().next() {
-            Some(p) => Some(
-                repo.find_commit(p)
-                    .context(|| format!("could not read commit {p}"))?
-                    .tree_id(),
-            ),
+        let parent_tree = match head.parents.first() {
+            Some(p) => Some(heads.tree_of(*p)?),
             None => None,
         };
         let mut files = Vec::new();
