@@ -178,11 +178,11 @@ impl Store {
         self.repo.commondir().join("incident")
     }
 
-    /// A cache file under the private directory for this branch: `<kind>-<ref>.json`, with
+    /// A cache file under the private directory for this branch: `<kind>-<ref>.bin`, with
     /// the ref name escaped so that no two refs share a file (`a/b` and `a-b` differ).
     pub fn cache_file(&self, kind: &str) -> PathBuf {
         let escaped = self.refname.replace('%', "%25").replace('/', "%2F");
-        self.private_dir().join(format!("{kind}-{escaped}.json"))
+        self.private_dir().join(format!("{kind}-{escaped}.bin"))
     }
 
     /// The commit the branch points at. A branch that points at anything else (an

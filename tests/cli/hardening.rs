@@ -185,7 +185,7 @@ fn cache_files(repo: &TestRepo) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("a cache directory")
         .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
         .collect();
     files.sort();
     files
@@ -203,29 +203,39 @@ fn a_cache_naming_a_vanished_commit_or_corrupt_is_rebuilt_never_fatal() {
         .git(&["rev-parse", "incidents^{tree}"])
         .trim()
         .to_string();
-    type Spoil<'a> = Box<dyn Fn(&str) -> String + 'a>;
+    // The same length, so that the rest of the file still reads.
+    let replace = |bytes: &[u8], old: &str, new: &str| -> Vec<u8> {
+        let at = bytes
+            .windows(old.len())
+            .position(|w| w == old.as_bytes())
+            .expect("the cache names the tip");
+        [&bytes[..at], new.as_bytes(), &bytes[at + old.len()..]].concat()
+    };
+    type Spoil<'a> = Box<dyn Fn(&[u8]) -> Vec<u8> + 'a>;
     let spoils: [(&str, Spoil); 6] = [
         (
             "naming a commit that does not exist",
-            Box::new(|text| text.replace(&tip, "0123456789abcdef0123456789abcdef01234567")),
+            Box::new(|bytes| replace(bytes, &tip, "0123456789abcdef0123456789abcdef01234567")),
         ),
-        ("naming a tree", Box::new(|text| text.replace(&tip, &tree))),
+        (
+            "naming a tree",
+            Box::new(|bytes| replace(bytes, &tip, &tree)),
+        ),
         (
             "truncated",
-            Box::new(|text| text[..text.len() / 2].to_string()),
+            Box::new(|bytes| bytes[..bytes.len() / 2].to_vec()),
         ),
-        ("empty", Box::new(|_| String::new())),
-        ("not JSON", Box::new(|_| "\u{0}\u{ff}garbage".to_string())),
+        ("empty", Box::new(|_| Vec::new())),
+        ("garbage", Box::new(|_| b"\x00\xffgarbage".to_vec())),
         (
-            "JSON of another shape",
-            Box::new(|_| "{\"format\": \"x\", \"tip\": []}".to_string()),
+            "JSON",
+            Box::new(|_| b"{\"format\": \"x\", \"tip\": []}".to_vec()),
         ),
     ];
     for (what, spoil) in spoils {
         for file in &files {
-            let text = std::fs::read_to_string(file).expect("cache text");
-            assert!(text.contains(&tip), "{} names the tip", file.display());
-            std::fs::write(file, spoil(&text)).expect("write cache");
+            let bytes = std::fs::read(file).expect("cache bytes");
+            std::fs::write(file, spoil(&bytes)).expect("write cache");
         }
         assert_eq!(cached_reads(&repo), expected, "cache {what}");
         // Rebuilt: the next read is served from a good cache again.
