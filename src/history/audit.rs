@@ -12,6 +12,7 @@ use crate::history::index::Touching;
 use crate::history::tree::TreeReader;
 use crate::history::walk::{self, Progress};
 use crate::model::Timestamp;
+use crate::store::layout;
 
 /// One commit of the audit trail.
 #[derive(Debug, Clone, Serialize)]
@@ -218,7 +219,9 @@ pub fn events(
             };
             let old_text = old.map(|b| walk::read_text(repo, b)).transpose()?;
             let new_text = t.blob.map(|b| walk::read_text(repo, b)).transpose()?;
-            let incident = t.dir.rsplit('/').next().unwrap_or_default().to_string();
+            let incident = layout::incident_of(&t.dir)
+                .map_or("", |(_, id)| id)
+                .to_string();
             files.push(FileChanges {
                 incident,
                 path: format!("{}/{}", t.dir, t.file.name()),
