@@ -240,7 +240,7 @@ pub fn derive(
     progress: Progress<'_>,
 ) -> Result<bool> {
     // Bounded, so that a slow reader holds back the tree walk rather than memory growing.
-    let (send, receive) = std::sync::mpsc::sync_channel(4096);
+    let (send, receive) = std::sync::mpsc::sync_channel(256);
     let path = repo.path().to_path_buf();
     std::thread::scope(|scope| {
         let walker = scope.spawn(move || {

@@ -4,6 +4,8 @@
 //! widths are those of the text shown. On a terminal (`fit`), free-text columns give
 //! way so that a row never takes two lines: cut with `…`, or wrapped within the column.
 
+use std::borrow::Cow;
+
 use comfy_table::presets::ASCII_MARKDOWN;
 use comfy_table::{CellAlignment, ColumnConstraint};
 
@@ -137,9 +139,10 @@ impl Table {
 
     /// The header and rows with cells of the columns that give way cut or wrapped
     /// to fit.
-    fn fitted(&self) -> (Vec<String>, Vec<Vec<String>>) {
+    /// (Borrowed when nothing needs fitting: a piped listing can be 100,000 rows.)
+    fn fitted(&self) -> (Cow<'_, [String]>, Cow<'_, [Vec<String>]>) {
         let Some(max) = self.width.filter(|_| !self.give.is_empty()) else {
-            return (self.header.clone(), self.rows.clone());
+            return (Cow::Borrowed(&self.header), Cow::Borrowed(&self.rows));
         };
         let widths = self.fitted_widths(max);
         let mut header = self.header.clone();
@@ -162,7 +165,7 @@ impl Table {
                 };
             }
         }
-        (header, rows)
+        (Cow::Owned(header), Cow::Owned(rows))
     }
 
     fn markdown_table(&self) -> comfy_table::Table {
@@ -186,18 +189,14 @@ impl Table {
     pub fn render(&self, header_style: impl Fn(&str) -> String) -> String {
         let (header, rows) = self.fitted();
         let header: Vec<String> = header.iter().map(|h| header_style(h)).collect();
-        let lines_of = |row: &[String]| -> Vec<Vec<(usize, String)>> {
-            row.iter()
-                .map(|cell| {
-                    cell.split('\n')
-                        .map(|l| (fit::width(l), l.to_string()))
-                        .collect()
-                })
-                .collect()
-        };
-        let table: Vec<_> = std::iter::once(&header)
-            .chain(&rows)
-            .map(|row| lines_of(row))
+        // Each cell's lines with their widths, borrowed: 100,000 rows are large enough.
+        let table: Vec<Vec<Vec<(usize, &str)>>> = std::iter::once(&header)
+            .chain(rows.iter())
+            .map(|row| {
+                row.iter()
+                    .map(|cell| cell.split('\n').map(|l| (fit::width(l), l)).collect())
+                    .collect()
+            })
             .collect();
         let columns = table.iter().map(Vec::len).max().unwrap_or(0);
         let mut widths = vec![0; columns];
@@ -218,7 +217,7 @@ impl Table {
                     let (shown, text) = row
                         .get(column)
                         .and_then(|lines| lines.get(index))
-                        .map_or((0, ""), |(w, t)| (*w, t.as_str()));
+                        .map_or((0, ""), |&(w, t)| (w, t));
                     let pad = width.saturating_sub(shown);
                     if self.right_aligned.contains(&column) {
                         line.extend(std::iter::repeat_n(' ', pad));
