@@ -1,11 +1,17 @@
 //! Writes a realistic incident branch for benchmarks and demos:
 //!
-//!     cargo run --release --example generate -- DIR N
+//!     cargo run --release --example generate -- DIR N [CHANGES_PER_COMMIT]
 //!
-//! N incidents over ten years, about ten commits each (open, take command, timeline,
+//! N incidents over ten years, about ten changes each (open, take command, timeline,
 //! status changes, postmortems with action items, publication, follow-ups), interleaved
-//! by time as on a real team's branch. Some commits are "hand edits" that change a
+//! by time as on a real team's branch. Some changes are "hand edits" that change a
 //! status without writing its time, so that time exists only in history.
+//!
+//! Each change is a commit, unless CHANGES_PER_COMMIT (default 1) groups that many
+//! consecutive changes into one commit, as a team that syncs in batches would: every
+//! commit rewrites its year tree, and at 100,000 incidents a year tree holds 10,000
+//! entries, so a commit per change (about 1,000,000 commits of a 400 KB tree each)
+//! takes `git fast-import` about an hour and gigabytes of pack.
 //!
 //! The repository is created with git2; the commits go through `git fast-import`,
 //! which writes one delta-compressed pack. Written one by one as loose objects, 100,000
@@ -444,11 +450,13 @@ fn data(out: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(dir), Some(n)) = (
+    let (Some(dir), Some(n), Some(per_commit)) = (
         args.get(1),
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
+        args.get(3)
+            .map_or(Some(1), |n| n.parse::<usize>().ok().filter(|&n| n > 0)),
     ) else {
-        eprintln!("usage: generate DIR N");
+        eprintln!("usage: generate DIR N [CHANGES_PER_COMMIT]");
         std::process::exit(2);
     };
     let repo = git2::Repository::init(dir)?;
@@ -479,25 +487,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     writeln!(out)?;
     let mut commits = 1;
-    for event in &events {
-        let inc = &mut incidents[event.incident];
-        let Some(subject) = apply(inc, event.step, event.at, &mut rng) else {
+    for batch in events.chunks(per_commit) {
+        // Each incident's files once per commit, as they stand after the batch.
+        let mut subjects = Vec::new();
+        let mut changed: Vec<usize> = Vec::new();
+        for event in batch {
+            let inc = &mut incidents[event.incident];
+            if let Some(subject) = apply(inc, event.step, event.at, &mut rng) {
+                subjects.push(subject);
+                if !changed.contains(&event.incident) {
+                    changed.push(event.incident);
+                }
+            }
+        }
+        let (Some(last), Some(first)) = (batch.last(), subjects.first()) else {
             continue;
         };
-        let who = inc.person;
+        let who = incidents[last.incident].person;
         let email = format!("{}@example.com", who.to_lowercase());
+        let mut message = if subjects.len() == 1 {
+            format!("{first}\n\n")
+        } else {
+            format!("{} changes\n\n{}\n\n", subjects.len(), subjects.join("\n"))
+        };
+        for &i in &changed {
+            message += &format!("Incident: {}\n", incidents[i].id);
+        }
         writeln!(out, "commit refs/heads/incidents")?;
-        writeln!(out, "author {who} <{email}> {} +0900", event.at)?;
-        writeln!(out, "committer {who} <{email}> {} +0900", event.at)?;
-        data(
-            &mut out,
-            format!("{subject}\n\nIncident: {}\n", inc.id).as_bytes(),
-        )?;
-        writeln!(out, "M 100644 inline {}/incident.toml", inc.dir)?;
-        data(&mut out, inc.text().as_bytes())?;
-        if let Some(pm) = inc.postmortem_text() {
-            writeln!(out, "M 100644 inline {}/postmortem.toml", inc.dir)?;
-            data(&mut out, pm.as_bytes())?;
+        writeln!(out, "author {who} <{email}> {} +0900", last.at)?;
+        writeln!(out, "committer {who} <{email}> {} +0900", last.at)?;
+        data(&mut out, message.as_bytes())?;
+        for &i in &changed {
+            let inc = &incidents[i];
+            writeln!(out, "M 100644 inline {}/incident.toml", inc.dir)?;
+            data(&mut out, inc.text().as_bytes())?;
+            if let Some(pm) = inc.postmortem_text() {
+                writeln!(out, "M 100644 inline {}/postmortem.toml", inc.dir)?;
+                data(&mut out, pm.as_bytes())?;
+            }
         }
         writeln!(out)?;
         commits += 1;

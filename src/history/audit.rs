@@ -12,6 +12,7 @@ use crate::history::index::Touching;
 use crate::history::tree::TreeReader;
 use crate::history::walk::{self, Progress};
 use crate::model::Timestamp;
+use crate::store::layout;
 
 /// One commit of the audit trail.
 #[derive(Debug, Clone, Serialize)]
@@ -183,6 +184,7 @@ pub fn events(
         None => (walk::commits(repo, tip, None)?, None),
     };
     let mut reader = TreeReader::new(repo)?;
+    let mut heads = walk::Heads::new(repo)?;
     let mut emitted = 0;
     let total = commits.len();
     for (done, oid) in commits.iter().enumerate() {
@@ -198,17 +200,15 @@ pub fn events(
         let commit = repo
             .find_commit(*oid)
             .context(|| format!("could not read commit {oid}"))?;
-        let mut touched = walk::touched(repo, &mut reader, &commit, dir)?;
+        // Taken, not built from `commit`: what the last commit kept as a parent goes.
+        let head = heads.take(*oid)?;
+        let mut touched = walk::touched(&mut reader, &mut heads, &head, dir)?;
         if touched.is_empty() {
             continue;
         }
         touched.sort_by(|a, b| (&a.dir, a.file).cmp(&(&b.dir, b.file)));
-        let parent_tree = match commit.parent_ids().next() {
-            Some(p) => Some(
-                repo.find_commit(p)
-                    .context(|| format!("could not read commit {p}"))?
-                    .tree_id(),
-            ),
+        let parent_tree = match head.parents.first() {
+            Some(p) => Some(heads.tree_of(*p)?),
             None => None,
         };
         let mut files = Vec::new();
@@ -219,7 +219,9 @@ pub fn events(
             };
             let old_text = old.map(|b| walk::read_text(repo, b)).transpose()?;
             let new_text = t.blob.map(|b| walk::read_text(repo, b)).transpose()?;
-            let incident = t.dir.rsplit('/').next().unwrap_or_default().to_string();
+            let incident = layout::incident_of(&t.dir)
+                .map_or("", |(_, id)| id)
+                .to_string();
             files.push(FileChanges {
                 incident,
                 path: format!("{}/{}", t.dir, t.file.name()),

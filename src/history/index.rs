@@ -22,7 +22,7 @@ use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Status, Ti
 use crate::store::{IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 8;
+const FORMAT: u32 = 9;
 
 /// One part of the index in its own file, so that a read loads only the parts it needs
 /// (a listing does not load history): what it holds, and the commit it describes.
@@ -36,10 +36,14 @@ pub(super) struct Part<T> {
 
 /// The incident directories at the tip, by path.
 type Dirs = HashMap<String, IndexedDir>;
+/// `list --json` texts by incident directory.
+type Texts = HashMap<String, String>;
 /// What history says, by incident identity (see `derive::identity`).
 type DerivedById = HashMap<String, Derived>;
 /// What `list --json` prints, apart: with the fields its filters and order look at, so
-/// that an unchanged branch is listed from this part alone.
+/// that an unchanged branch is listed from this part alone. Built only when `list --json`
+/// (or the attention view) asks: a cold `metrics` would otherwise pay for serialising
+/// every incident.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Listing {
     /// By incident directory.
@@ -50,6 +54,8 @@ pub struct Listing {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ListedJson {
+    /// The incident directory's tree the text was made from.
+    pub tree: String,
     pub number: u32,
     pub status: Status,
     pub severity: String,
@@ -87,10 +93,6 @@ pub struct IndexedDir {
     /// The incident as the files state it (no history applied); `None` when
     /// incident.toml does not parse.
     pub facts: Option<IncidentFacts>,
-    /// The incident as `list --json` prints it: kept in a part of its own (the largest),
-    /// loaded only by the reads that print it.
-    #[serde(skip)]
-    pub json: Option<String>,
     /// The postmortem's action items, in number order.
     pub actions: Vec<IndexedAction>,
     /// incident.toml's error, if it does not parse.
@@ -162,8 +164,6 @@ impl IndexedAction {
 pub struct Index {
     tip: String,
     dirs: Dirs,
-    /// Whether each directory's `json` is loaded.
-    with_json: bool,
     derived: DerivedById,
 }
 
@@ -176,16 +176,24 @@ pub enum Want<'a> {
 impl Index {
     /// The index for `snapshot` (the branch tip), refreshed and saved as needed.
     pub fn load(store: &Store, snapshot: &Snapshot<'_>, want: Want<'_>) -> Result<Index> {
+        Index::load_keeping_json(store, snapshot, want, None)
+    }
+
+    /// The same, giving `json` (when asked) the `list --json` text of each incident read
+    /// afresh, so that a cold `list --json` parses each file once.
+    fn load_keeping_json(
+        store: &Store,
+        snapshot: &Snapshot<'_>,
+        want: Want<'_>,
+        json: Option<&mut Texts>,
+    ) -> Result<Index> {
         let tip = tip_of(snapshot)?;
         let path = store.cache_file("index");
         let mut dirs = read::<Dirs>(&path, store.refname()).unwrap_or_default();
-        let mut with_json = false;
         if dirs.tip != tip.to_string() {
-            attach_json(store, &mut dirs);
-            dirs.body = refresh_dirs(snapshot, std::mem::take(&mut dirs.body))?;
+            dirs.body = refresh_dirs(snapshot, std::mem::take(&mut dirs.body), json)?;
             dirs.tip = tip.to_string();
-            save_dirs(store, &mut dirs);
-            with_json = true;
+            write(store, &path, &mut dirs);
         }
         let derived = match want {
             Want::Files => DerivedById::new(),
@@ -196,30 +204,8 @@ impl Index {
         Ok(Index {
             tip: dirs.tip,
             dirs: dirs.body,
-            with_json,
             derived,
         })
-    }
-
-    /// The index with each incident's `list --json` text loaded.
-    pub fn with_json(mut self, store: &Store, snapshot: &Snapshot<'_>) -> Result<Index> {
-        if self.with_json {
-            return Ok(self);
-        }
-        let mut dirs = Part {
-            tip: std::mem::take(&mut self.tip),
-            body: std::mem::take(&mut self.dirs),
-            ..Part::default()
-        };
-        if !attach_json(store, &mut dirs) {
-            // Kept apart and lost: the incidents are read again.
-            dirs.body = refresh_dirs(snapshot, dirs.body)?;
-            save_dirs(store, &mut dirs);
-        }
-        self.tip = dirs.tip;
-        self.dirs = dirs.body;
-        self.with_json = true;
-        Ok(self)
     }
 
     /// Every incident directory, in no particular order.
@@ -237,9 +223,53 @@ impl Index {
         listed
     }
 
-    /// What `list --json` prints (the JSON texts must be loaded: see `with_json`).
-    pub fn listing(&self) -> Listing {
-        listing_of(&self.dirs)
+    /// What `list --json` prints: from its part, brought up to date with this index
+    /// (only the incidents whose directory changed are read again) and saved.
+    pub fn listing(&self, store: &Store, snapshot: &Snapshot<'_>) -> Result<Listing> {
+        self.listing_with(store, snapshot, Texts::new())
+    }
+
+    /// The same, with the texts of incidents just read (`load_keeping_json`).
+    fn listing_with(
+        &self,
+        store: &Store,
+        snapshot: &Snapshot<'_>,
+        mut fresh: Texts,
+    ) -> Result<Listing> {
+        let path = store.cache_file("json");
+        let mut part = read::<Listing>(&path, store.refname()).unwrap_or_default();
+        if part.tip == self.tip {
+            return Ok(part.body);
+        }
+        let mut old = std::mem::take(&mut part.body.incidents);
+        let (entries, _) = snapshot.incident_entries()?;
+        for entry in entries {
+            let Some(dir) = self.dirs.get(&entry.dir) else {
+                continue;
+            };
+            let Some(facts) = &dir.facts else { continue };
+            let kept = old.remove(&entry.dir).filter(|l| l.tree == dir.tree);
+            let text = match kept.map(|l| l.text).or_else(|| fresh.remove(&entry.dir)) {
+                Some(text) => text,
+                // The index read it as parsing: an error now is a broken repository.
+                None => serde_json::to_string_pretty(&snapshot.incident(&entry)?.value)
+                    .expect("incidents serialize"),
+            };
+            let listed = ListedJson {
+                tree: dir.tree.clone(),
+                number: dir.id.number,
+                status: facts.status,
+                severity: facts.severity.clone(),
+                services: facts.services.clone(),
+                detected: facts.times.detected,
+                text,
+            };
+            part.body.incidents.insert(entry.dir, listed);
+        }
+        part.body.incident_errors = self.incident_errors();
+        part.tip = self.tip.clone();
+        write(store, &path, &mut part);
+        Ok(part.body)
     }
 
     /// The incident.toml files that do not parse, by path.
@@ -290,23 +320,27 @@ fn sorted(errors: impl Iterator<Item = FileError>) -> Vec<FileError> {
 fn refresh_dirs(
     snapshot: &Snapshot<'_>,
     mut old: HashMap<String, IndexedDir>,
+    mut json: Option<&mut Texts>,
 ) -> Result<HashMap<String, IndexedDir>> {
     let (entries, _) = snapshot.incident_entries()?;
     let mut dirs = HashMap::with_capacity(entries.len());
     for entry in entries {
         let tree = entry.tree.to_string();
-        // A directory whose incident parses but whose JSON text is lost is read again.
-        let usable = |d: &IndexedDir| d.tree == tree && (d.facts.is_none() || d.json.is_some());
-        let dir = match old.remove(&entry.dir).filter(usable) {
+        let dir = match old.remove(&entry.dir).filter(|d| d.tree == tree) {
             Some(kept) => kept,
-            None => read_dir(snapshot, &entry, tree)?,
+            None => read_dir(snapshot, &entry, tree, json.as_deref_mut())?,
         };
         dirs.insert(entry.dir, dir);
     }
     Ok(dirs)
 }
 
-fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Result<IndexedDir> {
+fn read_dir(
+    snapshot: &Snapshot<'_>,
+    entry: &IncidentEntry,
+    tree: String,
+    json: Option<&mut Texts>,
+) -> Result<IndexedDir> {
     let IncidentId { prefix, number } = entry.id.clone();
     let (incident, incident_error) = match snapshot.incident(entry) {
         Ok(loaded) => (Some(loaded), None),
@@ -331,78 +365,33 @@ fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Res
     let facts = incident
         .as_ref()
         .map(|i| facts::from_files(entry, &i.value, postmortem.as_ref()));
-    let json = incident
-        .as_ref()
-        .map(|i| serde_json::to_string_pretty(&i.value).expect("incidents serialize"));
+    if let (Some(json), Some(incident)) = (json, &incident) {
+        let text = serde_json::to_string_pretty(&incident.value).expect("incidents serialize");
+        json.insert(entry.dir.clone(), text);
+    }
     Ok(IndexedDir {
         tree,
         id: IndexedId { prefix, number },
         identity,
         facts,
-        json,
         actions,
         incident_error,
         postmortem_error,
     })
 }
 
-/// Gives each directory of `dirs` its JSON text from the JSON part, when that part
-/// describes the same commit; whether it did.
-fn attach_json(store: &Store, dirs: &mut Part<Dirs>) -> bool {
-    let Some(mut json) = read::<Listing>(&store.cache_file("json"), store.refname())
-        .filter(|part| part.tip == dirs.tip)
-    else {
-        return false;
-    };
-    for (path, dir) in &mut dirs.body {
-        dir.json = json.body.incidents.remove(path).map(|l| l.text);
-    }
-    true
-}
-
 /// What `list --json` prints at the tip: from its part alone when that describes the
-/// tip, else through the whole index (which saves it again).
+/// tip, else through the index.
 pub fn listing(store: &Store, snapshot: &Snapshot<'_>) -> Result<Listing> {
     let tip = tip_of(snapshot)?.to_string();
     match read::<Listing>(&store.cache_file("json"), store.refname()) {
         Some(part) if part.tip == tip => Ok(part.body),
-        _ => Ok(Index::load(store, snapshot, Want::Files)?
-            .with_json(store, snapshot)?
-            .listing()),
+        _ => {
+            let mut fresh = Texts::new();
+            Index::load_keeping_json(store, snapshot, Want::Files, Some(&mut fresh))?
+                .listing_with(store, snapshot, fresh)
+        }
     }
-}
-
-fn listing_of(dirs: &Dirs) -> Listing {
-    let incidents = dirs
-        .iter()
-        .filter_map(|(path, dir)| {
-            let facts = dir.facts.as_ref()?;
-            let listed = ListedJson {
-                number: dir.id.number,
-                status: facts.status,
-                severity: facts.severity.clone(),
-                services: facts.services.clone(),
-                detected: facts.times.detected,
-                text: dir.json.clone()?,
-            };
-            Some((path.clone(), listed))
-        })
-        .collect();
-    Listing {
-        incidents,
-        incident_errors: sorted(dirs.values().filter_map(|d| d.incident_error.clone())),
-    }
-}
-
-/// Saves the directories and, apart, their JSON texts.
-fn save_dirs(store: &Store, dirs: &mut Part<Dirs>) {
-    let mut json = Part {
-        tip: dirs.tip.clone(),
-        body: listing_of(&dirs.body),
-        ..Part::default()
-    };
-    write(store, &store.cache_file("json"), &mut json);
-    write(store, &store.cache_file("index"), dirs);
 }
 
 pub(super) fn tip_of(snapshot: &Snapshot<'_>) -> Result<git2::Oid> {

@@ -53,14 +53,13 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     let today = time.today();
     let me = me(store, &config);
 
-    let index =
-        Index::load(store, &snapshot, Want::History(progress))?.with_json(store, &snapshot)?;
+    let index = Index::load(store, &snapshot, Want::History(progress))?;
     let open = list::Filter {
         status: Some("open".to_string()),
         ..list::Filter::default()
     };
     let incidents = list::matching(&index, &open).into_iter().cloned().collect();
-    let incidents_json = list::json(&index.listing(), &open);
+    let incidents_json = list::json(&index.listing(store, &snapshot)?, &open);
 
     let closures = crate::history::code::closures(store)?;
     let mut actions = action::list_all(&index, today, &closures, time.zone)?;

@@ -187,11 +187,11 @@ impl Store {
         self.repo.commondir().join("incident")
     }
 
-    /// A cache file under the private directory for this branch: `<kind>-<ref>.json`, with
+    /// A cache file under the private directory for this branch: `<kind>-<ref>.bin`, with
     /// the ref name escaped so that no two refs share a file (`a/b` and `a-b` differ).
     pub fn cache_file(&self, kind: &str) -> PathBuf {
         let escaped = self.refname.replace('%', "%25").replace('/', "%2F");
-        self.private_dir().join(format!("{kind}-{escaped}.json"))
+        self.private_dir().join(format!("{kind}-{escaped}.bin"))
     }
 
     /// The commit the branch points at. A branch that points at anything else (an
@@ -580,6 +580,9 @@ pub fn git_config(key: &str) -> Option<String> {
     config.ok()?.get_string(key).ok()
 }
 
+/// How much of the pack files libgit2 keeps mapped at once.
+const MAPPED_PACK_LIMIT: usize = 64 << 20;
+
 /// A year directory can hold thousands of entries. By default libgit2 re-hashes every
 /// object it reads and caches no tree over 4 KiB, so reading each incident of a large
 /// year re-parsed that year's tree every time (quadratic: 40 s for 10,000 incidents),
@@ -594,6 +597,13 @@ fn tune_libgit2() {
             git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 64 << 20)
                 .expect("setting a cache limit only fails for invalid object types");
             git2::opts::set_cache_max_size(512 << 20).expect("a positive cache size is valid");
+            // libgit2 maps pack files in windows of 1 GB, up to 8 GB, and counts on the OS to
+            // page them out; but each mapped page a read touched counts towards the
+            // process's memory (a cold read of a 250 MB pack kept all of it).
+            git2::opts::set_mwindow_size(MAPPED_PACK_LIMIT / 4)
+                .expect("a positive window size is valid");
+            git2::opts::set_mwindow_mapped_limit(MAPPED_PACK_LIMIT)
+                .expect("a positive mapping limit is valid");
         }
     });
 }

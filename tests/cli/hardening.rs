@@ -185,7 +185,7 @@ fn cache_files(repo: &TestRepo) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("a cache directory")
         .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
         .collect();
     files.sort();
     files
@@ -206,37 +206,45 @@ fn a_cache_naming_a_vanished_commit_or_corrupt_is_rebuilt_never_fatal() {
     // The trailer cache names the code's tips instead (main's here).
     let code_tip = repo.git(&["rev-parse", "main"]).trim().to_string();
     let code_tree = repo.git(&["rev-parse", "main^{tree}"]).trim().to_string();
-    type Spoil<'a> = Box<dyn Fn(&str) -> String + 'a>;
+    // The same length, so that the rest of the file still reads.
+    let replace = |bytes: &[u8], new_tip: &str, new_code_tip: &str| -> Vec<u8> {
+        let find = |old: &str| bytes.windows(old.len()).position(|w| w == old.as_bytes());
+        let (at, old, new) = match find(&tip) {
+            Some(at) => (at, &tip, new_tip),
+            None => (
+                find(&code_tip).expect("the cache names a tip"),
+                &code_tip,
+                new_code_tip,
+            ),
+        };
+        [&bytes[..at], new.as_bytes(), &bytes[at + old.len()..]].concat()
+    };
     let missing = "0123456789abcdef0123456789abcdef01234567";
+    type Spoil<'a> = Box<dyn Fn(&[u8]) -> Vec<u8> + 'a>;
     let spoils: [(&str, Spoil); 6] = [
         (
             "naming a commit that does not exist",
-            Box::new(|text| text.replace(&tip, missing).replace(&code_tip, missing)),
+            Box::new(|bytes| replace(bytes, missing, missing)),
         ),
         (
             "naming a tree",
-            Box::new(|text| text.replace(&tip, &tree).replace(&code_tip, &code_tree)),
+            Box::new(|bytes| replace(bytes, &tree, &code_tree)),
         ),
         (
             "truncated",
-            Box::new(|text| text[..text.len() / 2].to_string()),
+            Box::new(|bytes| bytes[..bytes.len() / 2].to_vec()),
         ),
-        ("empty", Box::new(|_| String::new())),
-        ("not JSON", Box::new(|_| "\u{0}\u{ff}garbage".to_string())),
+        ("empty", Box::new(|_| Vec::new())),
+        ("garbage", Box::new(|_| b"\x00\xffgarbage".to_vec())),
         (
-            "JSON of another shape",
-            Box::new(|_| "{\"format\": \"x\", \"tip\": []}".to_string()),
+            "JSON",
+            Box::new(|_| b"{\"format\": \"x\", \"tip\": []}".to_vec()),
         ),
     ];
     for (what, spoil) in spoils {
         for file in &files {
-            let text = std::fs::read_to_string(file).expect("cache text");
-            assert!(
-                text.contains(&tip) || text.contains(&code_tip),
-                "{} names the tip",
-                file.display()
-            );
-            std::fs::write(file, spoil(&text)).expect("write cache");
+            let bytes = std::fs::read(file).expect("cache bytes");
+            std::fs::write(file, spoil(&bytes)).expect("write cache");
         }
         assert_eq!(cached_reads(&repo), expected, "cache {what}");
         // Rebuilt: the next read is served from a good cache again.

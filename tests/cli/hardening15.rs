@@ -247,7 +247,7 @@ fn failing_commands_leave_no_temporary_files() {
     assert!(
         files
             .iter()
-            .all(|f| f.ends_with("-refs%2Fheads%2Fincidents.json") && !f.contains(".tmp")),
+            .all(|f| f.ends_with("-refs%2Fheads%2Fincidents.bin") && !f.contains(".tmp")),
         "{files:?}"
     );
 
@@ -262,7 +262,7 @@ fn failing_commands_leave_no_temporary_files() {
     assert_eq!(
         files
             .iter()
-            .filter(|f| !f.ends_with("-refs%2Fheads%2Fincidents.json"))
+            .filter(|f| !f.ends_with("-refs%2Fheads%2Fincidents.bin"))
             .collect::<Vec<_>>(),
         ["edit/INC-1-incident.toml", "edit/INC-1-incident.toml.base"],
         "{files:?}"
@@ -270,7 +270,7 @@ fn failing_commands_leave_no_temporary_files() {
     assert!(
         files
             .iter()
-            .all(|f| f.ends_with(".json") || f.starts_with("edit/")),
+            .all(|f| f.ends_with(".bin") || f.starts_with("edit/")),
         "{files:?}"
     );
 }

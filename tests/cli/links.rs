@@ -482,26 +482,24 @@ fn trailers_are_read_as_git_interpret_trailers_reads_them() {
     }
 }
 
-/// Adds a marked commit to the trailer cache that no ref has: it shows only while the
-/// cache is trusted.
-fn plant_in_trailer_cache(repo: &TestRepo) {
+/// Makes the trailer cache say something no commit says: a commit naming an unknown item
+/// (`INC-1.A9`) is read into the cache, which is then edited to name `INC-1.A2` (the same
+/// length, so the file still reads). It shows only while the cache is trusted.
+fn plant_in_trailer_cache(repo: &TestRepo) -> String {
+    let commit = code_commit(repo, "p.txt", &["Probe", "Incident-Action: INC-1.A9"]);
+    assert_eq!(listed(repo)[1].1, "open");
     let path = repo
         .path()
-        .join(".git/incident/trailers-refs%2Fheads%2Fincidents.json");
-    let mut cache: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("a trailer cache"))
-            .expect("JSON");
-    cache["marks"]
-        .as_array_mut()
-        .expect("marks")
-        .push(serde_json::json!({
-            "commit": "f".repeat(40),
-            "time": START,
-            "subject": "planted",
-            "actions": [{"id": "INC-1.A2", "line": 3}],
-            "reverts": [],
-        }));
-    std::fs::write(&path, cache.to_string()).expect("write cache");
+        .join(".git/incident/trailers-refs%2Fheads%2Fincidents.bin");
+    let bytes = std::fs::read(&path).expect("a trailer cache");
+    let (old, new) = (b"INC-1.A9", b"INC-1.A2");
+    let at = bytes
+        .windows(old.len())
+        .position(|w| w == old)
+        .expect("the cache holds the trailer");
+    let planted = [&bytes[..at], new, &bytes[at + old.len()..]].concat();
+    std::fs::write(&path, planted).expect("write cache");
+    commit
 }
 
 #[test]
@@ -509,8 +507,7 @@ fn a_second_read_walks_only_the_new_commits_and_a_rewrite_reads_everything_again
     let code = code_history();
     let repo = &code.repo;
     assert_eq!(listed(repo)[1].1, "open");
-    plant_in_trailer_cache(repo);
-    let planted = Some("f".repeat(40));
+    let planted = Some(plant_in_trailer_cache(repo));
     assert_eq!(listed(repo)[1].3, planted, "unchanged refs: nothing walked");
     // New commits on main and a new branch: walked, the rest taken from the cache.
     let keys = code_commit(repo, "k.txt", &["Keys", "Incident-Action: INC-1.A1"]);
