@@ -217,8 +217,9 @@ fn timeline(w: &Words, incident: &Incident, zone: Zone) -> String {
             .enumerate()
             .map(|(i, url)| link(url, &(i + 1).to_string()))
             .collect();
+        let [when, kind, who, what, links] = w.timeline_columns.map(esc);
         out.push_str(&format!(
-            "<tr class=\"kind-{}\"><td><time datetime=\"{}\">{}</time></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr class=\"kind-{}\"><td class=\"when\" data-label=\"{when}\"><time datetime=\"{}\">{}</time></td><td class=\"kind\" data-label=\"{kind}\">{}</td><td class=\"who\" data-label=\"{who}\">{}</td><td class=\"what\" data-label=\"{what}\">{}</td><td class=\"links\" data-label=\"{links}\">{}</td></tr>\n",
             entry.kind.as_str(),
             esc(&entry.at.to_string()),
             esc(&short_time(entry.at, zone)),
