@@ -272,8 +272,12 @@ fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
     out.push_str("</div>\n");
     // Durations: the formula next to each, as the command states it.
     out.push_str("<div class=\"scroll\"><table class=\"figures durations\">\n<thead><tr>");
-    for column in [c.figure, c.formula, c.count, c.median, c.p90, c.mean] {
-        out.push_str(&format!("<th scope=\"col\">{}</th>", esc(column)));
+    for (i, column) in [c.figure, c.formula, c.count, c.median, c.p90, c.mean]
+        .into_iter()
+        .enumerate()
+    {
+        let class = if i == 1 { " class=\"formula\"" } else { "" };
+        out.push_str(&format!("<th scope=\"col\"{class}>{}</th>", esc(column)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     let mut rows: Vec<(&str, String, String, Figure)> = DURATIONS
@@ -301,10 +305,11 @@ fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
         ac.time_to_done,
     ));
     for (text, key, formula, figure) in rows {
+        let formula = esc(&formula);
         out.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td>{}</td>{}{}{}{}</tr>\n",
+            // A phone shows the formula under the figure's name instead of in a column.
+            "<tr><th scope=\"row\">{}<small class=\"formula\" aria-hidden=\"true\">{formula}</small></th><td class=\"formula\">{formula}</td>{}{}{}{}</tr>\n",
             esc(text),
-            esc(&formula),
             count_cell(&format!("{key}.count"), figure.count),
             seconds_cell(&format!("{key}.median"), figure.median),
             seconds_cell(&format!("{key}.p90"), figure.p90),
