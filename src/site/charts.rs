@@ -5,10 +5,15 @@
 use crate::site::html::esc;
 
 const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 240.0;
+const HEIGHT: f64 = 258.0;
 const LEFT: f64 = 56.0;
-const BOTTOM: f64 = 28.0;
-const TOP: f64 = 10.0;
+/// Room for the month labels below the lowest axis label, at a phone's larger font.
+const BOTTOM: f64 = 38.0;
+/// Below this many units between shown month labels, a phone shows every other one
+/// (the stylesheet hides `.minor`): its labels are almost twice as large.
+const PHONE_LABEL_SPACING: f64 = 90.0;
+/// Room above the top axis label, at a phone's larger font.
+const TOP: f64 = 18.0;
 
 /// One named series of values, one per month.
 pub struct Series<T> {
@@ -104,9 +109,20 @@ fn frame(
     let n = months.len().max(1);
     let every = n.div_ceil(12);
     let slot = (WIDTH - LEFT) / n as f64;
-    for (i, month) in months.iter().enumerate().filter(|(i, _)| i % every == 0) {
+    let crowded = slot * (every as f64) < PHONE_LABEL_SPACING;
+    for (shown, (i, month)) in months
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0)
+        .enumerate()
+    {
+        let class = if crowded && shown % 2 == 1 {
+            "axis month minor"
+        } else {
+            "axis month"
+        };
         out.push_str(&format!(
-            "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
+            "<text class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
             LEFT + slot * (i as f64 + 0.5),
             HEIGHT - 8.0,
             esc(month)
