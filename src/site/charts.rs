@@ -269,6 +269,8 @@ pub fn lines(
     }));
     let slot = (WIDTH - LEFT) / n as f64;
     let scale = plot_height() / top;
+    // Later series (the p90) are dashed with smaller square markers, so the first (the
+    // median) still shows through where they are equal.
     for (k, s) in series.iter().enumerate() {
         let mut path = String::new();
         let mut pen_down = false;
@@ -284,17 +286,30 @@ pub fn lines(
                 if pen_down { "L" } else { "M" }
             ));
             pen_down = true;
-            out.push_str(&format!(
-                "<circle class=\"s{}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\"><title>{} {}: {}</title></circle>\n",
-                k % 8,
+            let tip = format!(
+                "<title>{} {}: {}</title>",
                 esc(&months[i]),
                 esc(&s.name),
                 esc(&label(*value))
-            ));
+            );
+            out.push_str(&if k == 0 {
+                format!(
+                    "<circle class=\"s{}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\">{tip}</circle>\n",
+                    k % 8
+                )
+            } else {
+                format!(
+                    "<rect class=\"s{}\" x=\"{:.1}\" y=\"{:.1}\" width=\"5\" height=\"5\">{tip}</rect>\n",
+                    k % 8,
+                    x - 2.5,
+                    y - 2.5
+                )
+            });
         }
         if !path.is_empty() {
+            let dashed = if k == 0 { "" } else { " dashed" };
             out.push_str(&format!(
-                "<path class=\"line s{}\" d=\"{}\"/>\n",
+                "<path class=\"line s{}{dashed}\" d=\"{}\"/>\n",
                 k % 8,
                 path.trim_end()
             ));
