@@ -175,11 +175,21 @@ fn table<T>(
     out
 }
 
+/// An empty chart's figure: a sentence instead of an axis with nothing on it.
+fn no_data(id: &str, title: &str, empty: &str) -> String {
+    format!(
+        "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n<p class=\"no-data\">{}</p>\n</figure>\n",
+        esc(title),
+        esc(empty)
+    )
+}
+
 /// Counts per month as bars.
 pub fn bars(
     id: &str,
     title: &str,
     month_label: &str,
+    empty: &str,
     months: &[String],
     series: &[Series<usize>],
     kind: Kind,
@@ -195,6 +205,9 @@ pub fn bars(
         })
         .max()
         .unwrap_or(0);
+    if max == 0 {
+        return no_data(id, title, empty);
+    }
     let top = axis_top(max as f64, &count_steps());
     let mut out = format!(
         "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n",
@@ -248,17 +261,20 @@ pub fn lines(
     id: &str,
     title: &str,
     month: &str,
+    empty: &str,
     months: &[String],
     series: &[Series<Option<i64>>],
     label: &dyn Fn(i64) -> String,
 ) -> String {
     let n = months.len().max(1);
-    let max = series
+    let Some(max) = series
         .iter()
         .flat_map(|s| s.values.iter().flatten())
         .copied()
         .max()
-        .unwrap_or(0);
+    else {
+        return no_data(id, title, empty);
+    };
     let top = axis_top(max as f64, &DURATION_STEPS);
     let mut out = format!(
         "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n",
@@ -347,7 +363,15 @@ mod tests {
             name: "<b>SEV1</b>".to_string(),
             values: vec![0, 3],
         }];
-        let html = bars("c", "Incidents", "Month", &months, &series, Kind::Stacked);
+        let html = bars(
+            "c",
+            "Incidents",
+            "Month",
+            "No data",
+            &months,
+            &series,
+            Kind::Stacked,
+        );
         assert!(html.contains("<svg class=\"chart\""), "{html}");
         assert!(
             html.contains("<tr><th scope=\"row\">2026-11</th><td>3</td></tr>"),
