@@ -173,17 +173,49 @@ pub fn render(
     .page(&body)
 }
 
+/// `2026-08-25 10:19 – 2026-11-23 10:19 (+09:00)`: the JSON's times (in the team's zone
+/// already) to the minute, the offset said once unless daylight saving changed it; the
+/// exact times stay in `datetime`.
+fn window_range(since: &str, until: &str) -> String {
+    let parsed = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let (from, to) = (parsed(since), parsed(until));
+    let one_offset = matches!((from, to), (Some(a), Some(b)) if a.offset() == b.offset());
+    let time = |raw: &str, t: Option<chrono::DateTime<chrono::FixedOffset>>, offset: bool| {
+        let shown = t.map_or_else(
+            || raw.to_string(),
+            |d| {
+                d.format(if offset {
+                    "%Y-%m-%d %H:%M (%:z)"
+                } else {
+                    "%Y-%m-%d %H:%M"
+                })
+                .to_string()
+            },
+        );
+        format!("<time datetime=\"{}\">{}</time>", esc(raw), esc(&shown))
+    };
+    if one_offset {
+        let offset = to.map(|d| d.format("%:z").to_string()).unwrap_or_default();
+        format!(
+            "{} – {} <small>({offset})</small>",
+            time(since, from, false),
+            time(until, to, false)
+        )
+    } else {
+        format!("{} – {}", time(since, from, true), time(until, to, true))
+    }
+}
+
 fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
     let s = &w.summary;
     let pw = words(config.language);
     let since = w.json["window"]["since"].as_str().unwrap_or_default();
     let until = w.json["window"]["until"].as_str().unwrap_or_default();
     let mut out = format!(
-        "<section class=\"window\" id=\"{key}\" data-window=\"{key}\">\n<h2>{}</h2>\n<p class=\"window-range\">{}: <time>{}</time> – <time>{}</time></p>\n",
+        "<section class=\"window\" id=\"{key}\" data-window=\"{key}\">\n<h2>{}</h2>\n<p class=\"window-range\">{}: {}</p>\n",
         esc(label(c, w.key)),
         esc(c.window),
-        esc(since),
-        esc(until),
+        window_range(since, until),
         key = w.key
     );
     // Counts, in three tables: incidents, postmortems, action items.
@@ -436,4 +468,21 @@ fn charts_of(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
         Kind::Grouped,
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_range;
+
+    #[test]
+    fn a_window_reads_as_dates_and_times_in_the_team_zone() {
+        assert_eq!(
+            window_range("2026-08-25T10:19:00+09:00", "2026-11-23T10:19:01+09:00"),
+            "<time datetime=\"2026-08-25T10:19:00+09:00\">2026-08-25 10:19</time> – <time datetime=\"2026-11-23T10:19:01+09:00\">2026-11-23 10:19</time> <small>(+09:00)</small>"
+        );
+        assert!(
+            window_range("2026-03-01T00:00:00+00:00", "2026-05-01T00:00:00+01:00")
+                .contains("2026-05-01 00:00 (+01:00)")
+        );
+    }
 }
