@@ -164,7 +164,7 @@ const JA: Chrome = Chrome {
     actions: "アクションアイテム",
     metrics: "メトリクス",
     search: "検索",
-    search_placeholder: "タイトル・概要・タイムライン・ポストモーテムを検索",
+    search_placeholder: "タイトル・概要・タイムラインなどを検索",
     any: "すべて",
     open: "対応中（調査中・原因特定・影響解消）",
     status: "状態",
