@@ -5,10 +5,15 @@
 use crate::site::html::esc;
 
 const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 240.0;
+const HEIGHT: f64 = 258.0;
 const LEFT: f64 = 56.0;
-const BOTTOM: f64 = 28.0;
-const TOP: f64 = 10.0;
+/// Room for the month labels below the lowest axis label, at a phone's larger font.
+const BOTTOM: f64 = 38.0;
+/// Below this many units between shown month labels, a phone shows every other one
+/// (the stylesheet hides `.minor`): its labels are almost twice as large.
+const PHONE_LABEL_SPACING: f64 = 90.0;
+/// Room above the top axis label, at a phone's larger font.
+const TOP: f64 = 18.0;
 
 /// One named series of values, one per month.
 pub struct Series<T> {
@@ -104,9 +109,20 @@ fn frame(
     let n = months.len().max(1);
     let every = n.div_ceil(12);
     let slot = (WIDTH - LEFT) / n as f64;
-    for (i, month) in months.iter().enumerate().filter(|(i, _)| i % every == 0) {
+    let crowded = slot * (every as f64) < PHONE_LABEL_SPACING;
+    for (shown, (i, month)) in months
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0)
+        .enumerate()
+    {
+        let class = if crowded && shown % 2 == 1 {
+            "axis month minor"
+        } else {
+            "axis month"
+        };
         out.push_str(&format!(
-            "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
+            "<text class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
             LEFT + slot * (i as f64 + 0.5),
             HEIGHT - 8.0,
             esc(month)
@@ -159,11 +175,21 @@ fn table<T>(
     out
 }
 
+/// An empty chart's figure: a sentence instead of an axis with nothing on it.
+fn no_data(id: &str, title: &str, empty: &str) -> String {
+    format!(
+        "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n<p class=\"no-data\">{}</p>\n</figure>\n",
+        esc(title),
+        esc(empty)
+    )
+}
+
 /// Counts per month as bars.
 pub fn bars(
     id: &str,
     title: &str,
     month_label: &str,
+    empty: &str,
     months: &[String],
     series: &[Series<usize>],
     kind: Kind,
@@ -179,6 +205,9 @@ pub fn bars(
         })
         .max()
         .unwrap_or(0);
+    if max == 0 {
+        return no_data(id, title, empty);
+    }
     let top = axis_top(max as f64, &count_steps());
     let mut out = format!(
         "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n",
@@ -232,17 +261,20 @@ pub fn lines(
     id: &str,
     title: &str,
     month: &str,
+    empty: &str,
     months: &[String],
     series: &[Series<Option<i64>>],
     label: &dyn Fn(i64) -> String,
 ) -> String {
     let n = months.len().max(1);
-    let max = series
+    let Some(max) = series
         .iter()
         .flat_map(|s| s.values.iter().flatten())
         .copied()
         .max()
-        .unwrap_or(0);
+    else {
+        return no_data(id, title, empty);
+    };
     let top = axis_top(max as f64, &DURATION_STEPS);
     let mut out = format!(
         "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n",
@@ -253,6 +285,8 @@ pub fn lines(
     }));
     let slot = (WIDTH - LEFT) / n as f64;
     let scale = plot_height() / top;
+    // Later series (the p90) are dashed with smaller square markers, so the first (the
+    // median) still shows through where they are equal.
     for (k, s) in series.iter().enumerate() {
         let mut path = String::new();
         let mut pen_down = false;
@@ -268,17 +302,30 @@ pub fn lines(
                 if pen_down { "L" } else { "M" }
             ));
             pen_down = true;
-            out.push_str(&format!(
-                "<circle class=\"s{}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\"><title>{} {}: {}</title></circle>\n",
-                k % 8,
+            let tip = format!(
+                "<title>{} {}: {}</title>",
                 esc(&months[i]),
                 esc(&s.name),
                 esc(&label(*value))
-            ));
+            );
+            out.push_str(&if k == 0 {
+                format!(
+                    "<circle class=\"s{}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\">{tip}</circle>\n",
+                    k % 8
+                )
+            } else {
+                format!(
+                    "<rect class=\"s{}\" x=\"{:.1}\" y=\"{:.1}\" width=\"5\" height=\"5\">{tip}</rect>\n",
+                    k % 8,
+                    x - 2.5,
+                    y - 2.5
+                )
+            });
         }
         if !path.is_empty() {
+            let dashed = if k == 0 { "" } else { " dashed" };
             out.push_str(&format!(
-                "<path class=\"line s{}\" d=\"{}\"/>\n",
+                "<path class=\"line s{}{dashed}\" d=\"{}\"/>\n",
                 k % 8,
                 path.trim_end()
             ));
@@ -316,7 +363,15 @@ mod tests {
             name: "<b>SEV1</b>".to_string(),
             values: vec![0, 3],
         }];
-        let html = bars("c", "Incidents", "Month", &months, &series, Kind::Stacked);
+        let html = bars(
+            "c",
+            "Incidents",
+            "Month",
+            "No data",
+            &months,
+            &series,
+            Kind::Stacked,
+        );
         assert!(html.contains("<svg class=\"chart\""), "{html}");
         assert!(
             html.contains("<tr><th scope=\"row\">2026-11</th><td>3</td></tr>"),

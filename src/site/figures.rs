@@ -173,17 +173,49 @@ pub fn render(
     .page(&body)
 }
 
+/// `2026-08-25 10:19 – 2026-11-23 10:19 (+09:00)`: the JSON's times (in the team's zone
+/// already) to the minute, the offset said once unless daylight saving changed it; the
+/// exact times stay in `datetime`.
+fn window_range(since: &str, until: &str) -> String {
+    let parsed = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let (from, to) = (parsed(since), parsed(until));
+    let one_offset = matches!((from, to), (Some(a), Some(b)) if a.offset() == b.offset());
+    let time = |raw: &str, t: Option<chrono::DateTime<chrono::FixedOffset>>, offset: bool| {
+        let shown = t.map_or_else(
+            || raw.to_string(),
+            |d| {
+                d.format(if offset {
+                    "%Y-%m-%d %H:%M (%:z)"
+                } else {
+                    "%Y-%m-%d %H:%M"
+                })
+                .to_string()
+            },
+        );
+        format!("<time datetime=\"{}\">{}</time>", esc(raw), esc(&shown))
+    };
+    if one_offset {
+        let offset = to.map(|d| d.format("%:z").to_string()).unwrap_or_default();
+        format!(
+            "{} – {} <small>({offset})</small>",
+            time(since, from, false),
+            time(until, to, false)
+        )
+    } else {
+        format!("{} – {}", time(since, from, true), time(until, to, true))
+    }
+}
+
 fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
     let s = &w.summary;
     let pw = words(config.language);
     let since = w.json["window"]["since"].as_str().unwrap_or_default();
     let until = w.json["window"]["until"].as_str().unwrap_or_default();
     let mut out = format!(
-        "<section class=\"window\" id=\"{key}\" data-window=\"{key}\">\n<h2>{}</h2>\n<p class=\"window-range\">{}: <time>{}</time> – <time>{}</time></p>\n",
+        "<section class=\"window\" id=\"{key}\" data-window=\"{key}\">\n<h2>{}</h2>\n<p class=\"window-range\">{}: {}</p>\n",
         esc(label(c, w.key)),
         esc(c.window),
-        esc(since),
-        esc(until),
+        window_range(since, until),
         key = w.key
     );
     // Counts, in three tables: incidents, postmortems, action items.
@@ -272,8 +304,12 @@ fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
     out.push_str("</div>\n");
     // Durations: the formula next to each, as the command states it.
     out.push_str("<div class=\"scroll\"><table class=\"figures durations\">\n<thead><tr>");
-    for column in [c.figure, c.formula, c.count, c.median, c.p90, c.mean] {
-        out.push_str(&format!("<th scope=\"col\">{}</th>", esc(column)));
+    for (i, column) in [c.figure, c.formula, c.count, c.median, c.p90, c.mean]
+        .into_iter()
+        .enumerate()
+    {
+        let class = if i == 1 { " class=\"formula\"" } else { "" };
+        out.push_str(&format!("<th scope=\"col\"{class}>{}</th>", esc(column)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     let mut rows: Vec<(&str, String, String, Figure)> = DURATIONS
@@ -301,10 +337,11 @@ fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
         ac.time_to_done,
     ));
     for (text, key, formula, figure) in rows {
+        let formula = esc(&formula);
         out.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td>{}</td>{}{}{}{}</tr>\n",
+            // A phone shows the formula under the figure's name instead of in a column.
+            "<tr><th scope=\"row\">{}<small class=\"formula\" aria-hidden=\"true\">{formula}</small></th><td class=\"formula\">{formula}</td>{}{}{}{}</tr>\n",
             esc(text),
-            esc(&formula),
             count_cell(&format!("{key}.count"), figure.count),
             seconds_cell(&format!("{key}.median"), figure.median),
             seconds_cell(&format!("{key}.p90"), figure.p90),
@@ -352,6 +389,7 @@ fn charts_of(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
         &id("incidents"),
         c.incidents_per_month,
         c.month,
+        c.no_data,
         months,
         &stacked,
         Kind::Stacked,
@@ -380,6 +418,7 @@ fn charts_of(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
             &id(key),
             pw.durations[i + 1],
             c.month,
+            c.no_data,
             months,
             &series,
             &label,
@@ -404,6 +443,7 @@ fn charts_of(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
         &id("lead-time"),
         c.lead_time,
         c.month,
+        c.no_data,
         months,
         &lead,
         &label,
@@ -422,9 +462,27 @@ fn charts_of(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
         &id("actions"),
         c.actions_per_month,
         c.month,
+        c.no_data,
         months,
         &actions,
         Kind::Grouped,
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_range;
+
+    #[test]
+    fn a_window_reads_as_dates_and_times_in_the_team_zone() {
+        assert_eq!(
+            window_range("2026-08-25T10:19:00+09:00", "2026-11-23T10:19:01+09:00"),
+            "<time datetime=\"2026-08-25T10:19:00+09:00\">2026-08-25 10:19</time> – <time datetime=\"2026-11-23T10:19:01+09:00\">2026-11-23 10:19</time> <small>(+09:00)</small>"
+        );
+        assert!(
+            window_range("2026-03-01T00:00:00+00:00", "2026-05-01T00:00:00+01:00")
+                .contains("2026-05-01 00:00 (+01:00)")
+        );
+    }
 }

@@ -76,6 +76,8 @@ pub struct Chrome {
     pub wont_do: &'static str,
     pub time_to_done: &'static str,
     pub window: &'static str,
+    /// In place of a chart with nothing to draw.
+    pub no_data: &'static str,
     pub postmortem_of: &'static str,
 }
 
@@ -151,6 +153,7 @@ const EN: Chrome = Chrome {
     wont_do: "Won't do",
     time_to_done: "Action time to done",
     window: "Window",
+    no_data: "No data in this window",
     postmortem_of: "Postmortem",
 };
 
@@ -161,7 +164,7 @@ const JA: Chrome = Chrome {
     actions: "アクションアイテム",
     metrics: "メトリクス",
     search: "検索",
-    search_placeholder: "タイトル・概要・タイムライン・ポストモーテムを検索",
+    search_placeholder: "タイトル・概要・タイムラインなどを検索",
     any: "すべて",
     open: "対応中（調査中・原因特定・影響解消）",
     status: "状態",
@@ -226,6 +229,7 @@ const JA: Chrome = Chrome {
     wont_do: "対応しない",
     time_to_done: "アクション完了までの時間",
     window: "期間",
+    no_data: "この期間のデータはありません",
     postmortem_of: "ポストモーテム",
 };
 

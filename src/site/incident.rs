@@ -76,6 +76,8 @@ pub fn render(page: &IncidentPage<'_>) -> String {
     let w = words(language);
     let zone = page.zone;
     let (incident, from_history) = with_history(&page.incident, page.facts, zone);
+    // People as the CLI shows them: handles where config.toml knows them.
+    let incident = crate::ops::incident::with_handles(page.config, incident);
     let title = format!("{}: {}", incident.id, incident.title);
     let mut body = String::new();
     body.push_str(&format!(
@@ -217,8 +219,9 @@ fn timeline(w: &Words, incident: &Incident, zone: Zone) -> String {
             .enumerate()
             .map(|(i, url)| link(url, &(i + 1).to_string()))
             .collect();
+        let [when, kind, who, what, links] = w.timeline_columns.map(esc);
         out.push_str(&format!(
-            "<tr class=\"kind-{}\"><td><time datetime=\"{}\">{}</time></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr class=\"kind-{}\"><td class=\"when\" data-label=\"{when}\"><time datetime=\"{}\">{}</time></td><td class=\"kind\" data-label=\"{kind}\">{}</td><td class=\"who\" data-label=\"{who}\">{}</td><td class=\"what\" data-label=\"{what}\">{}</td><td class=\"links\" data-label=\"{links}\">{}</td></tr>\n",
             entry.kind.as_str(),
             esc(&entry.at.to_string()),
             esc(&short_time(entry.at, zone)),
@@ -278,7 +281,7 @@ fn postmortem_section(page: &IncidentPage<'_>, c: &Chrome, incident: &Incident) 
             out.push_str(&to_html(&markdown(
                 page.config,
                 &without_timeline,
-                pm,
+                &crate::ops::postmortem::with_handles(page.config, pm.clone()),
                 page.zone,
             )));
         }
@@ -353,7 +356,11 @@ link = "javascript:alert(3)"
             language,
             ..Config::default()
         };
-        let incident: Incident = toml::from_str(INCIDENT).expect("fixture incident");
+        page_with(&config, INCIDENT)
+    }
+
+    fn page_with(config: &Config, incident: &str) -> String {
+        let incident: Incident = toml::from_str(incident).expect("fixture incident");
         let postmortem: Postmortem = toml::from_str(POSTMORTEM).expect("fixture postmortem");
         let entry = IncidentEntry {
             id: "INC-7".parse().expect("id"),
@@ -365,7 +372,7 @@ link = "javascript:alert(3)"
         // Resolved by a commit that wrote no time: history says when.
         facts.times.resolved = Some(1_795_143_600);
         render(&IncidentPage {
-            config: &config,
+            config,
             zone: Zone::Named(chrono_tz::Asia::Tokyo),
             incident,
             postmortem: Some(postmortem),
@@ -391,6 +398,24 @@ link = "javascript:alert(3)"
         ] {
             assert!(html.contains(label), "{label}");
         }
+    }
+
+    #[test]
+    fn people_show_as_handles_as_in_the_cli() {
+        let config = Config {
+            person: vec![crate::model::config::Person {
+                handle: "pat".to_string(),
+                name: Some("Pat Example".to_string()),
+                emails: Vec::new(),
+            }],
+            ..Config::default()
+        };
+        let html = page_with(
+            &config,
+            &INCIDENT.replace("author = \"ana\"", "author = \"Pat Example\""),
+        );
+        assert!(html.contains("data-label=\"Who\">pat</td>"), "{html}");
+        assert!(!html.contains("Pat Example"), "{html}");
     }
 
     #[test]

@@ -7,11 +7,45 @@
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::model::link::is_web_url;
+use crate::site::html::esc;
 
 pub fn to_html(markdown: &str) -> String {
     let mut dropped_links = Vec::new();
+    // Each body cell carries its column's name, for the narrow-screen cards.
+    let mut columns: Vec<String> = Vec::new();
+    let mut in_head = false;
+    let mut column = 0;
     let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).filter_map(|event| {
         Some(match event {
+            Event::Start(Tag::TableHead) => {
+                in_head = true;
+                columns.clear();
+                Event::Start(Tag::TableHead)
+            }
+            Event::End(TagEnd::TableHead) => {
+                in_head = false;
+                Event::End(TagEnd::TableHead)
+            }
+            Event::Start(Tag::TableCell) if in_head => {
+                columns.push(String::new());
+                Event::Start(Tag::TableCell)
+            }
+            Event::Text(text) if in_head => {
+                if let Some(name) = columns.last_mut() {
+                    name.push_str(&text);
+                }
+                Event::Text(text)
+            }
+            Event::Start(Tag::TableRow) => {
+                column = 0;
+                Event::Start(Tag::TableRow)
+            }
+            Event::Start(Tag::TableCell) => {
+                let label = columns.get(column).map(String::as_str).unwrap_or_default();
+                column += 1;
+                Event::Html(CowStr::from(format!("<td data-label=\"{}\">", esc(label))))
+            }
+            Event::End(TagEnd::TableCell) if !in_head => Event::Html(CowStr::from("</td>")),
             // The table cells' line breaks are the only HTML the Markdown writes.
             Event::InlineHtml(html) if html.as_ref() == "<br>" => Event::InlineHtml(html),
             Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
@@ -97,6 +131,6 @@ mod tests {
     #[test]
     fn table_cells_keep_their_line_breaks() {
         let html = to_html("| a | b |\n|---|---|\n| x<br>y | z |\n");
-        assert!(html.contains("<td>x<br>y</td>"), "{html}");
+        assert!(html.contains("<td data-label=\"a\">x<br>y</td>"), "{html}");
     }
 }
