@@ -18,3 +18,4 @@ pub mod search;
 
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod import;

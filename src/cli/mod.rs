@@ -5,6 +5,7 @@ mod attention;
 mod check;
 mod complete;
 mod edit;
+mod import;
 mod incident;
 mod init;
 mod list;
@@ -87,6 +88,7 @@ pub enum Command {
     Review(review::ReviewArgs),
     Log(log::LogArgs),
     Metrics(metrics::MetricsArgs),
+    Import(import::ImportArgs),
     Report(report::ReportArgs),
     Man(meta::ManArgs),
     Completions(meta::CompletionsArgs),
@@ -324,6 +326,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Review(args) => review::run(&ui, args),
         Command::Log(args) => log::run(&ui, args),
         Command::Metrics(args) => metrics::run(&ui, args),
+        Command::Import(args) => import::run(&ui, args),
         Command::Report(args) => report::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),
         Command::Completions(args) => meta::completions(args),

@@ -37,6 +37,37 @@ pub struct Config {
     /// participants, and the git identities that are theirs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub person: Vec<Person>,
+    /// How `git incident import` maps other systems' values onto this branch's.
+    #[serde(default, skip_serializing_if = "ImportConfig::is_empty")]
+    pub import: ImportConfig,
+}
+
+/// `[import.<system>]` tables: one per system that needs a mapping.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImportConfig {
+    #[serde(default)]
+    pub statuspage: StatuspageMapping,
+}
+
+impl ImportConfig {
+    fn is_empty(&self) -> bool {
+        self == &ImportConfig::default()
+    }
+}
+
+/// `[import.statuspage]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StatuspageMapping {
+    /// Impact -> severity, e.g. { critical = "SEV1", major = "SEV2" }. Impacts not
+    /// named here map by rank: critical, major, minor, none to the severities in order.
+    #[serde(default)]
+    pub impact: std::collections::BTreeMap<String, String>,
+    /// Component name -> service, for components named differently from the services
+    /// in config.toml (or renamed since).
+    #[serde(default)]
+    pub components: std::collections::BTreeMap<String, String>,
 }
 
 /// A person on the team.
@@ -140,6 +171,7 @@ impl Default for Config {
             services: None,
             teams: None,
             person: Vec::new(),
+            import: ImportConfig::default(),
         }
     }
 }

@@ -1,0 +1,135 @@
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{CmdResult, Ui};
+use crate::error::Error;
+use crate::import::{self, Action, Options, Record, statuspage};
+use crate::render::progress::CommitProgress;
+
+/// Import incidents from another system (again: only what changed)
+///
+/// Each incident keeps where it came from in its [source] table, so importing the same
+/// data again changes nothing, and a newer export updates what changed there while
+/// fields edited here since the import are kept (and reported). One commit per
+/// incident, dated with the incident's own times.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Say what would be created or changed; write nothing
+    #[arg(long, global = true)]
+    dry_run: bool,
+    #[command(subcommand)]
+    source: ImportSource,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportSource {
+    Statuspage(StatuspageArgs),
+    Csv(CsvArgs),
+}
+
+/// From Statuspage: an export file (/api/v2/incidents.json) or the manage API
+#[derive(Args, Debug)]
+struct StatuspageArgs {
+    /// The export: {"page": …, "incidents": […]} or an array of incidents
+    #[arg(required_unless_present = "page_id", conflicts_with = "page_id")]
+    file: Option<PathBuf>,
+    /// Fetch from the API instead: the page's ID
+    #[arg(long, value_name = "ID", requires = "api_key")]
+    page_id: Option<String>,
+    /// The API key (a user's key from the Statuspage API settings)
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "STATUSPAGE_API_KEY",
+        hide_env_values = true
+    )]
+    api_key: Option<String>,
+    /// The API's base URL
+    #[arg(long, value_name = "URL", default_value = statuspage::API_URL)]
+    api_url: String,
+}
+
+/// From a CSV file: one row an incident, a header row
+#[derive(Args, Debug)]
+struct CsvArgs {
+    file: PathBuf,
+    /// FIELD=COLUMN pairs, comma-separated: title, severity and a time are needed,
+    /// e.g. title=Summary,severity=Sev,detected=Opened,resolved=Closed,id=Ticket
+    #[arg(long, value_name = "FIELD=COLUMN,…", required = true)]
+    map: String,
+}
+
+pub fn run(ui: &Ui, args: ImportArgs) -> CmdResult {
+    let store = ui.store()?;
+    let config = store.snapshot()?.config()?;
+    let records: Vec<Record> = match &args.source {
+        ImportSource::Statuspage(sp) => match (&sp.file, &sp.page_id, &sp.api_key) {
+            (Some(file), _, _) => statuspage::from_file(file, &config)?,
+            (None, Some(page_id), Some(api_key)) => statuspage::from_api(
+                &statuspage::Api {
+                    base_url: sp.api_url.clone(),
+                    page_id: page_id.clone(),
+                    api_key: api_key.clone(),
+                },
+                &config,
+            )?,
+            _ => {
+                return Err(Error::usage(
+                    "give an export FILE, or --page-id with --api-key",
+                ));
+            }
+        },
+        ImportSource::Csv(csv) => import::csv::from_file(&csv.file, &csv.map, &config)?,
+    };
+    let mut progress = CommitProgress::counting("importing {bar:30} {pos}/{len} incidents", 50);
+    let report = import::run(
+        &store,
+        records,
+        &Options {
+            dry_run: args.dry_run,
+        },
+        |done, total| progress.update(done, total),
+    )?;
+    let would = if report.dry_run { "would be " } else { "" };
+    let mut counts = [0; 3];
+    for outcome in &report.incidents {
+        let source = format!("{} {}", outcome.source.system, outcome.source.id);
+        let id = outcome.id.as_deref().unwrap_or("new");
+        let action = match outcome.action {
+            Action::Created => "created",
+            Action::Updated => "updated",
+            Action::Unchanged => "unchanged",
+        };
+        counts[outcome.action as usize] += 1;
+        if outcome.action != Action::Unchanged {
+            ui.status(&format!(
+                "{id}: {would}{action} from {source} {:?}",
+                outcome.title
+            ));
+            // A new incident's values are all in it: only an update's are news.
+            if outcome.action == Action::Updated {
+                for change in &outcome.changes {
+                    ui.status(&format!("  {change}"));
+                }
+            }
+        }
+        for kept in &outcome.kept {
+            ui.warn(&format!("warning: {id} ({source}): {kept}"));
+        }
+        for warning in &outcome.warnings {
+            ui.warn(&format!("warning: {id} ({source}): {warning}"));
+        }
+    }
+    ui.status(&format!(
+        "{} incidents: {} {would}created, {} {would}updated, {} unchanged",
+        report.incidents.len(),
+        counts[Action::Created as usize],
+        counts[Action::Updated as usize],
+        counts[Action::Unchanged as usize]
+    ));
+    if ui.json {
+        ui.print_json(&report)?;
+    }
+    Ok(0)
+}
