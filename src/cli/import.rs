@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 
 use super::{CmdResult, Ui};
 use crate::error::Error;
-use crate::import::{self, Action, Options, Record, statuspage};
+use crate::import::{self, Action, Options, Record, pagerduty, statuspage};
 use crate::render::progress::CommitProgress;
 
 /// Import incidents from another system (again: only what changed)
@@ -26,6 +26,8 @@ pub struct ImportArgs {
 enum ImportSource {
     Statuspage(StatuspageArgs),
     Csv(CsvArgs),
+    // Pager and chat importers.
+    Pagerduty(PagerdutyArgs),
 }
 
 /// From Statuspage: an export file (/api/v2/incidents.json) or the manage API
@@ -60,6 +62,28 @@ struct CsvArgs {
     map: String,
 }
 
+/// From PagerDuty: a REST API export ({"incidents": […]} with log entries) or the API
+#[derive(Args, Debug)]
+struct PagerdutyArgs {
+    /// The export: what GET /incidents returns, each incident with its log_entries
+    #[arg(required_unless_present = "token", conflicts_with = "token")]
+    file: Option<PathBuf>,
+    /// Fetch from the API instead, with this REST API token
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "PAGERDUTY_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// With --token: incidents created since this RFC 3339 time
+    #[arg(long, value_name = "TIME", requires = "token")]
+    since: Option<String>,
+    /// The API's base URL
+    #[arg(long, value_name = "URL", default_value = pagerduty::API_URL)]
+    api_url: String,
+}
+
 pub fn run(ui: &Ui, args: ImportArgs) -> CmdResult {
     let store = ui.store()?;
     let config = store.snapshot()?.config()?;
@@ -81,6 +105,18 @@ pub fn run(ui: &Ui, args: ImportArgs) -> CmdResult {
             }
         },
         ImportSource::Csv(csv) => import::csv::from_file(&csv.file, &csv.map, &config)?,
+        ImportSource::Pagerduty(pd) => match (&pd.file, &pd.token) {
+            (Some(file), _) => pagerduty::from_file(file, &config)?,
+            (None, Some(token)) => pagerduty::from_api(
+                &pagerduty::Api {
+                    base_url: pd.api_url.clone(),
+                    token: token.clone(),
+                    since: pd.since.clone(),
+                },
+                &config,
+            )?,
+            (None, None) => return Err(Error::usage("give an export FILE, or --token")),
+        },
     };
     let mut progress = CommitProgress::counting("importing {bar:30} {pos}/{len} incidents", 50);
     let report = import::run(

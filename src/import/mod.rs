@@ -16,6 +16,9 @@ pub mod html;
 pub mod merge;
 pub mod statuspage;
 
+// Pager and chat importers.
+pub mod pagerduty;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};

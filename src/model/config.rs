@@ -48,6 +48,10 @@ pub struct Config {
 pub struct ImportConfig {
     #[serde(default)]
     pub statuspage: StatuspageMapping,
+    #[serde(default)]
+    pub pagerduty: PagerdutyMapping,
+    #[serde(default)]
+    pub opsgenie: OpsgenieMapping,
 }
 
 impl ImportConfig {
@@ -68,6 +72,30 @@ pub struct StatuspageMapping {
     /// in config.toml (or renamed since).
     #[serde(default)]
     pub components: std::collections::BTreeMap<String, String>,
+}
+
+/// `[import.pagerduty]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PagerdutyMapping {
+    /// Priority -> severity, e.g. { P1 = "SEV1", P2 = "SEV2" }. Priorities not named
+    /// here map by rank: P1, P2, … to the severities in order.
+    #[serde(default)]
+    pub priority: std::collections::BTreeMap<String, String>,
+    /// Urgency -> severity for incidents without a priority, e.g. { high = "SEV2" }.
+    /// Urgencies not named here map by rank: high to the first severity, low to the next.
+    #[serde(default)]
+    pub urgency: std::collections::BTreeMap<String, String>,
+}
+
+/// `[import.opsgenie]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OpsgenieMapping {
+    /// Priority -> severity, e.g. { P1 = "SEV1", P2 = "SEV1" }. Priorities not named
+    /// here map by rank: P1, P2, … to the severities in order.
+    #[serde(default)]
+    pub priority: std::collections::BTreeMap<String, String>,
 }
 
 /// A person on the team.

@@ -1,0 +1,113 @@
+//! `git incident import pagerduty|opsgenie`: field mapping, configured severities and
+//! handles, idempotency, bad input, and the PagerDuty API against a fake server.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::common::TestRepo;
+use crate::history::hand_commit;
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn commits(repo: &TestRepo) -> u32 {
+    repo.git(&["rev-list", "--count", "incidents"])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn incident(repo: &TestRepo, id: &str) -> Value {
+    repo.json(&["show", id])
+}
+
+/// Appends `extra` to config.toml on the branch.
+fn configure(repo: &TestRepo, extra: &str) {
+    hand_commit(repo, "Configure the import", |dir| {
+        let path = dir.join("config.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, text + extra).unwrap();
+    });
+}
+
+#[test]
+fn pagerduty_export_maps_times_severity_and_commander_once() {
+    let repo = TestRepo::initialized();
+    let before = commits(&repo);
+    repo.ok(&["import", "pagerduty", &fixture("pagerduty.json")]);
+    assert_eq!(commits(&repo), before + 2, "one commit per incident");
+
+    let checkout = incident(&repo, "INC-1");
+    assert_eq!(checkout["title"], "Checkout latency above SLO");
+    assert_eq!(
+        checkout["severity"], "SEV2",
+        "priority P2 -> the second severity"
+    );
+    assert_eq!(checkout["status"], "resolved");
+    assert_eq!(checkout["commander"], "Ana Lima", "the acknowledger");
+    assert_eq!(checkout["services"], serde_json::json!(["checkout"]));
+    let times = &checkout["times"];
+    assert_eq!(times["detected"], "2026-10-03T10:12:40+09:00");
+    assert_eq!(times["acknowledged"], "2026-10-03T10:15:10+09:00");
+    assert_eq!(times["resolved"], "2026-10-03T11:40:00+09:00");
+    let toml = repo.file("incidents/2026/INC-1/incident.toml");
+    assert!(toml.contains("system = \"pagerduty\""), "{toml}");
+    assert!(toml.contains("id = \"Q2LY3ZVXPJ9ABC\""), "{toml}");
+    assert!(
+        toml.contains("url = \"https://acme.pagerduty.com/incidents/Q2LY3ZVXPJ9ABC\""),
+        "{toml}"
+    );
+
+    // No priority: urgency low -> the second severity; acknowledged from the incident.
+    let search = incident(&repo, "INC-2");
+    assert_eq!(search["severity"], "SEV2");
+    assert_eq!(search["status"], "investigating");
+    assert_eq!(search["commander"], "Ben Okafor");
+    assert_eq!(search["times"]["acknowledged"], "2026-10-21T07:09:00+09:00");
+    assert!(search["times"]["resolved"].is_null());
+
+    let tip = repo.tip();
+    repo.ok(&["import", "pagerduty", &fixture("pagerduty.json")]);
+    assert_eq!(repo.tip(), tip, "a re-import commits nothing");
+}
+
+#[test]
+fn pagerduty_severities_and_people_come_from_config() {
+    let repo = TestRepo::initialized();
+    configure(
+        &repo,
+        "\n[import.pagerduty]\npriority = { P2 = \"SEV1\" }\nurgency = { low = \"SEV3\" }\n\n\
+         [[person]]\nhandle = \"ana\"\nname = \"Ana Lima\"\n",
+    );
+    repo.ok(&["import", "pagerduty", &fixture("pagerduty.json")]);
+    let checkout = incident(&repo, "INC-1");
+    assert_eq!(checkout["severity"], "SEV1");
+    assert_eq!(checkout["commander"], "ana");
+    assert_eq!(incident(&repo, "INC-2")["severity"], "SEV3");
+}
+
+#[test]
+fn pagerduty_bad_input_names_the_file_and_writes_nothing() {
+    let repo = TestRepo::initialized();
+    let tip = repo.tip();
+    let bad = repo.home.path().join("pd.json");
+    std::fs::write(
+        &bad,
+        r#"{"incidents": [{"id": "P1", "title": "x", "created_at": "yesterday"}]}"#,
+    )
+    .unwrap();
+    let stderr = repo.fails(1, &["import", "pagerduty", bad.to_str().unwrap()]);
+    assert!(stderr.contains("error:"), "{stderr}");
+    assert!(stderr.contains("pd.json"), "{stderr}");
+    assert!(stderr.contains("\"yesterday\""), "{stderr}");
+    std::fs::write(&bad, r#"{"alerts": []}"#).unwrap();
+    let stderr = repo.fails(1, &["import", "pagerduty", bad.to_str().unwrap()]);
+    assert!(stderr.contains("no \"incidents\""), "{stderr}");
+    assert_eq!(repo.tip(), tip);
+}
