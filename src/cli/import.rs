@@ -4,7 +4,8 @@ use clap::{Args, Subcommand};
 
 use super::{CmdResult, Ui};
 use crate::error::Error;
-use crate::import::{self, Action, Options, Record, pagerduty, statuspage};
+use crate::import::{self, Action, Options, Record, pagerduty, slack, statuspage};
+use crate::model::TimeContext;
 use crate::render::progress::CommitProgress;
 
 /// Import incidents from another system (again: only what changed)
@@ -28,6 +29,7 @@ enum ImportSource {
     Csv(CsvArgs),
     // Pager and chat importers.
     Pagerduty(PagerdutyArgs),
+    Slack(SlackArgs),
 }
 
 /// From Statuspage: an export file (/api/v2/incidents.json) or the manage API
@@ -84,7 +86,92 @@ struct PagerdutyArgs {
     api_url: String,
 }
 
+/// From Slack: a channel's messages into an incident's timeline
+///
+/// Messages from the incident's start to its resolution (until now while it is open),
+/// without joins, leaves and bots' messages; each once, however often imported.
+#[derive(Args, Debug)]
+struct SlackArgs {
+    /// A workspace export: its zip, or the directory it unpacks to
+    #[arg(required_unless_present = "token", conflicts_with = "token")]
+    export: Option<PathBuf>,
+    /// The channel: its name in an export, its ID (C0123) with --token
+    #[arg(long, value_name = "CHANNEL")]
+    channel: String,
+    /// The incident whose timeline the messages join
+    #[arg(long, value_name = "ID")]
+    incident: String,
+    /// Messages from this time (default: the incident's start)
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Messages until this time (default: the incident's resolution)
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// Only pinned messages
+    #[arg(long, conflicts_with = "reaction")]
+    pinned: bool,
+    /// Only messages with this reaction, e.g. pushpin
+    #[arg(long, value_name = "NAME")]
+    reaction: Option<String>,
+    /// Read the Web API instead, with this token (channels:history, users:read)
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SLACK_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// The Web API's base URL
+    #[arg(long, value_name = "URL", default_value = slack::API_URL)]
+    api_url: String,
+}
+
+fn run_slack(ui: &Ui, args: &SlackArgs, dry_run: bool) -> CmdResult {
+    let store = ui.store()?;
+    let config = store.snapshot()?.config()?;
+    let time = TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);
+    let filter = slack::Filter {
+        since: args.since.as_deref().map(|t| time.parse(t)).transpose()?,
+        until: args.until.as_deref().map(|t| time.parse(t)).transpose()?,
+        pinned: args.pinned,
+        reaction: args.reaction.clone(),
+    };
+    let api;
+    let input = match (&args.export, &args.token) {
+        (Some(path), _) => slack::Input::Export {
+            path,
+            channel: &args.channel,
+        },
+        (None, Some(token)) => {
+            api = slack::Api {
+                base_url: args.api_url.clone(),
+                token: token.clone(),
+                channel: args.channel.clone(),
+            };
+            slack::Input::Api(&api)
+        }
+        (None, None) => return Err(Error::usage("give an EXPORT, or --token")),
+    };
+    let outcome = slack::import(&store, &args.incident, input, &filter, dry_run)?;
+    let would = if dry_run { "would be " } else { "" };
+    ui.status(&format!(
+        "{}: {} timeline entries {would}added ({} messages, {} already there)",
+        outcome.id,
+        outcome.added.len(),
+        outcome.messages,
+        outcome.messages - outcome.added.len()
+    ));
+    if ui.json {
+        ui.print_json(&outcome)?;
+    }
+    Ok(0)
+}
+
 pub fn run(ui: &Ui, args: ImportArgs) -> CmdResult {
+    // A chat goes into one incident's timeline, not through the incident import.
+    if let ImportSource::Slack(slack) = &args.source {
+        return run_slack(ui, slack, args.dry_run);
+    }
     let store = ui.store()?;
     let config = store.snapshot()?.config()?;
     let records: Vec<Record> = match &args.source {
@@ -117,6 +204,7 @@ pub fn run(ui: &Ui, args: ImportArgs) -> CmdResult {
             )?,
             (None, None) => return Err(Error::usage("give an export FILE, or --token")),
         },
+        ImportSource::Slack(_) => unreachable!("imported above"),
     };
     let mut progress = CommitProgress::counting("importing {bar:30} {pos}/{len} incidents", 50);
     let report = import::run(

@@ -18,6 +18,7 @@ pub mod statuspage;
 
 // Pager and chat importers.
 pub mod pagerduty;
+pub mod slack;
 
 use std::collections::HashMap;
 

@@ -261,6 +261,7 @@ fn record(
                 text: format!("Postmortem published: {body}").trim().to_string(),
                 author: None,
                 links: incident.shortlink.iter().cloned().collect(),
+                source: None,
             });
         } else {
             let text = match body.is_empty() {
@@ -274,6 +275,7 @@ fn record(
                 text,
                 author: None,
                 links: incident.shortlink.iter().cloned().collect(),
+                source: None,
             });
         }
         let Some(status) = status_of(&update.status) else {

@@ -110,6 +110,10 @@ pub struct TimelineEntry {
     /// Evidence: dashboards, logs, chat threads.
     #[serde(default)]
     pub links: Vec<String>,
+    /// Where an imported entry came from, e.g. `slack C0123 1700000000.000100`: a
+    /// re-import adds only the entries not already here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 macro_rules! string_enum {
