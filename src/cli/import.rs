@@ -29,6 +29,7 @@ enum ImportSource {
     Csv(CsvArgs),
     // Pager and chat importers.
     Pagerduty(PagerdutyArgs),
+    Opsgenie(OpsgenieArgs),
     Slack(SlackArgs),
 }
 
@@ -84,6 +85,12 @@ struct PagerdutyArgs {
     /// The API's base URL
     #[arg(long, value_name = "URL", default_value = pagerduty::API_URL)]
     api_url: String,
+}
+
+/// From Opsgenie: alerts or incidents as the REST API lists them ({"data": […]})
+#[derive(Args, Debug)]
+struct OpsgenieArgs {
+    file: PathBuf,
 }
 
 /// From Slack: a channel's messages into an incident's timeline
@@ -204,6 +211,7 @@ pub fn run(ui: &Ui, args: ImportArgs) -> CmdResult {
             )?,
             (None, None) => return Err(Error::usage("give an export FILE, or --token")),
         },
+        ImportSource::Opsgenie(og) => import::opsgenie::from_file(&og.file, &config)?,
         ImportSource::Slack(_) => unreachable!("imported above"),
     };
     let mut progress = CommitProgress::counting("importing {bar:30} {pos}/{len} incidents", 50);

@@ -17,6 +17,7 @@ pub mod merge;
 pub mod statuspage;
 
 // Pager and chat importers.
+pub mod opsgenie;
 pub mod pagerduty;
 pub mod slack;
 

@@ -111,3 +111,50 @@ fn pagerduty_bad_input_names_the_file_and_writes_nothing() {
     assert!(stderr.contains("no \"incidents\""), "{stderr}");
     assert_eq!(repo.tip(), tip);
 }
+
+#[test]
+fn opsgenie_alerts_map_report_times_priority_and_people_once() {
+    let repo = TestRepo::initialized();
+    configure(
+        &repo,
+        "\n[import.opsgenie]\npriority = { P4 = \"SEV3\" }\n\n\
+         [[person]]\nhandle = \"ana\"\nemails = [\"ana@example.com\"]\n",
+    );
+    let before = commits(&repo);
+    repo.ok(&["import", "opsgenie", &fixture("opsgenie.json")]);
+    assert_eq!(commits(&repo), before + 2);
+
+    let payments = incident(&repo, "INC-1");
+    assert_eq!(payments["title"], "Payments API error rate above 5%");
+    assert_eq!(payments["severity"], "SEV1", "P1 by rank");
+    assert_eq!(payments["status"], "resolved");
+    assert_eq!(payments["commander"], "ana", "the acknowledger, by email");
+    let times = &payments["times"];
+    assert_eq!(times["started"], "2026-09-14T11:55:00+09:00");
+    assert_eq!(times["detected"], "2026-09-14T12:02:00+09:00");
+    assert_eq!(times["acknowledged"], "2026-09-14T12:06:00+09:00", "+240 s");
+    assert_eq!(times["resolved"], "2026-09-14T13:00:00+09:00", "+58 min");
+
+    let disk = incident(&repo, "INC-2");
+    assert_eq!(disk["severity"], "SEV3", "mapped in config");
+    assert_eq!(disk["status"], "investigating");
+    assert!(disk["commander"].is_null());
+    assert!(disk["times"]["acknowledged"].is_null());
+
+    let tip = repo.tip();
+    repo.ok(&["import", "opsgenie", &fixture("opsgenie.json")]);
+    assert_eq!(repo.tip(), tip, "a re-import commits nothing");
+
+    let bad = repo.home.path().join("og.json");
+    std::fs::write(
+        &bad,
+        r#"[{"id": "x", "message": "m", "createdAt": "2026-09-14T03:02:00Z", "report": {"ackTime": -5}}]"#,
+    )
+    .unwrap();
+    let stderr = repo.fails(1, &["import", "opsgenie", bad.to_str().unwrap()]);
+    assert!(
+        stderr.contains("og.json") && stderr.contains("ackTime"),
+        "{stderr}"
+    );
+    assert_eq!(repo.tip(), tip);
+}
