@@ -1,8 +1,10 @@
 //! `git incident import slack`: an export (zip or directory) or the Web API (against a
 //! fake server) into an incident's timeline, once.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -223,6 +225,175 @@ fn a_bad_export_or_channel_is_an_error_and_nothing_is_written() {
     assert!(
         stderr.contains("inc-checkout"),
         "names the channels there: {stderr}"
+    );
+    assert_eq!(repo.tip(), tip);
+}
+
+/// A fake Slack Web API on 127.0.0.1: `answer(path with query)` gives the status, extra
+/// headers and body; every request line and Authorization header is recorded.
+fn fake_slack(
+    answer: impl Fn(&str) -> (u16, &'static str, String) + Send + 'static,
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/api", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let path = line.split(' ').nth(1).unwrap_or("").to_string();
+            let mut auth = String::new();
+            loop {
+                let mut header = String::new();
+                reader.read_line(&mut header).unwrap();
+                if header.trim().is_empty() {
+                    break;
+                }
+                if header.to_ascii_lowercase().starts_with("authorization:") {
+                    auth = header.trim().to_string();
+                }
+            }
+            log.lock().unwrap().push(format!("{path} {auth}"));
+            let (status, extra, body) = answer(&path);
+            let reply = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(reply.as_bytes()).unwrap();
+        }
+    });
+    (url, seen)
+}
+
+fn message(ts: &str, user: &str, text: &str, extra: Value) -> Value {
+    let mut m = json!({"type": "message", "ts": ts, "user": user, "text": text});
+    if let (Some(m), Some(extra)) = (m.as_object_mut(), extra.as_object()) {
+        m.extend(extra.clone());
+    }
+    m
+}
+
+#[test]
+fn the_web_api_is_paged_threads_are_read_and_rate_limits_waited_out() {
+    let repo = incident_repo();
+    let limited = Arc::new(Mutex::new(false));
+    let (url, seen) = fake_slack(move |path| {
+        let ok = |v: Value| (200, "", v.to_string());
+        if path.contains("conversations.history") {
+            let mut first = limited.lock().unwrap();
+            if !*first {
+                *first = true;
+                return (429, "Retry-After: 1\r\n", String::new());
+            }
+            if !path.contains("cursor=") {
+                return ok(json!({"ok": true, "has_more": true,
+                    "messages": [
+                        message("1795395900.000200", "U02BEN", "Rolling back <@U01ANA>",
+                            json!({"thread_ts": "1795395900.000200", "reply_count": 1})),
+                        message("1795395720.000100", "U01ANA", "5xx up &amp; rising", json!({})),
+                    ],
+                    "response_metadata": {"next_cursor": "bmV4dA=="}}));
+            }
+            return ok(json!({"ok": true, "has_more": false,
+                "messages": [
+                    message("1795395700.000100", "U02BEN", "<@U02BEN> has joined the channel",
+                        json!({"subtype": "channel_join"})),
+                    message("1795395660.000100", "U02BEN", "paged", json!({})),
+                ],
+                "response_metadata": {"next_cursor": ""}}));
+        }
+        if path.contains("conversations.replies") {
+            return ok(json!({"ok": true, "messages": [
+                message("1795395900.000200", "U02BEN", "Rolling back <@U01ANA>",
+                    json!({"thread_ts": "1795395900.000200"})),
+                message("1795395960.000300", "U01ANA", "done",
+                    json!({"thread_ts": "1795395900.000200"})),
+            ]}));
+        }
+        if path.contains("users.info?user=U01ANA") {
+            return ok(json!({"ok": true, "user": {"id": "U01ANA", "name": "ana",
+                "profile": {"real_name": "Ana Lima", "display_name": "ana.l", "email": "ana@example.com"}}}));
+        }
+        if path.contains("users.info?user=U02BEN") {
+            return ok(
+                json!({"ok": true, "user": {"id": "U02BEN", "name": "ben.okafor",
+                "profile": {"real_name": "Ben Okafor", "display_name": "ben"}}}),
+            );
+        }
+        ok(json!({"ok": false, "error": "unknown_method"}))
+    });
+    let args = [
+        "import",
+        "slack",
+        "--token",
+        "xoxb-test",
+        "--channel",
+        "C0INC1",
+        "--incident",
+        "INC-1",
+        "--api-url",
+        &url,
+    ];
+    repo.ok(&args);
+    let entries = chat(&repo);
+    let texts: Vec<&str> = entries
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["paged", "5xx up & rising", "Rolling back @ana", "done"],
+        "in time order, the thread reply included, the join left out"
+    );
+    assert_eq!(entries[2]["author"], "ben");
+    assert_eq!(entries[3]["author"], "ana");
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().all(|r| r.ends_with("Bearer xoxb-test")),
+        "{seen:#?}"
+    );
+    let history: Vec<&String> = seen.iter().filter(|r| r.contains("history")).collect();
+    assert_eq!(history.len(), 3, "a 429, then two pages: {seen:#?}");
+    assert!(history[2].contains("cursor=bmV4dA%3D%3D"), "{seen:#?}");
+
+    let tip = repo.tip();
+    repo.ok(&args);
+    assert_eq!(repo.tip(), tip, "a re-import commits nothing");
+}
+
+#[test]
+fn the_web_api_saying_not_ok_is_a_clear_error() {
+    let repo = incident_repo();
+    let tip = repo.tip();
+    let (url, _) = fake_slack(|_| {
+        (
+            200,
+            "",
+            json!({"ok": false, "error": "channel_not_found"}).to_string(),
+        )
+    });
+    let stderr = repo.fails(
+        1,
+        &[
+            "import",
+            "slack",
+            "--token",
+            "t",
+            "--channel",
+            "C404",
+            "--incident",
+            "INC-1",
+            "--api-url",
+            &url,
+        ],
+    );
+    assert!(stderr.contains("error:"), "{stderr}");
+    assert!(
+        stderr.contains("channel_not_found") && stderr.contains("--channel"),
+        "{stderr}"
     );
     assert_eq!(repo.tip(), tip);
 }
