@@ -454,3 +454,32 @@ fn metrics_on_imported_data_match_the_fixture_by_hand() {
         json!({"count": 3, "median": 4200, "p90": 6000, "mean": 4600})
     );
 }
+
+#[test]
+fn a_timeline_entry_deleted_by_hand_is_not_imported_again() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["import", "statuspage", &statuspage()]);
+    // Drops the first [[timeline]] entry of the file.
+    let editor = repo.script(
+        "drop-first-entry",
+        r#"awk '/^\[\[timeline\]\]/ && !done { skip = 1; done = 1; next } skip && /^\[/ { skip = 0 } !skip' "$1" > "$1.new" && mv "$1.new" "$1""#,
+    );
+    crate::common::assert_success(&repo.edit(&["INC-3"], &editor));
+    assert_eq!(
+        incident(&repo, "INC-3")["timeline"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let tip = repo.tip();
+    repo.ok(&["import", "statuspage", &statuspage()]);
+    assert_eq!(repo.tip(), tip);
+    assert_eq!(
+        incident(&repo, "INC-3")["timeline"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
