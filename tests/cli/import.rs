@@ -132,6 +132,11 @@ fn statuspage_export_maps_fields_and_reports_each_anomaly() {
         ),
         "{dates}"
     );
+    let shown = repo.ok(&["show", "INC-3"]);
+    assert!(
+        shown.contains("statuspage p31zjtct2jer https://stspg.io/p31zjtc"),
+        "{shown}"
+    );
     repo.ok(&["check"]);
 }
 
