@@ -1,11 +1,12 @@
 //! What a re-import changes: a three-way merge per field of what the import wrote last
-//! (the base, read from the file as the import's last commit for that incident left it),
-//! what the branch holds now, and what the source says now. A field the branch still
-//! holds as imported takes the source's value; one changed here since is a hand edit,
-//! kept and reported. The base comes from history rather than from a copy of the
-//! imported values stored in the file: a copy would double every imported field and
-//! be edited by hand along with them, while the commit cannot be.
+//! (the base, [`Known`]), what the branch holds now, and what the source says now. A
+//! field the branch still holds as imported takes the source's value; one changed here
+//! since is a hand edit, kept and reported. The base comes from the import's own
+//! commits (marked with a trailer, and naming the fields they kept) rather than from a
+//! copy of the imported values stored in the file: a copy would double every imported
+//! field and could be edited by hand along with them, while a commit cannot be.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use toml_edit::{DocumentMut, Value};
@@ -94,15 +95,53 @@ impl fmt::Display for FieldValue {
     }
 }
 
+/// What the import wrote for one incident, from its commits.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Each field as the newest import commit that wrote it (rather than keep a hand
+    /// edit) left it; a field no commit wrote counts as edited by hand.
+    pub fields: HashMap<&'static str, FieldValue>,
+    /// Every timeline entry any import commit left: one missing now was deleted by hand.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// The trailer naming a field an import commit kept as edited by hand.
+pub const KEPT_TRAILER: &str = "Import-Kept";
+
+impl Known {
+    /// From the import's commits for the incident, newest first: (message, file text).
+    pub fn from_versions(keys: &[&'static str], versions: &[(String, Incident)]) -> Known {
+        let mut known = Known::default();
+        for (message, incident) in versions {
+            let kept: Vec<&str> = message
+                .lines()
+                .filter_map(|line| line.strip_prefix(KEPT_TRAILER)?.strip_prefix(": "))
+                .collect();
+            for key in keys {
+                if !kept.contains(key) && !known.fields.contains_key(key) {
+                    known.fields.insert(key, FieldValue::of(incident, key));
+                }
+            }
+            for entry in &incident.timeline {
+                if !known.timeline.iter().any(|e| same_entry(e, entry)) {
+                    known.timeline.push(entry.clone());
+                }
+            }
+        }
+        known
+    }
+}
+
+fn same_entry(a: &TimelineEntry, b: &TimelineEntry) -> bool {
+    a.at == b.at && a.kind == b.kind && a.text == b.text
+}
+
 /// What the import knows of the incident's past.
 #[derive(Clone, Copy)]
 pub enum Base<'a> {
     /// Not looked up yet: only an incident whose values differ from the source's needs it.
     NotRead,
-    /// The file as the import's last commit left it.
-    Found(&'a Incident),
-    /// No commit says what the import wrote: every difference counts as a hand edit.
-    Missing,
+    Found(&'a Known),
 }
 
 /// The changes one import makes to one incident.
@@ -172,23 +211,21 @@ pub fn plan(record: &Record, current: Option<&Incident>, base: Base<'_>) -> Plan
         }
         match base {
             Base::NotRead => plan.unsure = true,
-            Base::Found(base) if FieldValue::of(base, key) == now => {
+            Base::Found(base) if base.fields.get(key) == Some(&now) => {
                 plan.changes.push((key, Some(now), new.clone()));
             }
-            Base::Found(_) | Base::Missing => plan.kept.push((key, now, new.clone())),
+            Base::Found(_) => plan.kept.push((key, now, new.clone())),
         }
     }
-    let same =
-        |a: &TimelineEntry, b: &TimelineEntry| a.at == b.at && a.kind == b.kind && a.text == b.text;
     for entry in &record.timeline {
-        if current.timeline.iter().any(|e| same(e, entry)) {
+        if current.timeline.iter().any(|e| same_entry(e, entry)) {
             continue;
         }
         match base {
             Base::NotRead => plan.unsure = true,
             // Imported before and deleted here since: a hand edit too.
-            Base::Found(base) if base.timeline.iter().any(|e| same(e, entry)) => {}
-            Base::Found(_) | Base::Missing => plan.appended.push(entry.clone()),
+            Base::Found(base) if base.timeline.iter().any(|e| same_entry(e, entry)) => {}
+            Base::Found(_) => plan.appended.push(entry.clone()),
         }
     }
     plan

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::model::{Config, Incident, IncidentId, Source, Status, TimelineEntry, Timestamp};
 use crate::store::{Change, IncidentEntry, Snapshot, Store, WriteContext, edit, layout};
 
-pub use merge::{Base, FieldValue, Plan};
+pub use merge::{Base, FieldValue, Known, Plan};
 
 /// The trailer that marks an import's commits, `Imported-From: statuspage abc123`:
 /// how a re-import finds what it wrote last (see [`merge`]).
@@ -201,7 +201,7 @@ fn dated(ctx: &WriteContext, at: Option<Timestamp>) -> WriteContext {
 }
 
 fn create(store: &Store, ctx: Option<&WriteContext>, record: &Record) -> Result<Outcome> {
-    let plan = merge::plan(record, None, Base::Missing);
+    let plan = merge::plan(record, None, Base::NotRead);
     let mut outcome = Outcome {
         id: None,
         action: Action::Created,
@@ -255,9 +255,8 @@ fn update(
     if plan.touches_hand_edits() {
         // Only now is what the import wrote last needed: the fields that differ from
         // the source may be hand edits (kept) or the source's older values (updated).
-        let base = last_imported(store, entry, &record.source)?;
-        let base = base.as_ref().map_or(Base::Missing, Base::Found);
-        plan = merge::plan(record, Some(current), base);
+        let known = last_imported(store, entry, record)?;
+        plan = merge::plan(record, Some(current), Base::Found(&known));
     }
     let mut outcome = Outcome {
         id: Some(entry.id.to_string()),
@@ -291,28 +290,34 @@ fn update(
             || incident_errors(&config, &located, &before),
             &incident_errors(&config, &located, &text),
         )?;
-        let change = Change::new(subject(record, " (update)"))
+        let mut change = Change::new(subject(record, " (update)"))
             .put(path.clone(), text)
             .trailer("Incident", entry.id.to_string())
             .trailer(TRAILER, source_key(&record.source));
+        for (key, _, _) in &plan.kept {
+            change = change.trailer(merge::KEPT_TRAILER, *key);
+        }
         Ok((change, ()))
     })?;
     Ok(outcome)
 }
 
-/// The incident as the import's last commit for it left it; `None` when no commit
-/// of the branch says so (imported before the branch was rewritten, say): then every
-/// difference from the source counts as a hand edit and is kept.
-fn last_imported(
-    store: &Store,
-    entry: &IncidentEntry,
-    source: &Source,
-) -> Result<Option<Incident>> {
+/// What the import wrote for the incident, from its commits. With none (imported
+/// before the branch was rewritten, say) every difference from the source counts as
+/// a hand edit and is kept.
+fn last_imported(store: &Store, entry: &IncidentEntry, record: &Record) -> Result<Known> {
     let path = entry.incident_path();
-    let Some(text) = store.last_written_with(&path, TRAILER, &source_key(source))? else {
-        return Ok(None);
-    };
-    Ok(crate::store::codec::parse::<Incident>(&path, &text).ok())
+    let mut versions = Vec::new();
+    for (message, text) in store.marked_versions(&path, TRAILER, &source_key(&record.source))? {
+        // A version that does not parse tells nothing of what was imported.
+        if let Some(incident) =
+            text.and_then(|t| crate::store::codec::parse::<Incident>(&path, &t).ok())
+        {
+            versions.push((message, incident));
+        }
+    }
+    let keys: Vec<&'static str> = record.fields.iter().map(|(key, _)| *key).collect();
+    Ok(Known::from_versions(&keys, &versions))
 }
 
 fn source_key(source: &Source) -> String {

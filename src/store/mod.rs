@@ -506,13 +506,18 @@ impl Store {
         maintenance::after_write(&self.repo);
     }
 
-    /// The text of `path` as the newest commit on the branch carrying the trailer
-    /// `key: value` left it, if any: what a command that marks its commits (an import)
-    /// wrote last, to tell its own values from later hand edits. Walks first parents
-    /// from the tip, reading only commit messages until one matches.
-    pub fn last_written_with(&self, path: &str, key: &str, value: &str) -> Result<Option<String>> {
+    /// Every commit on the branch (first parents, newest first) carrying the trailer
+    /// `key: value`, as (its message, the text of `path` it left): what a command that
+    /// marks its commits (an import) wrote, to tell its own values from hand edits.
+    /// Reads commit messages, and trees only of the commits that match.
+    pub fn marked_versions(
+        &self,
+        path: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<(String, Option<String>)>> {
         let Some(tip) = self.tip()? else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let line = format!("\n{key}: {value}\n");
         let mut walk = self
@@ -522,18 +527,21 @@ impl Store {
         walk.simplify_first_parent()
             .and_then(|()| walk.push(tip))
             .context(|| format!("could not walk {}", self.refname))?;
+        let mut versions = Vec::new();
         for id in walk {
             let id = id.context(|| format!("could not walk {}", self.refname))?;
             let commit = self
                 .repo
                 .find_commit(id)
                 .context(|| format!("could not read commit {id}"))?;
-            if !commit.message_raw().is_ok_and(|m| m.contains(&line)) {
+            let message = String::from_utf8_lossy(commit.message_raw_bytes());
+            if !message.contains(&line) {
                 continue;
             }
-            return Snapshot::at_commit(&self.repo, id)?.read(path);
+            let text = Snapshot::at_commit(&self.repo, id)?.read(path)?;
+            versions.push((message.into_owned(), text));
         }
-        Ok(None)
+        Ok(versions)
     }
 
     /// The compare-and-swap itself. Another writer holds the ref's lock for

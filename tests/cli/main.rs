@@ -12,6 +12,7 @@ mod fit;
 mod hardening;
 mod hardening15;
 mod history;
+mod import;
 mod import_chat;
 mod import_pager;
 mod incident;
