@@ -124,13 +124,11 @@ pub fn from_api(api: &Api, config: &Config) -> Result<Vec<Record>> {
     let mut incidents = Vec::new();
     let mut offset = 0;
     loop {
-        let mut url = format!(
-            "{base}/incidents?limit={PER_PAGE}&offset={offset}&include[]=priorities&include[]=acknowledgers&include[]=assignees"
-        );
+        let mut url = format!("{base}/incidents?limit={PER_PAGE}&offset={offset}");
         if let Some(since) = &api.since {
             // `until` is needed too, or the API ignores `since`.
             url.push_str(&format!(
-                "&since={}&until={}&date_range=all",
+                "&since={}&until={}",
                 query(since),
                 query(&chrono::Utc::now().to_rfc3339())
             ));

@@ -229,9 +229,9 @@ fn a_bad_export_or_channel_is_an_error_and_nothing_is_written() {
     assert_eq!(repo.tip(), tip);
 }
 
-/// A fake Slack Web API on 127.0.0.1: `answer(path with query)` gives the status, extra
+/// A fake web API on 127.0.0.1: `answer(path with query)` gives the status, extra
 /// headers and body; every request line and Authorization header is recorded.
-fn fake_slack(
+pub fn fake_api(
     answer: impl Fn(&str) -> (u16, &'static str, String) + Send + 'static,
 ) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -280,7 +280,7 @@ fn message(ts: &str, user: &str, text: &str, extra: Value) -> Value {
 fn the_web_api_is_paged_threads_are_read_and_rate_limits_waited_out() {
     let repo = incident_repo();
     let limited = Arc::new(Mutex::new(false));
-    let (url, seen) = fake_slack(move |path| {
+    let (url, seen) = fake_api(move |path| {
         let ok = |v: Value| (200, "", v.to_string());
         if path.contains("conversations.history") {
             let mut first = limited.lock().unwrap();
@@ -368,7 +368,7 @@ fn the_web_api_is_paged_threads_are_read_and_rate_limits_waited_out() {
 fn the_web_api_saying_not_ok_is_a_clear_error() {
     let repo = incident_repo();
     let tip = repo.tip();
-    let (url, _) = fake_slack(|_| {
+    let (url, _) = fake_api(|_| {
         (
             200,
             "",

@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::TestRepo;
 use crate::history::hand_commit;
+use crate::import_chat::fake_api;
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -154,6 +155,84 @@ fn opsgenie_alerts_map_report_times_priority_and_people_once() {
     let stderr = repo.fails(1, &["import", "opsgenie", bad.to_str().unwrap()]);
     assert!(
         stderr.contains("og.json") && stderr.contains("ackTime"),
+        "{stderr}"
+    );
+    assert_eq!(repo.tip(), tip);
+}
+
+#[test]
+fn pagerduty_api_pages_incidents_and_reads_their_log_entries() {
+    let repo = TestRepo::initialized();
+    let export: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("pagerduty.json")).unwrap()).unwrap();
+    let mut incidents = export["incidents"].as_array().unwrap().clone();
+    let logs = incidents[0]["log_entries"].take();
+    incidents[0].as_object_mut().unwrap().remove("log_entries");
+    let (url, seen) = fake_api(move |path| {
+        let ok = |v: Value| (200, "", v.to_string());
+        if path.contains("/log_entries") {
+            let entries = match path.contains("Q2LY3ZVXPJ9ABC") {
+                true => logs.clone(),
+                false => json!([]),
+            };
+            return ok(json!({"log_entries": entries, "more": false}));
+        }
+        if path.contains("offset=0") {
+            return ok(json!({"incidents": [incidents[0].clone()], "more": true}));
+        }
+        ok(json!({"incidents": [incidents[1].clone()], "more": false}))
+    });
+    let args = [
+        "import",
+        "pagerduty",
+        "--token",
+        "pd-test",
+        "--since",
+        "2026-10-01T00:00:00Z",
+        "--api-url",
+        &url,
+    ];
+    repo.ok(&args);
+    let checkout = incident(&repo, "INC-1");
+    assert_eq!(
+        checkout["times"]["acknowledged"],
+        "2026-10-03T10:15:10+09:00"
+    );
+    assert_eq!(checkout["times"]["resolved"], "2026-10-03T11:40:00+09:00");
+    assert_eq!(incident(&repo, "INC-2")["title"], "Search index lagging");
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().all(|r| r.ends_with("Token token=pd-test")),
+        "{seen:#?}"
+    );
+    assert!(
+        seen[0].contains("since=2026-10-01T00%3A00%3A00Z"),
+        "{seen:#?}"
+    );
+    assert!(seen.iter().any(|r| r.contains("offset=1")), "{seen:#?}");
+
+    let tip = repo.tip();
+    repo.ok(&args);
+    assert_eq!(repo.tip(), tip, "a re-import commits nothing");
+}
+
+#[test]
+fn pagerduty_api_refusing_the_token_is_an_error() {
+    let repo = TestRepo::initialized();
+    let tip = repo.tip();
+    let (url, _) = fake_api(|_| {
+        (
+            401,
+            "",
+            json!({"error": {"message": "Unauthorized"}}).to_string(),
+        )
+    });
+    let stderr = repo.fails(
+        1,
+        &["import", "pagerduty", "--token", "bad", "--api-url", &url],
+    );
+    assert!(
+        stderr.contains("error:") && stderr.contains("--token"),
         "{stderr}"
     );
     assert_eq!(repo.tip(), tip);
