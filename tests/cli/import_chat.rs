@@ -397,3 +397,28 @@ fn the_web_api_saying_not_ok_is_a_clear_error() {
     );
     assert_eq!(repo.tip(), tip);
 }
+
+#[test]
+fn a_dry_run_says_what_would_be_added_and_writes_nothing() {
+    let repo = incident_repo();
+    let tip = repo.tip();
+    let dir = export_dir();
+    let report = repo.json(&[
+        "import",
+        "--dry-run",
+        "slack",
+        dir.to_str().unwrap(),
+        "--channel",
+        "inc-checkout",
+        "--incident",
+        "INC-1",
+    ]);
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["messages"], 3);
+    assert_eq!(report["added"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        report["added"][0]["source"],
+        "slack C0INC1 1795395720.000100"
+    );
+    assert_eq!(repo.tip(), tip);
+}
