@@ -1,7 +1,7 @@
 //! Opsgenie: alerts or incidents as the REST API lists them (`{"data": […]}` or a bare
 //! array). impactStartDate -> started, createdAt -> detected, the report's ack and
 //! close durations -> acknowledged and resolved, priority -> severity, the
-//! acknowledger (else the owner) -> commander.
+//! acknowledger (else the owner) -> commander, incident timeline entries -> notes.
 
 use std::path::Path;
 
@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::import::{FieldValue, Record, pagerduty};
-use crate::model::{Config, Source, Status, Timestamp};
+use crate::model::{Config, Source, Status, TimelineEntry, TimelineKind, Timestamp};
 
 pub const SYSTEM: &str = "opsgenie";
 
@@ -32,6 +32,35 @@ struct Alert {
     owner: Option<String>,
     #[serde(default)]
     report: Option<Report>,
+    #[serde(default)]
+    timeline: Vec<Entry>,
+}
+
+/// An incident timeline entry, as `GET /v2/incident-timelines/{id}/entries` gives it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Entry {
+    event_time: String,
+    #[serde(default)]
+    hidden: bool,
+    #[serde(default)]
+    title: Option<Content>,
+    #[serde(default)]
+    description: Option<Content>,
+    #[serde(default)]
+    actor: Option<Actor>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Content {
+    #[serde(default)]
+    content: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Actor {
+    #[serde(default)]
+    name: Option<String>,
 }
 
 /// How long after creation the alert was acknowledged and closed, in milliseconds.
@@ -119,15 +148,41 @@ fn record(origin: &str, alert: Alert, config: &Config) -> Result<Record> {
         }
         _ => None,
     };
+    // Opsgenie names people by their email.
+    let person = |who: &str| {
+        let email = if who.contains('@') { who } else { "" };
+        config.handle_of(who, email).unwrap_or(who).to_string()
+    };
     let commander = report
         .and_then(|r| r.acknowledged_by.clone())
         .or(alert.owner.clone())
         .filter(|who| !who.trim().is_empty())
-        .map(|who| {
-            // Opsgenie names people by their email.
-            let email = if who.contains('@') { who.as_str() } else { "" };
-            config.handle_of(&who, email).unwrap_or(&who).to_string()
+        .map(|who| person(&who));
+    let mut timeline = Vec::new();
+    for entry in alert.timeline.iter().filter(|e| !e.hidden) {
+        let at = stamp("eventTime", parse("eventTime", &entry.event_time)?)?;
+        let parts: Vec<&str> = [&entry.title, &entry.description]
+            .into_iter()
+            .flatten()
+            .map(|c| c.content.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        timeline.push(TimelineEntry {
+            at,
+            kind: TimelineKind::Note,
+            text: parts.join(": "),
+            author: entry
+                .actor
+                .as_ref()
+                .and_then(|a| a.name.as_deref())
+                .map(person),
+            links: Vec::new(),
+            source: None,
         });
+    }
     let priority = alert.priority.as_deref().unwrap_or("P3");
     let severity = pagerduty::severity(
         config,
@@ -154,7 +209,7 @@ fn record(origin: &str, alert: Alert, config: &Config) -> Result<Record> {
             ("times.acknowledged", FieldValue::Time(acknowledged)),
             ("times.resolved", FieldValue::Time(resolved)),
         ],
-        timeline: Vec::new(),
+        timeline,
         warnings,
     })
 }

@@ -135,6 +135,11 @@ fn opsgenie_alerts_map_report_times_priority_and_people_once() {
     assert_eq!(times["detected"], "2026-09-14T12:02:00+09:00");
     assert_eq!(times["acknowledged"], "2026-09-14T12:06:00+09:00", "+240 s");
     assert_eq!(times["resolved"], "2026-09-14T13:00:00+09:00", "+58 min");
+    let notes = payments["timeline"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "the hidden entry is left out: {notes:#?}");
+    assert_eq!(notes[0]["at"], "2026-09-14T12:05:00+09:00");
+    assert_eq!(notes[0]["text"], "Failover started: primary db-1 unhealthy");
+    assert_eq!(notes[0]["author"], "ana");
 
     let disk = incident(&repo, "INC-2");
     assert_eq!(disk["severity"], "SEV3", "mapped in config");
