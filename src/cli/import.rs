@@ -58,6 +58,7 @@ struct StatuspageArgs {
 /// From a CSV file: one row an incident, a header row
 #[derive(Args, Debug)]
 struct CsvArgs {
+    /// The CSV file, with a header row
     file: PathBuf,
     /// FIELD=COLUMN pairs, comma-separated: title, severity and a time are needed,
     /// e.g. title=Summary,severity=Sev,detected=Opened,resolved=Closed,id=Ticket
