@@ -5,6 +5,7 @@
 #   PER_COMMIT=100 benches/bench.sh 100000   # 100 changes a commit (see examples/generate.rs)
 #   BIG_ONLY=1 benches/bench.sh   # only the big-incident rows (timeline, 1 MiB fields)
 #   CODE_ONLY=1 benches/bench.sh  # only the code-trailer rows (CODE_COMMITS, default 100000)
+#   IMPORT_ONLY=1 benches/bench.sh  # only the import rows (1,000 Statuspage incidents)
 #
 # Builds in release mode, generates the branch in a temporary directory, and prints
 # each measurement as a ratio to its baseline with the target next to it. Uses
@@ -158,12 +159,63 @@ code_rows() {
     done
 }
 
+# A Statuspage export of N incidents (each with four updates, one component of ten),
+# written with awk so the benchmark needs nothing beyond git and a shell.
+statuspage_export() { # N FILE
+    awk -v n="$1" 'BEGIN {
+        printf "{\"page\": {\"id\": \"bench\"}, \"incidents\": ["
+        for (i = 1; i <= n; i++) {
+            day = sprintf("2025-%02d-%02dT%02d:", (i % 12) + 1, (i % 28) + 1, i % 20)
+            if (i > 1) printf ","
+            printf "{\"id\": \"inc%06d\", \"name\": \"Incident %d\", \"status\": \"resolved\",", i, i
+            printf " \"impact\": \"%s\", \"created_at\": \"%s05:00Z\",", (i % 2 ? "major" : "minor"), day
+            printf " \"started_at\": \"%s00:00Z\", \"shortlink\": \"https://stspg.io/b%d\",", day, i
+            printf " \"components\": [{\"id\": \"c%d\", \"name\": \"Service %d\"}],", i % 10, i % 10
+            printf " \"incident_updates\": ["
+            split("resolved monitoring identified investigating", status, " ")
+            split("50 30 15 05", minute, " ")
+            for (u = 1; u <= 4; u++) {
+                if (u > 1) printf ","
+                printf "{\"status\": \"%s\", \"body\": \"<p>Update %d &amp; more.</p>\",", status[u], u
+                printf " \"created_at\": \"%s%s:00Z\", \"display_at\": \"%s%s:00Z\"}", day, minute[u], day, minute[u]
+            }
+            printf "]}"
+        }
+        printf "]}\n"
+    }' > "$2"
+}
+
+# Import 1,000 Statuspage incidents into a new branch (targets: < 30 s), then the
+# same export again, which must change nothing (< 3 s).
+import_rows() {
+    local dir=$WORK/import export=$WORK/statuspage.json first again before
+    statuspage_export 1000 "$export"
+    git init -q -b main "$dir"
+    git -C "$dir" commit -q --allow-empty -m root
+    "$BIN" -C "$dir" init >/dev/null 2>&1
+    # Only the first run imports anything: timed once.
+    first=$(date +%s%N)
+    "$BIN" -C "$dir" import statuspage "$export" >/dev/null 2>&1
+    first=$(( ($(date +%s%N) - first) / 1000000 ))
+    before=$(git -C "$dir" rev-parse refs/heads/incidents)
+    again=$(median_ms "" "'$BIN' -C '$dir' import statuspage '$export' >/dev/null 2>&1")
+    [ "$before" = "$(git -C "$dir" rev-parse refs/heads/incidents)" ] || echo "re-import moved the branch!"
+    echo
+    printf '%-34s %7s ms   (target < 30000 ms; %s commits)\n' "import statuspage, 1,000 new" "$first" \
+        "$(git -C "$dir" rev-list --count refs/heads/incidents)"
+    printf '%-34s %7s ms   (target < 3000 ms)\n' "import statuspage again (no-op)" "$again"
+}
+
 if [ -n "${BIG_ONLY:-}" ]; then
     big_incident_rows
     exit 0
 fi
 if [ -n "${CODE_ONLY:-}" ]; then
     code_rows
+    exit 0
+fi
+if [ -n "${IMPORT_ONLY:-}" ]; then
+    import_rows
     exit 0
 fi
 
@@ -278,3 +330,4 @@ echo "peak memory, any read (cold):       ${peak} MB   (target <= 512 MB)"
 
 big_incident_rows
 code_rows
+import_rows

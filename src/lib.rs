@@ -19,3 +19,4 @@ pub mod site;
 
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod import;

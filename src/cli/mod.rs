@@ -6,6 +6,7 @@ mod blame;
 mod check;
 mod complete;
 mod edit;
+mod import;
 mod incident;
 mod init;
 mod list;
@@ -90,6 +91,7 @@ pub enum Command {
     Log(log::LogArgs),
     Blame(blame::BlameArgs),
     Metrics(metrics::MetricsArgs),
+    Import(import::ImportArgs),
     Report(report::ReportArgs),
     Site(site::SiteArgs),
     Man(meta::ManArgs),
@@ -329,6 +331,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Log(args) => log::run(&ui, args),
         Command::Blame(args) => blame::run(&ui, args),
         Command::Metrics(args) => metrics::run(&ui, args),
+        Command::Import(args) => import::run(&ui, args),
         Command::Report(args) => report::run(&ui, args),
         Command::Site(args) => site::run(&ui, args),
         Command::Man(args) => meta::man(&ui, args),

@@ -42,6 +42,65 @@ pub struct Config {
     /// `/-/merge_requests/123`). A URL with `{number}` is used as a template instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forge_url: Option<String>,
+    /// How `git incident import` maps other systems' values onto this branch's.
+    #[serde(default, skip_serializing_if = "ImportConfig::is_empty")]
+    pub import: ImportConfig,
+}
+
+/// `[import.<system>]` tables: one per system that needs a mapping.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImportConfig {
+    #[serde(default)]
+    pub statuspage: StatuspageMapping,
+    #[serde(default)]
+    pub pagerduty: PagerdutyMapping,
+    #[serde(default)]
+    pub opsgenie: OpsgenieMapping,
+}
+
+impl ImportConfig {
+    fn is_empty(&self) -> bool {
+        self == &ImportConfig::default()
+    }
+}
+
+/// `[import.statuspage]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StatuspageMapping {
+    /// Impact -> severity, e.g. { critical = "SEV1", major = "SEV2" }. Impacts not
+    /// named here map by rank: critical, major, minor, none to the severities in order.
+    #[serde(default)]
+    pub impact: std::collections::BTreeMap<String, String>,
+    /// Component name -> service, for components named differently from the services
+    /// in config.toml (or renamed since).
+    #[serde(default)]
+    pub components: std::collections::BTreeMap<String, String>,
+}
+
+/// `[import.pagerduty]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PagerdutyMapping {
+    /// Priority -> severity, e.g. { P1 = "SEV1", P2 = "SEV2" }. Priorities not named
+    /// here map by rank: P1, P2, … to the severities in order.
+    #[serde(default)]
+    pub priority: std::collections::BTreeMap<String, String>,
+    /// Urgency -> severity for incidents without a priority, e.g. { high = "SEV2" }.
+    /// Urgencies not named here map by rank: high to the first severity, low to the next.
+    #[serde(default)]
+    pub urgency: std::collections::BTreeMap<String, String>,
+}
+
+/// `[import.opsgenie]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OpsgenieMapping {
+    /// Priority -> severity, e.g. { P1 = "SEV1", P2 = "SEV1" }. Priorities not named
+    /// here map by rank: P1, P2, … to the severities in order.
+    #[serde(default)]
+    pub priority: std::collections::BTreeMap<String, String>,
 }
 
 /// A person on the team.
@@ -146,6 +205,7 @@ impl Default for Config {
             teams: None,
             person: Vec::new(),
             forge_url: None,
+            import: ImportConfig::default(),
         }
     }
 }

@@ -53,6 +53,23 @@ pub struct Incident {
     pub times: Times<Option<Timestamp>>,
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
+    /// Where an imported incident came from; absent on incidents opened here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// The system an imported incident came from and its identity there, so that importing
+/// the same data again finds the incident instead of opening a second one.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The system, e.g. statuspage or csv.
+    pub system: String,
+    /// The incident's ID in that system.
+    pub id: String,
+    /// The incident's page there (for Statuspage, its shortlink).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl Incident {
@@ -95,6 +112,10 @@ pub struct TimelineEntry {
     /// Evidence: dashboards, logs, chat threads.
     #[serde(default)]
     pub links: Vec<String>,
+    /// Where an imported entry came from, e.g. `slack C0123 1700000000.000100`: a
+    /// re-import adds only the entries not already here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 macro_rules! string_enum {

@@ -13,7 +13,7 @@ pub mod trailer;
 
 pub use config::{Config, Language, PostmortemPolicy, Severity};
 pub use id::{ActionId, IncidentId, next_action_number};
-pub use incident::{Detection, Incident, Status, TimelineEntry, TimelineKind};
+pub use incident::{Detection, Incident, Source, Status, TimelineEntry, TimelineKind};
 pub use postmortem::{Action, ActionKind, ActionStatus, Postmortem, PostmortemStatus};
 pub use time::{Day, TimeContext, Timestamp, Zone};
 pub use times::{TimeKey, Times};

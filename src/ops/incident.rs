@@ -87,6 +87,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
                 ..Default::default()
             },
             timeline: Vec::new(),
+            source: None,
         };
         let entry = IncidentEntry {
             id: id.clone(),

@@ -203,6 +203,7 @@ pub fn show(
         ),
         ("caused by", describe_changes(&links.caused_by)),
         ("fixed by", describe_changes(&links.fixed_by)),
+        ("imported from", incident.source.as_ref().map(source_line)),
     ];
     fields.extend(
         optional
@@ -345,6 +346,9 @@ pub fn markdown(
     if let Some(commander) = &incident.commander {
         facts.row(["Commander".to_string(), md::cell(commander)]);
     }
+    if let Some(source) = &incident.source {
+        facts.row(["Imported from".to_string(), md::cell(&source_line(source))]);
+    }
     for (label, list) in [
         ("Services", &incident.services),
         ("Teams", &incident.teams),
@@ -484,4 +488,14 @@ fn capitalize(s: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// `statuspage p31zjtct2jer https://stspg.io/p31zjtc`
+fn source_line(source: &crate::model::Source) -> String {
+    let mut line = format!("{} {}", source.system, source.id);
+    if let Some(url) = &source.url {
+        line.push(' ');
+        line.push_str(url);
+    }
+    line
 }

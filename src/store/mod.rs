@@ -106,6 +106,20 @@ pub struct WriteContext {
     pub committer: Ident,
 }
 
+impl WriteContext {
+    /// The same identities with author and committer time `at`: an imported incident's
+    /// commits carry its own times, so the times derived from history are the real ones.
+    pub fn dated(&self, at: chrono::DateTime<chrono::FixedOffset>) -> WriteContext {
+        let mut ctx = WriteContext {
+            author: self.author.clone(),
+            committer: self.committer.clone(),
+        };
+        ctx.author.time = at;
+        ctx.committer.time = at;
+        ctx
+    }
+}
+
 /// The result of a write: the new commit, or `None` when the change was a no-op.
 pub struct Written<T> {
     pub commit: Option<Oid>,
@@ -336,14 +350,34 @@ impl Store {
     /// tip first, `change` runs again on the new tip, so no writer loses its change.
     pub fn write<T>(
         &self,
+        change: impl FnMut(&Snapshot<'_>, &WriteContext) -> Result<(Change, T)>,
+    ) -> Result<Written<T>> {
+        let ctx = self.identities()?;
+        let written = self.write_as(&ctx, change)?;
+        if written.commit.is_some() {
+            self.maintain();
+        }
+        Ok(written)
+    }
+
+    /// Who writes and when, by git's rules (`git var`): computed once by a command that
+    /// makes many commits, which then dates each with [`WriteContext::dated`].
+    pub fn identities(&self) -> Result<WriteContext> {
+        Ok(WriteContext {
+            author: identity::author(self.repo.path())?,
+            committer: identity::committer(self.repo.path())?,
+        })
+    }
+
+    /// [`Store::write`] with given identities and without the auto-maintenance, for
+    /// commands that make many commits and run [`Store::maintain`] once at the end.
+    pub fn write_as<T>(
+        &self,
+        ctx: &WriteContext,
         mut change: impl FnMut(&Snapshot<'_>, &WriteContext) -> Result<(Change, T)>,
     ) -> Result<Written<T>> {
         self.require_local_branch()?;
         self.refuse_checked_out_branch()?;
-        let ctx = WriteContext {
-            author: identity::author(self.repo.path())?,
-            committer: identity::committer(self.repo.path())?,
-        };
         let (author, committer) = (ctx.author.signature()?, ctx.committer.signature()?);
         for attempt in 0..MAX_ATTEMPTS {
             let tip = self.tip()?;
@@ -351,7 +385,7 @@ impl Store {
                 Some(commit) => Snapshot::at_commit(&self.repo, commit)?,
                 None => Snapshot::empty(&self.repo),
             };
-            let (planned, value) = change(&snapshot, &ctx)?;
+            let (planned, value) = change(&snapshot, ctx)?;
             let commit = match self.commit_planned(&snapshot, tip, &planned, &author, &committer) {
                 Ok(Some(commit)) => commit,
                 Ok(None) => {
@@ -372,7 +406,6 @@ impl Store {
             };
             let reflog = format!("incident: {}", planned.subject);
             if self.update_ref(tip, commit, &reflog)? {
-                maintenance::after_write(&self.repo);
                 return Ok(Written {
                     commit: Some(commit),
                     value,
@@ -477,6 +510,49 @@ impl Store {
             maintenance::after_write(&self.repo);
         }
         Ok(moved)
+    }
+
+    /// git's auto-maintenance, as after any write (see `maintenance`).
+    pub fn maintain(&self) {
+        maintenance::after_write(&self.repo);
+    }
+
+    /// Every commit on the branch (first parents, newest first) carrying the trailer
+    /// `key: value`, as (its message, the text of `path` it left): what a command that
+    /// marks its commits (an import) wrote, to tell its own values from hand edits.
+    /// Reads commit messages, and trees only of the commits that match.
+    pub fn marked_versions(
+        &self,
+        path: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<(String, Option<String>)>> {
+        let Some(tip) = self.tip()? else {
+            return Ok(Vec::new());
+        };
+        let line = format!("\n{key}: {value}\n");
+        let mut walk = self
+            .repo
+            .revwalk()
+            .context(|| "could not walk the incident branch".into())?;
+        walk.simplify_first_parent()
+            .and_then(|()| walk.push(tip))
+            .context(|| format!("could not walk {}", self.refname))?;
+        let mut versions = Vec::new();
+        for id in walk {
+            let id = id.context(|| format!("could not walk {}", self.refname))?;
+            let commit = self
+                .repo
+                .find_commit(id)
+                .context(|| format!("could not read commit {id}"))?;
+            let message = String::from_utf8_lossy(commit.message_raw_bytes());
+            if !message.contains(&line) {
+                continue;
+            }
+            let text = Snapshot::at_commit(&self.repo, id)?.read(path)?;
+            versions.push((message.into_owned(), text));
+        }
+        Ok(versions)
     }
 
     /// The compare-and-swap itself. Another writer holds the ref's lock for
