@@ -186,7 +186,9 @@ statuspage_export() { # N FILE
 }
 
 # Import 1,000 Statuspage incidents into a new branch (targets: < 30 s), then the
-# same export again, which must change nothing (< 3 s).
+# same export again, which must change nothing (< 3 s). Measured on a shared 2-core
+# machine: 13-21 s (about 40 file opens a commit; the rest is waiting for the CPU) and
+# 0.3-0.4 s.
 import_rows() {
     local dir=$WORK/import export=$WORK/statuspage.json first again before
     statuspage_export 1000 "$export"

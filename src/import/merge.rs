@@ -244,3 +244,70 @@ pub fn apply(doc: &mut DocumentMut, plan: &Plan) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Source;
+
+    fn incident(title: &str, status: &str) -> Incident {
+        toml::from_str(&format!(
+            "schema_version = 1\nid = \"INC-1\"\nuid = \"u\"\ntitle = \"{title}\"\nseverity = \"SEV2\"\nstatus = \"{status}\"\n"
+        ))
+        .unwrap()
+    }
+
+    fn record(title: &str, status: Status) -> Record {
+        Record {
+            source: Source {
+                system: "test".into(),
+                id: "1".into(),
+                url: None,
+            },
+            fields: vec![
+                ("title", FieldValue::Text(Some(title.into()))),
+                ("status", FieldValue::Status(status)),
+            ],
+            timeline: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_source_updates_what_was_imported_and_keeps_hand_edits() {
+        let imported = incident("Checkout down", "identified");
+        let known = Known::from_versions(&["title", "status"], &[(String::new(), imported)]);
+        // Title edited here, status as imported; the source moved both on.
+        let now = incident("Checkout: card payments fail", "identified");
+        let source = record("Checkout is down", Status::Resolved);
+
+        let unsure = plan(&source, Some(&now), Base::NotRead);
+        assert!(unsure.touches_hand_edits() && unsure.is_empty());
+
+        let plan = plan(&source, Some(&now), Base::Found(&known));
+        assert_eq!(plan.describe_changes(), ["status: identified -> resolved"]);
+        assert_eq!(
+            plan.describe_kept(),
+            [
+                r#"title: kept "Checkout: card payments fail" (edited since the import; the source says "Checkout is down")"#
+            ]
+        );
+    }
+
+    #[test]
+    fn a_field_an_import_kept_is_known_from_the_commit_before() {
+        let first = incident("Checkout down", "identified");
+        let second = incident("Edited", "resolved");
+        // Newest first: the update kept the hand-edited title.
+        let versions = [
+            (format!("s\n\n{KEPT_TRAILER}: title\n"), second),
+            (String::new(), first),
+        ];
+        let known = Known::from_versions(&["title", "status"], &versions);
+        assert_eq!(
+            known.fields["title"],
+            FieldValue::Text(Some("Checkout down".into()))
+        );
+        assert_eq!(known.fields["status"], FieldValue::Status(Status::Resolved));
+    }
+}

@@ -193,10 +193,14 @@ fn subject(record: &Record, what: &str) -> String {
     )
 }
 
+/// The identities dated `at`; a record without any time keeps the writer's own dates.
 fn dated(ctx: &WriteContext, at: Option<Timestamp>) -> WriteContext {
     match at {
         Some(at) => ctx.dated(at.0),
-        None => ctx.dated(ctx.committer.time),
+        None => WriteContext {
+            author: ctx.author.clone(),
+            committer: ctx.committer.clone(),
+        },
     }
 }
 

@@ -105,7 +105,11 @@ pub fn from_api(api: &Api, config: &Config) -> Result<Vec<Record>> {
             api.page_id
         );
         let fetched: Vec<Incident> = get_json(&url, &api.api_key)?;
-        if fetched.is_empty() {
+        // A server that ignores `page` would repeat its first page for ever.
+        let repeated = fetched
+            .first()
+            .is_some_and(|first| incidents.iter().any(|i: &Incident| i.id == first.id));
+        if fetched.is_empty() || repeated {
             break;
         }
         incidents.extend(fetched);

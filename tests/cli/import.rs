@@ -488,3 +488,37 @@ fn a_timeline_entry_deleted_by_hand_is_not_imported_again() {
         3
     );
 }
+
+#[test]
+fn config_maps_impacts_and_components_and_an_allow_list_leaves_others_out() {
+    let repo = TestRepo::initialized();
+    let worktree = repo.home.path().join("branch");
+    let wt = worktree.to_str().unwrap();
+    repo.git(&["worktree", "add", "-q", wt, "incidents"]);
+    let config = worktree.join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    // Top-level keys go before the first table; the #:schema line stays first.
+    let (directive, rest) = text.split_once('\n').unwrap();
+    text = format!("{directive}\nservices = [\"checkout\", \"search\"]\n{rest}");
+    text.push_str("\n[import.statuspage]\nimpact = { critical = \"SEV2\" }\ncomponents = { Checkout = \"checkout\", Search = \"search\" }\n");
+    std::fs::write(&config, text).unwrap();
+    repo.git(&["-C", wt, "commit", "-q", "-am", "map Statuspage"]);
+    repo.git(&["worktree", "remove", wt]);
+
+    let stderr = stderr_of(&repo, &["import", "statuspage", &statuspage()]);
+    let checkout = incident(&repo, "INC-3");
+    assert_eq!(
+        checkout["severity"], "SEV2",
+        "critical mapped by config.toml"
+    );
+    assert_eq!(checkout["services"], json!(["checkout"]));
+    // Login is in no allow-list: left out, said so.
+    assert_eq!(incident(&repo, "INC-4")["services"], json!(["search"]));
+    assert!(
+        stderr.contains(r#"component "Login" is not a service in config.toml: left out"#),
+        "{stderr}"
+    );
+    // Impacts the table does not name still map by rank.
+    assert_eq!(incident(&repo, "INC-2")["severity"], "SEV2");
+    assert_eq!(incident(&repo, "INC-1")["severity"], "SEV4");
+}
