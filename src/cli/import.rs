@@ -91,6 +91,7 @@ struct PagerdutyArgs {
 /// From Opsgenie: alerts or incidents as the REST API lists them ({"data": […]})
 #[derive(Args, Debug)]
 struct OpsgenieArgs {
+    /// The export: {"data": […]} or a bare array of alerts or incidents
     file: PathBuf,
 }
 
