@@ -421,7 +421,9 @@ fn describe_changes(links: &[LinkedChange]) -> Option<String> {
     Some(described.join("; ")).filter(|s| !s.is_empty())
 }
 
-fn describe_change(link: &LinkedChange) -> String {
+/// A change link as a sentence: the commit's short id, subject, author and lead, else
+/// where it leads.
+pub fn describe_change(link: &LinkedChange) -> String {
     if let Some(commit) = &link.commit {
         let when = match link.before_started {
             Some(s) if s >= 0 => format!(", {} before it started", roughly(s)),

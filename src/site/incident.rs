@@ -23,6 +23,8 @@ pub struct IncidentPage<'a> {
     pub postmortem_error: Option<String>,
     /// The incident as metrics see it: the times its file leaves out, from history.
     pub facts: &'a IncidentFacts,
+    /// Where `changes` leads: commits with subject and author, requests on the forge.
+    pub changes: crate::model::change::LinkedChanges,
     pub base_url: Option<&'a str>,
 }
 
@@ -62,11 +64,11 @@ fn list(values: &[String]) -> String {
 }
 
 /// A change (commit, tag or pull request URL): a link when it is a web URL.
-fn change(text: &str) -> String {
-    if text.contains("://") {
-        link(text, text)
-    } else {
-        format!("<code>{}</code>", esc(text))
+fn change(linked: &crate::model::change::LinkedChange) -> String {
+    match (&linked.url, &linked.commit) {
+        (Some(url), None) => link(url, &linked.value),
+        (_, Some(_)) => esc(&crate::render::incident::describe_change(linked)),
+        (None, None) => format!("<code>{}</code>", esc(&linked.value)),
     }
 }
 
@@ -142,7 +144,7 @@ pub fn render(page: &IncidentPage<'_>) -> String {
     if !incident.timeline.is_empty() {
         body.push_str(&timeline(w, &incident, zone));
     }
-    body.push_str(&related(c, w, &incident));
+    body.push_str(&related(c, w, &incident, &page.changes));
     body.push_str(&postmortem_section(page, c, &incident));
     body.push_str("</article>\n");
     let path = format!("incidents/{}.html", incident.id);
@@ -235,7 +237,12 @@ fn timeline(w: &Words, incident: &Incident, zone: Zone) -> String {
     out
 }
 
-fn related(c: &Chrome, w: &Words, incident: &Incident) -> String {
+fn related(
+    c: &Chrome,
+    w: &Words,
+    incident: &Incident,
+    linked: &crate::model::change::LinkedChanges,
+) -> String {
     let changes = &incident.changes;
     if incident.related.is_empty() && changes.caused_by.is_empty() && changes.fixed_by.is_empty() {
         return String::new();
@@ -257,11 +264,11 @@ fn related(c: &Chrome, w: &Words, incident: &Incident) -> String {
         row(&mut out, w.incident, &links.join(", "));
     }
     for (label, values) in [
-        (c.caused_by, &changes.caused_by),
-        (c.fixed_by, &changes.fixed_by),
+        (c.caused_by, &linked.caused_by),
+        (c.fixed_by, &linked.fixed_by),
     ] {
         if !values.is_empty() {
-            let cells: Vec<String> = values.iter().map(|v| change(v)).collect();
+            let cells: Vec<String> = values.iter().map(change).collect();
             row(&mut out, label, &cells.join("<br>"));
         }
     }
@@ -308,6 +315,7 @@ fn postmortem_section(page: &IncidentPage<'_>, c: &Chrome, incident: &Incident) 
 mod tests {
     use super::*;
     use crate::model::Language;
+    use crate::model::change::{CodeCommit, LinkedChange, LinkedChanges};
     use crate::store::{IncidentEntry, Oid};
 
     const INCIDENT: &str = r#"
@@ -371,9 +379,32 @@ link = "javascript:alert(3)"
         let mut facts = crate::history::facts::from_files(&entry, &incident, Some(&postmortem));
         // Resolved by a commit that wrote no time: history says when.
         facts.times.resolved = Some(1_795_143_600);
+        let linked = |value: &str, kind, url: Option<&str>, commit| LinkedChange {
+            value: value.to_string(),
+            kind,
+            url: url.map(str::to_string),
+            commit,
+            before_started: Some(2 * 86_400),
+        };
+        let cause = CodeCommit {
+            id: "a1b2c3d".repeat(5) + "00000",
+            short_id: "a1b2c3d".to_string(),
+            subject: "Retry <charges> on timeout".to_string(),
+            author: "alice".to_string(),
+            time: 1_795_000_000,
+        };
+        let fix = "https://git.example/shop/pull/9";
+        let changes = LinkedChanges {
+            caused_by: vec![
+                linked(&cause.id.clone(), "commit", None, Some(cause)),
+                linked("javascript:alert(1)", "invalid", None, None),
+            ],
+            fixed_by: vec![linked(fix, "url", Some(fix), None)],
+        };
         render(&IncidentPage {
             config,
             zone: Zone::Named(chrono_tz::Asia::Tokyo),
+            changes,
             incident,
             postmortem: Some(postmortem),
             postmortem_error: None,

@@ -188,9 +188,11 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
             Ok(loaded) => (loaded.map(|l| l.value), None),
             Err(e) => (None, Some(e.to_string())),
         };
+        let changes = crate::ops::code::linked_changes(store, &config, &incident)?;
         let html = incident::render(&incident::IncidentPage {
             config: &config,
             zone,
+            changes,
             incident,
             postmortem,
             postmortem_error,

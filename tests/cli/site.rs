@@ -471,3 +471,26 @@ fn a_changed_config_rebuilds_every_page() {
     site(&repo, &[]);
     assert!(read(&dir, "incidents/INC-2.html").contains("<html lang=\"ja\">"));
 }
+
+#[test]
+fn an_incident_page_names_the_commits_that_caused_and_fixed_it() {
+    let repo = branch("en");
+    // The code's own main branch: the commit the repository started with.
+    let root = repo.git(&["rev-parse", "main"]).trim().to_string();
+    repo.ok(&[
+        "set",
+        "INC-1",
+        "changes.caused_by+=main",
+        "changes.fixed_by+=https://git.example/shop/pull/9",
+    ]);
+    let dir = site(&repo, &[]);
+    let page = read(&dir, "incidents/INC-1.html");
+    assert!(
+        page.contains(&format!("{} &quot;root&quot; (", &root[..7])),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"https://git.example/shop/pull/9\""),
+        "{page}"
+    );
+}
