@@ -443,16 +443,24 @@ pub fn import(
         zone,
         incident.times.get(TimeKey::Resolved),
     );
-    let known: Vec<&str> = incident
+    let mut known: std::collections::HashSet<String> = incident
         .timeline
         .iter()
-        .filter_map(|e| e.source.as_deref())
+        .filter_map(|e| e.source.clone())
         .collect();
+    let is_new = |e: &TimelineEntry, known: &std::collections::HashSet<String>| {
+        !e.source.as_ref().is_some_and(|s| known.contains(s))
+    };
+    if entries.iter().any(|e| is_new(e, &known)) {
+        // An entry an earlier import wrote and someone deleted by hand stays deleted.
+        known.extend(imported_before(
+            store,
+            &entry.incident_path(),
+            &conversation.channel_id,
+        )?);
+    }
     let messages = entries.len();
-    let added: Vec<TimelineEntry> = entries
-        .into_iter()
-        .filter(|e| !e.source.as_deref().is_some_and(|s| known.contains(&s)))
-        .collect();
+    let added: Vec<TimelineEntry> = entries.into_iter().filter(|e| is_new(e, &known)).collect();
     let outcome = Outcome {
         id: id.to_string(),
         dry_run,
@@ -655,4 +663,24 @@ fn entities(text: &str) -> String {
     text.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
+}
+
+/// The messages earlier imports from `channel` wrote into the incident at `path`: the
+/// `source` of every timeline entry in the versions those imports committed.
+fn imported_before(store: &Store, path: &str, channel: &str) -> Result<Vec<String>> {
+    let versions = store.marked_versions(path, super::TRAILER, &format!("{SYSTEM} {channel}"))?;
+    let mut sources = Vec::new();
+    for text in versions.into_iter().filter_map(|(_, text)| text) {
+        let Ok(doc) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let entries = doc.get("timeline").and_then(toml::Value::as_array);
+        sources.extend(
+            entries
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.get("source")?.as_str().map(str::to_string)),
+        );
+    }
+    Ok(sources)
 }

@@ -121,6 +121,21 @@ fn an_export_directory_becomes_timeline_entries_once() {
     repo.ok(&args);
     assert_eq!(repo.tip(), tip, "a re-import commits nothing");
     repo.ok(&["check"]);
+
+    // An imported message deleted by hand stays deleted on the next import.
+    hand_commit(&repo, "Drop a chat line", |dir| {
+        let path = dir.join("incidents/2026/INC-1/incident.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = text
+            .split("\n[[timeline]]\n")
+            .filter(|t| !t.contains("1795395960.000300"))
+            .collect();
+        std::fs::write(path, kept.join("\n[[timeline]]\n")).unwrap();
+    });
+    assert_eq!(chat(&repo).len(), 2);
+    let tip = repo.tip();
+    repo.ok(&args);
+    assert_eq!(repo.tip(), tip, "the deleted message is not added back");
 }
 
 #[test]
