@@ -324,6 +324,27 @@ fn last_imported(store: &Store, entry: &IncidentEntry, record: &Record) -> Resul
     Ok(Known::from_versions(&keys, &versions))
 }
 
+/// An export file's items: the array under `key` in the object an API returns, or a
+/// bare array; `expected` says what the file should have been, for the error.
+fn export_items(
+    path: &std::path::Path,
+    key: &str,
+    expected: &str,
+) -> Result<(String, serde_json::Value)> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::invalid(format!("could not read {name}: {e}")))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::invalid(format!("{name}: not valid JSON: {e}")))?;
+    let items = match json {
+        serde_json::Value::Object(mut page) => page.remove(key).ok_or_else(|| {
+            Error::invalid(format!("{name}: no \"{key}\" array: expected {expected}"))
+        })?,
+        array => array,
+    };
+    Ok((name, items))
+}
+
 fn source_key(source: &Source) -> String {
     format!("{} {}", source.system, source.id)
 }

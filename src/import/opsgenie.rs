@@ -77,19 +77,7 @@ struct Report {
 
 /// Reads an export file.
 pub fn from_file(path: &Path, config: &Config) -> Result<Vec<Record>> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::invalid(format!("could not read {name}: {e}")))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::invalid(format!("{name}: not valid JSON: {e}")))?;
-    let alerts = match json {
-        serde_json::Value::Object(mut page) => page.remove("data").ok_or_else(|| {
-            Error::invalid(format!(
-                "{name}: no \"data\" array: expected what GET /v2/alerts returns"
-            ))
-        })?,
-        array => array,
-    };
+    let (name, alerts) = super::export_items(path, "data", "what GET /v2/alerts returns")?;
     let alerts: Vec<Alert> = serde_json::from_value(alerts)
         .map_err(|e| Error::invalid(format!("{name}: not Opsgenie alerts: {e}")))?;
     alerts

@@ -91,19 +91,7 @@ struct Page {
 
 /// Reads an export file: `{"incidents": […]}` or a bare array of incidents.
 pub fn from_file(path: &Path, config: &Config) -> Result<Vec<Record>> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::invalid(format!("could not read {name}: {e}")))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::invalid(format!("{name}: not valid JSON: {e}")))?;
-    let incidents = match json {
-        serde_json::Value::Object(mut page) => page.remove("incidents").ok_or_else(|| {
-            Error::invalid(format!(
-                "{name}: no \"incidents\" array: expected what GET /incidents returns"
-            ))
-        })?,
-        array => array,
-    };
+    let (name, incidents) = super::export_items(path, "incidents", "what GET /incidents returns")?;
     let incidents: Vec<Incident> = serde_json::from_value(incidents)
         .map_err(|e| Error::invalid(format!("{name}: not PagerDuty incidents: {e}")))?;
     records(&name, incidents, config)

@@ -67,22 +67,11 @@ struct Update {
 
 /// Reads an export file.
 pub fn from_file(path: &Path, config: &Config) -> Result<Vec<Record>> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::invalid(format!("could not read {name}: {e}")))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::invalid(format!("{name}: not valid JSON: {e}")))?;
-    let incidents = match json {
-        serde_json::Value::Object(mut page) => match page.remove("incidents") {
-            Some(incidents) => incidents,
-            None => {
-                return Err(Error::invalid(format!(
-                    "{name}: no \"incidents\" array: expected what /api/v2/incidents.json returns, or an array of incidents"
-                )));
-            }
-        },
-        array => array,
-    };
+    let (name, incidents) = super::export_items(
+        path,
+        "incidents",
+        "what /api/v2/incidents.json returns, or an array of incidents",
+    )?;
     let incidents: Vec<Incident> = serde_json::from_value(incidents)
         .map_err(|e| Error::invalid(format!("{name}: not Statuspage incidents: {e}")))?;
     records(&name, incidents, config)
