@@ -75,8 +75,9 @@ pub fn weight(field: &str) -> u32 {
 pub struct Hit<'d> {
     pub document: &'d Document,
     pub score: u32,
-    /// The matching fields, in the document's order: the field's index and where the
-    /// first term found in it starts and ends (bytes of the field's text).
+    /// The matching fields, the most telling first (by weight, then in the document's
+    /// order): the field's index and where the first term found in it starts and ends
+    /// (bytes of the field's text).
     pub fields: Vec<(usize, Range<usize>)>,
 }
 
@@ -121,6 +122,8 @@ pub fn matches<'d>(document: &'d Document, query: &Query) -> Option<Hit<'d>> {
             fields.push((index, original_range(&field.text, range)));
         }
     }
+    // Stable: fields of one weight keep the document's order.
+    fields.sort_by_key(|(index, _)| std::cmp::Reverse(weight(&document.fields[*index].field)));
     found.iter().all(|f| *f).then_some(Hit {
         document,
         score,
@@ -326,6 +329,35 @@ mod tests {
         let q = Query::parse(r#"  Retry "Idempotency KEY"  retry 決済 "#);
         assert_eq!(q.terms(), ["retry", "idempotency key", "決済"]);
         assert!(Query::parse("  \"\" ").is_empty());
+    }
+
+    #[test]
+    fn an_incidents_most_telling_matches_come_first() {
+        let d = doc(
+            1,
+            10,
+            &[
+                ("timeline", "retry change deployed"),
+                ("postmortem.went_wrong", "the retry change was not reviewed"),
+                ("postmortem.root_cause.whys", "a retry was a new charge"),
+                ("action INC-1.A1 notes", "retry budget"),
+            ],
+        );
+        let hit = matches(&d, &Query::parse("retry")).expect("a match");
+        let order: Vec<&str> = hit
+            .fields
+            .iter()
+            .map(|(i, _)| d.fields[*i].field.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "postmortem.root_cause.whys",
+                "postmortem.went_wrong",
+                "action INC-1.A1 notes",
+                "timeline"
+            ]
+        );
     }
 
     #[test]
