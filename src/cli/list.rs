@@ -11,6 +11,15 @@ use crate::render::progress::CommitProgress;
 /// List incidents, newest first
 #[derive(Args, Debug)]
 pub struct ListArgs {
+    #[command(flatten)]
+    filters: FilterArgs,
+    #[command(flatten)]
+    past: AsKnownAt,
+}
+
+/// The filters `list` and `search` share.
+#[derive(Args, Debug)]
+pub struct FilterArgs {
     /// A status, or `open` for investigating, identified and mitigated
     #[arg(long, value_name = "S|open", value_parser = status_filter())]
     status: Option<String>,
@@ -26,8 +35,21 @@ pub struct ListArgs {
     /// Detected before this time
     #[arg(long, value_name = "TIME")]
     until: Option<String>,
-    #[command(flatten)]
-    past: AsKnownAt,
+}
+
+impl FilterArgs {
+    /// The filter, its times read in `time`'s zones and checked.
+    pub fn filter(self, time: &TimeContext) -> crate::error::Result<Filter> {
+        let filter = Filter {
+            status: self.status,
+            severity: self.severity,
+            service: self.service,
+            since: self.since.as_deref().map(|s| time.parse(s)).transpose()?,
+            until: self.until.as_deref().map(|s| time.parse(s)).transpose()?,
+        };
+        filter.validate()?;
+        Ok(filter)
+    }
 }
 
 pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
@@ -35,14 +57,7 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
     let time = TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);
-    let filter = Filter {
-        status: args.status,
-        severity: args.severity,
-        service: args.service,
-        since: args.since.as_deref().map(|s| time.parse(s)).transpose()?,
-        until: args.until.as_deref().map(|s| time.parse(s)).transpose()?,
-    };
-    filter.validate()?;
+    let filter = args.filters.filter(&time)?;
     if ui.json {
         // Scripts list often: served from the index's JSON part alone.
         let listing = crate::history::index::listing(&store, &snapshot)?;

@@ -3,7 +3,6 @@ use clap::Args;
 use super::{CmdResult, Ui};
 use crate::error::Error;
 use crate::model::TimeContext;
-use crate::ops::list::Filter;
 use crate::ops::search::{json, search};
 use crate::render::search::results;
 use crate::search::matching::Query;
@@ -20,21 +19,8 @@ pub struct SearchArgs {
     /// The words to find, e.g. `idempotency '"retry storm"'`
     #[arg(required = true, num_args = 1.., value_name = "WORD")]
     query: Vec<String>,
-    /// A status, or `open` for investigating, identified and mitigated
-    #[arg(long, value_name = "S|open", value_parser = super::list::status_filter())]
-    status: Option<String>,
-    /// Only incidents of this severity
-    #[arg(long, value_name = "S")]
-    severity: Option<String>,
-    /// Only incidents affecting this service
-    #[arg(long, value_name = "S")]
-    service: Option<String>,
-    /// Detected at or after this time
-    #[arg(long, value_name = "TIME")]
-    since: Option<String>,
-    /// Detected before this time
-    #[arg(long, value_name = "TIME")]
-    until: Option<String>,
+    #[command(flatten)]
+    filters: super::list::FilterArgs,
 }
 
 pub fn run(ui: &Ui, args: SearchArgs) -> CmdResult {
@@ -46,14 +32,7 @@ pub fn run(ui: &Ui, args: SearchArgs) -> CmdResult {
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
     let time = TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);
-    let filter = Filter {
-        status: args.status,
-        severity: args.severity,
-        service: args.service,
-        since: args.since.as_deref().map(|s| time.parse(s)).transpose()?,
-        until: args.until.as_deref().map(|s| time.parse(s)).transpose()?,
-    };
-    filter.validate()?;
+    let filter = args.filters.filter(&time)?;
     let searchable = crate::history::text::documents(&store, &snapshot)?;
     let code = ui.report_skipped(&searchable.broken);
     let hits = search(&searchable, &query, &filter);
