@@ -135,6 +135,21 @@ fn dora_block(dora: &Dora, palette: Palette) -> String {
         ));
     }
     out.push('\n');
+    out.push_str(&duration_table(
+        dora_rows(dora)
+            .into_iter()
+            .map(|(label, formula, figure)| (label, formula.to_string(), figure)),
+        palette,
+    ));
+    out
+}
+
+/// The durations as a table indented under its heading: count, median, p90, mean and
+/// what each measures from and to.
+fn duration_table(
+    rows: impl Iterator<Item = (&'static str, String, Figure)>,
+    palette: Palette,
+) -> String {
     let mut table = Table::new(["", "COUNT", "MEDIAN", "P90", "MEAN", "FROM -> TO"])
         .align_right(1)
         .align_right(2)
@@ -143,16 +158,17 @@ fn dora_block(dora: &Dora, palette: Palette) -> String {
         .cut(0, table::TITLE)
         .cut(5, table::SHORT)
         .fit(palette.width.map(|w| w.saturating_sub(2)));
-    for (label, formula, figure) in dora_rows(dora) {
+    for (label, formula, figure) in rows {
         table.row([
             label.to_string(),
             figure.count.to_string(),
             seconds(figure.median),
             seconds(figure.p90),
             seconds(figure.mean),
-            formula.to_string(),
+            formula,
         ]);
     }
+    let mut out = String::new();
     for line in table.render(|h| palette.bold(h)).lines() {
         out.push_str(&format!("  {line}\n"));
     }
@@ -233,27 +249,12 @@ fn summary_block(summary: &Summary, palette: Palette) -> String {
         ));
     }
     out.push('\n');
-    let mut table = Table::new(["", "COUNT", "MEDIAN", "P90", "MEAN", "FROM -> TO"])
-        .align_right(1)
-        .align_right(2)
-        .align_right(3)
-        .align_right(4)
-        .cut(0, table::TITLE)
-        .cut(5, table::SHORT)
-        .fit(palette.width.map(|w| w.saturating_sub(2)));
-    for (label, _, formula, figure) in duration_rows(summary) {
-        table.row([
-            label.to_string(),
-            figure.count.to_string(),
-            seconds(figure.median),
-            seconds(figure.p90),
-            seconds(figure.mean),
-            formula,
-        ]);
-    }
-    for line in table.render(|h| palette.bold(h)).lines() {
-        out.push_str(&format!("  {line}\n"));
-    }
+    out.push_str(&duration_table(
+        duration_rows(summary)
+            .into_iter()
+            .map(|(label, _, formula, figure)| (label, formula, figure)),
+        palette,
+    ));
     out.push_str(&format!("  {}\n", ack_target_line(summary, "  ")));
     out.push('\n');
     for line in follow_up_lines(summary) {
