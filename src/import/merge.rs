@@ -12,8 +12,9 @@ use std::fmt;
 use toml_edit::{DocumentMut, Value};
 
 use crate::error::Result;
-use crate::import::{Record, timeline_table};
+use crate::import::Record;
 use crate::model::{Incident, Status, TimeKey, TimelineEntry, Timestamp};
+use crate::ops::incident::timeline_table;
 use crate::store::edit;
 
 /// One field's value, as the source gives it and as the file holds it.

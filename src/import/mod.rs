@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
-use toml_edit::{DocumentMut, Item, Table, Value};
+use toml_edit::{DocumentMut, Item, Table};
 
 use crate::check::{self, incident_errors};
 use crate::error::{Error, Result};
@@ -377,6 +377,7 @@ fn skeleton(id: &IncidentId, uid: &str, record: &Record) -> Result<DocumentMut> 
         related: Vec::new(),
         changes: Default::default(),
         times: Default::default(),
+        task: Vec::new(),
         timeline: Vec::new(),
         source: None,
     };
@@ -390,20 +391,4 @@ fn skeleton(id: &IncidentId, uid: &str, record: &Record) -> Result<DocumentMut> 
     }
     doc.insert("source", Item::Table(source));
     Ok(doc)
-}
-
-/// A timeline entry as a `[[timeline]]` table, laid out as the other writes do.
-fn timeline_table(entry: &TimelineEntry) -> Table {
-    let mut table = Table::new();
-    table.insert("at", Item::Value(Value::from(entry.at.to_toml())));
-    table.insert("kind", Item::Value(edit::string(entry.kind.as_str())));
-    table.insert("text", Item::Value(edit::string(&entry.text)));
-    if let Some(author) = &entry.author {
-        table.insert("author", Item::Value(edit::string(author)));
-    }
-    if !entry.links.is_empty() {
-        table.insert("links", Item::Value(edit::string_array(&entry.links)));
-    }
-    table.decor_mut().set_prefix("\n");
-    table
 }

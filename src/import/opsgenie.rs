@@ -159,16 +159,12 @@ fn record(origin: &str, alert: Alert, config: &Config) -> Result<Record> {
             continue;
         }
         timeline.push(TimelineEntry {
-            at,
-            kind: TimelineKind::Note,
-            text: parts.join(": "),
             author: entry
                 .actor
                 .as_ref()
                 .and_then(|a| a.name.as_deref())
                 .map(person),
-            links: Vec::new(),
-            source: None,
+            ..TimelineEntry::new(at, TimelineKind::Note, parts.join(": "))
         });
     }
     let priority = alert.priority.as_deref().unwrap_or("P3");

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde::Deserialize;
-use toml_edit::Item;
 
 use crate::error::{Error, Result};
 use crate::model::{Config, IncidentId, TimeKey, TimelineEntry, TimelineKind, Timestamp, Zone};
@@ -479,11 +478,11 @@ pub fn import(
             .ok_or_else(|| Error::not_found(format!("{path} is missing")))?;
         let mut doc = edit::parse_mut(&path, &before)?;
         for entry in &outcome.added {
-            let mut table = super::timeline_table(entry);
-            if let Some(source) = &entry.source {
-                table.insert("source", Item::Value(edit::string(source)));
-            }
-            edit::push_array_table(&mut doc, "timeline", table)?;
+            edit::push_array_table(
+                &mut doc,
+                "timeline",
+                crate::ops::incident::timeline_table(entry),
+            )?;
         }
         let text = doc.to_string();
         crate::check::refuse_new_errors(
@@ -531,12 +530,10 @@ fn entries(
                 .as_ref()
                 .map(|u| handle(conversation.users.get(u), u, config));
             Some(TimelineEntry {
-                at,
-                kind: TimelineKind::Note,
-                text,
                 author,
                 links,
                 source: Some(format!("{SYSTEM} {} {}", conversation.channel_id, m.ts)),
+                ..TimelineEntry::new(at, TimelineKind::Note, text)
             })
         })
         .collect();

@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::import::{FieldValue, Record, html};
-use crate::model::{Config, Source, Status, TimelineEntry, TimelineKind, Timestamp, Zone};
+use crate::model::{
+    Audience, Config, Source, Status, TimelineEntry, TimelineKind, Timestamp, Zone,
+};
 
 pub const SYSTEM: &str = "statuspage";
 
@@ -249,12 +251,13 @@ fn record(
             .unwrap_or_default();
         if update.status == "postmortem" {
             timeline.push(TimelineEntry {
-                at: *at,
-                kind: TimelineKind::Communication,
-                text: format!("Postmortem published: {body}").trim().to_string(),
-                author: None,
                 links: incident.shortlink.iter().cloned().collect(),
-                source: None,
+                audience: Some(Audience::Customers),
+                ..TimelineEntry::new(
+                    *at,
+                    TimelineKind::Communication,
+                    format!("Postmortem published: {body}").trim().to_string(),
+                )
             });
         } else {
             let text = match body.is_empty() {
@@ -263,12 +266,9 @@ fn record(
             };
             // The status page is where it was said: the entry's evidence.
             timeline.push(TimelineEntry {
-                at: *at,
-                kind: TimelineKind::Communication,
-                text,
-                author: None,
                 links: incident.shortlink.iter().cloned().collect(),
-                source: None,
+                audience: Some(Audience::Customers),
+                ..TimelineEntry::new(*at, TimelineKind::Communication, text)
             });
         }
         let Some(status) = status_of(&update.status) else {

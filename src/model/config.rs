@@ -45,6 +45,107 @@ pub struct Config {
     /// How `git incident import` maps other systems' values onto this branch's.
     #[serde(default, skip_serializing_if = "ImportConfig::is_empty")]
     pub import: ImportConfig,
+    /// Webhooks that stakeholder updates are posted to, one per audience.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<Notify>,
+}
+
+/// `[[notify]]`: where updates for one audience are posted.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    /// Who reads what is posted there.
+    pub audience: Audience,
+    /// The name of the environment variable holding the webhook's URL: the URL is a
+    /// secret and is never stored in the branch.
+    pub url_env: String,
+    /// `slack` (an incoming webhook: `{"text": …}`) or `json` (a generic POST of the
+    /// update's fields).
+    #[serde(default)]
+    pub format: NotifyFormat,
+    /// Changes that also post a one-line message here: `new`, `status`, `severity`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on: Vec<NotifyEvent>,
+}
+
+crate::model::incident::string_enum!(
+    /// Who a stakeholder update is for.
+    Audience {
+        Cs = "cs",
+        Customers = "customers",
+        Internal = "internal",
+    }
+);
+
+impl Audience {
+    /// Customer success and customers: the people whose first update is measured.
+    pub fn faces_customers(self) -> bool {
+        matches!(self, Audience::Cs | Audience::Customers)
+    }
+}
+
+crate::model::incident::string_enum!(
+    /// The body a webhook expects.
+    NotifyFormat {
+        Slack = "slack",
+        Json = "json",
+    }
+);
+
+// `string_enum!` takes no attributes on variants, so `#[default]` cannot be derived.
+#[allow(clippy::derivable_impls)]
+impl Default for NotifyFormat {
+    fn default() -> Self {
+        NotifyFormat::Slack
+    }
+}
+
+crate::model::incident::string_enum!(
+    /// A change that posts a one-line notification.
+    NotifyEvent {
+        New = "new",
+        Status = "status",
+        Severity = "severity",
+    }
+);
+
+/// A step of the response flow for one severity (`[[severity.step]]`); an incident
+/// keeps a copy of each as a task (`[[task]]`), so a later change of the flow does not
+/// rewrite what was expected during a past incident.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Short and unique within the flow, e.g. T1.
+    pub id: String,
+    pub title: String,
+    /// How soon after detection it should be done, e.g. "15m".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
+    /// For a repeating step: how often, e.g. "30m" for an update every half hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<String>,
+    /// Who is expected to do it, e.g. commander or comms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// An update posted to this audience (`git incident update`) does the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Audience>,
+}
+
+impl Step {
+    /// `within` in seconds, when set and valid (`check` reports one that is not).
+    pub fn within_seconds(&self) -> Option<i64> {
+        seconds(self.within.as_deref())
+    }
+
+    /// `every` in seconds, when set, valid and positive.
+    pub fn every_seconds(&self) -> Option<i64> {
+        seconds(self.every.as_deref()).filter(|&s| s > 0)
+    }
+}
+
+fn seconds(duration: Option<&str>) -> Option<i64> {
+    parse_duration(duration?).ok().map(|d| d.num_seconds())
 }
 
 /// `[import.<system>]` tables: one per system that needs a mapping.
@@ -143,6 +244,9 @@ pub struct Severity {
     /// How soon someone should take command, e.g. "15m".
     #[serde(default)]
     pub ack_target: Option<String>,
+    /// The response flow: what to do, and by when, during an incident of this severity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub step: Vec<Step>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -165,6 +269,7 @@ impl Default for Config {
             },
             postmortem_due_days: Some(due),
             ack_target: Some(ack.to_string()),
+            step: Vec::new(),
         };
         Config {
             schema_version: Some(1),
@@ -206,6 +311,7 @@ impl Default for Config {
             person: Vec::new(),
             forge_url: None,
             import: ImportConfig::default(),
+            notify: Vec::new(),
         }
     }
 }
@@ -227,6 +333,11 @@ impl Config {
     pub fn ack_target(&self, severity: &str) -> Option<i64> {
         let target = self.severity(severity)?.ack_target.as_deref()?;
         parse_duration(target).ok().map(|d| d.num_seconds())
+    }
+
+    /// Where updates for `audience` are posted, when configured.
+    pub fn notify_for(&self, audience: Audience) -> Option<&Notify> {
+        self.notify.iter().find(|n| n.audience == audience)
     }
 
     /// The handle of the git identity `name <email>`: the person with that email, else
@@ -356,6 +467,46 @@ impl Config {
                     format!(
                         "severity {}: ack_target {target:?} is not a duration like \"15m\"",
                         severity.name
+                    ),
+                ));
+            }
+            let mut step_ids = std::collections::HashSet::new();
+            for step in &severity.step {
+                if !step_ids.insert(step.id.as_str()) {
+                    problems.push(at(
+                        "step",
+                        Some(index),
+                        format!(
+                            "severity {}: step {:?} is defined twice",
+                            severity.name, step.id
+                        ),
+                    ));
+                }
+                for (key, value) in [("within", &step.within), ("every", &step.every)] {
+                    if let Some(value) = value
+                        && parse_duration(value).is_err()
+                    {
+                        problems.push(at(
+                            key,
+                            Some(index),
+                            format!(
+                                "severity {}: step {}: {key} {value:?} is not a duration like \"15m\"",
+                                severity.name, step.id
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let mut audiences = std::collections::HashSet::new();
+        for notify in &self.notify {
+            if !audiences.insert(notify.audience) {
+                problems.push(at(
+                    "notify",
+                    None,
+                    format!(
+                        "[[notify]] for audience {} is defined twice",
+                        notify.audience
                     ),
                 ));
             }

@@ -51,6 +51,10 @@ pub struct Incident {
     pub changes: Changes,
     #[serde(default)]
     pub times: Times<Option<Timestamp>>,
+    /// The response flow's steps, copied from config.toml when the incident was opened
+    /// or its severity raised; timeline entries naming a task record its doing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task: Vec<crate::model::config::Step>,
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
     /// Where an imported incident came from; absent on incidents opened here.
@@ -116,6 +120,53 @@ pub struct TimelineEntry {
     /// re-import adds only the entries not already here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The task (response-flow step, e.g. T3) this entry did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// A hand-off: the role that changed hands, e.g. commander or comms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// A hand-off: who held the role before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// A hand-off: who holds the role from `at` on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// A communication: who it was for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<crate::model::config::Audience>,
+    /// A communication `git incident update --post` sent: whether the webhook took it
+    /// (false: drafted and recorded, but not delivered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posted: Option<bool>,
+}
+
+impl TimelineEntry {
+    /// An entry with no hand-off, task or audience.
+    pub fn new(at: Timestamp, kind: TimelineKind, text: String) -> TimelineEntry {
+        TimelineEntry {
+            at,
+            kind,
+            text,
+            author: None,
+            links: Vec::new(),
+            source: None,
+            task: None,
+            role: None,
+            from: None,
+            to: None,
+            audience: None,
+            posted: None,
+        }
+    }
+
+    /// A communication that reached customer success or customers: sent by hand (no
+    /// `posted`) or accepted by the webhook.
+    pub fn updates_customers(&self) -> bool {
+        self.kind == TimelineKind::Communication
+            && self.audience.is_some_and(|a| a.faces_customers())
+            && self.posted != Some(false)
+    }
 }
 
 macro_rules! string_enum {

@@ -5,8 +5,8 @@ use toml_edit::{DocumentMut, Item, Table, Value};
 use crate::check::{self, incident_errors};
 use crate::error::{Error, Result};
 use crate::model::{
-    Config, Detection, Incident, IncidentId, Status, TimeContext, TimeKey, TimelineKind, Times,
-    Timestamp,
+    Config, Detection, Incident, IncidentId, Status, Step, TimeContext, TimeKey, TimelineEntry,
+    TimelineKind, Times, Timestamp,
 };
 use crate::store::edit::{self, Assignment, FieldType, Op};
 use crate::store::{Change, IncidentEntry, Loaded, Snapshot, Store, WriteContext, Written, layout};
@@ -86,6 +86,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
                 acknowledged: commander.as_ref().map(|_| time.now()),
                 ..Default::default()
             },
+            task: Vec::new(),
             timeline: Vec::new(),
             source: None,
         };
@@ -150,6 +151,10 @@ pub fn new_incident_text(incident: &Incident) -> String {
         times.insert(key.as_str(), Item::Value(Value::from(t.to_toml())));
     }
     root.insert("times", Item::Table(times));
+    for step in &incident.task {
+        edit::push_array_table(&mut doc, "task", task_table(step))
+            .expect("a new document has no other task key");
+    }
     format!("{}\n{doc}", layout::schema_directive(layout::INCIDENT_FILE))
 }
 
@@ -382,18 +387,16 @@ impl IncidentEdit<'_> {
         text: &str,
         links: &[String],
     ) -> Result<()> {
-        let mut entry = Table::new();
-        entry.insert("at", Item::Value(Value::from(at.to_toml())));
-        entry.insert("kind", Item::Value(edit::string(kind.as_str())));
-        entry.insert("text", Item::Value(edit::string(text)));
-        entry.insert("author", Item::Value(edit::string(&self.author)));
-        if !links.is_empty() {
-            entry.insert("links", Item::Value(edit::string_array(links)));
-        }
-        // A blank line before the header, as toml_edit puts before any table but the
-        // first, also when the entry is encoded apart from the file (see `Opened`).
-        entry.decor_mut().set_prefix("\n");
-        edit::push_array_table(&mut self.doc, "timeline", entry)
+        self.push_timeline(TimelineEntry {
+            links: links.to_vec(),
+            ..TimelineEntry::new(at, kind, text.to_string())
+        })
+    }
+
+    /// Appends `entry`, written by the writer unless it names its author.
+    pub fn push_timeline(&mut self, mut entry: TimelineEntry) -> Result<()> {
+        entry.author.get_or_insert_with(|| self.author.clone());
+        edit::push_array_table(&mut self.doc, "timeline", timeline_table(&entry))
     }
 
     /// The time typed for `what` (an incident time, so not in the future), else now.
@@ -512,6 +515,60 @@ pub fn add_timeline(
             edit.id.clone(),
         ))
     })
+}
+
+/// A `[[task]]` table holding `step`.
+pub fn task_table(step: &Step) -> Table {
+    let mut table = Table::new();
+    table.insert("id", Item::Value(edit::string(&step.id)));
+    table.insert("title", Item::Value(edit::string(&step.title)));
+    let optional = [
+        ("within", step.within.as_deref()),
+        ("every", step.every.as_deref()),
+        ("role", step.role.as_deref()),
+        ("audience", step.audience.map(|a| a.as_str())),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            table.insert(key, Item::Value(edit::string(value)));
+        }
+    }
+    table.decor_mut().set_prefix("\n");
+    table
+}
+
+/// A `[[timeline]]` table holding `entry`, keys in the contract's order.
+pub fn timeline_table(entry: &TimelineEntry) -> Table {
+    let mut table = Table::new();
+    table.insert("at", Item::Value(Value::from(entry.at.to_toml())));
+    table.insert("kind", Item::Value(edit::string(entry.kind.as_str())));
+    table.insert("text", Item::Value(edit::string(&entry.text)));
+    let optional = [
+        ("author", entry.author.as_deref()),
+        ("task", entry.task.as_deref()),
+        ("role", entry.role.as_deref()),
+        ("from", entry.from.as_deref()),
+        ("to", entry.to.as_deref()),
+        ("audience", entry.audience.map(|a| a.as_str())),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            table.insert(key, Item::Value(edit::string(value)));
+        }
+    }
+    if let Some(posted) = entry.posted {
+        table.insert("posted", Item::Value(Value::from(posted)));
+    }
+    if !entry.links.is_empty() {
+        table.insert("links", Item::Value(edit::string_array(&entry.links)));
+    }
+    if let Some(source) = &entry.source {
+        table.insert("source", Item::Value(edit::string(source)));
+    }
+    // A blank line before the header, as toml_edit puts before any table but the
+    // first, also when the entry is encoded apart from the file (see `Opened`).
+    table.decor_mut().set_prefix("\n");
+    table
 }
 
 /// An incident as `show --json` prints it: the file, and where its change links lead.
