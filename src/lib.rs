@@ -12,6 +12,7 @@ pub mod diff;
 pub mod history;
 pub mod merge;
 pub mod metrics;
+pub mod notify;
 pub mod ops;
 pub mod render;
 pub mod search;

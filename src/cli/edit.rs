@@ -73,7 +73,13 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
         .context(|| format!("cannot write {}", base_file.display()))?;
     write_atomically(&draft, start.as_bytes())
         .context(|| format!("cannot write {}", draft.display()))?;
-    run_editor(&draft, &again(" --abort"))?;
+    run_editor(&draft).map_err(|e| {
+        Error::invalid(format!(
+            "{e}; nothing was committed (your text is in {}; `{}` discards it)",
+            draft.display(),
+            again(" --abort")
+        ))
+    })?;
     let edited =
         std::fs::read_to_string(&draft).context(|| format!("cannot read {}", draft.display()))?;
     if edited == original {
@@ -193,7 +199,8 @@ fn abort(
     }
 }
 
-fn run_editor(file: &std::path::Path, abort: &str) -> Result<(), Error> {
+/// Runs git's editor on `file`, as git does (`sh -c "$EDITOR \"$@\""`).
+pub(super) fn run_editor(file: &std::path::Path) -> Result<(), Error> {
     let editor = read_git_var(None, "GIT_EDITOR")
         .ok()
         .filter(|editor| !editor.is_empty())
@@ -208,10 +215,7 @@ fn run_editor(file: &std::path::Path, abort: &str) -> Result<(), Error> {
         .status()
         .context(|| format!("cannot run the editor {editor:?}"))?;
     if !status.success() {
-        return Err(Error::invalid(format!(
-            "the editor exited with {status}; nothing was committed (your text is in {}; `{abort}` discards it)",
-            file.display()
-        )));
+        return Err(Error::invalid(format!("the editor exited with {status}")));
     }
     Ok(())
 }

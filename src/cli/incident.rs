@@ -1,8 +1,10 @@
 use clap::{Args, Subcommand};
 
 use super::{CmdResult, Ui};
-use crate::model::{Status, TimelineKind};
+use crate::model::config::NotifyEvent;
+use crate::model::{Audience, Status, TimelineKind};
 use crate::ops::incident::{self as ops, NewIncident};
+use crate::ops::update as update_ops;
 use crate::render::incident::timeline_table;
 use crate::store::edit::Assignment;
 
@@ -55,6 +57,7 @@ pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
     )?;
     ui.notes(&written.notes);
     let id = written.value;
+    super::update::announce(ui, &store, written.commit, &id, NotifyEvent::New);
     if ui.json {
         ui.print_json(&ops::written(&store, None, &id)?)?;
     } else {
@@ -126,6 +129,7 @@ pub fn status(ui: &Ui, args: StatusArgs) -> CmdResult {
     ui.wrote(&format!("{id}: status {old} -> {}", args.state), || {
         ops::written(&store, written.commit, id)
     })?;
+    super::update::announce(ui, &store, written.commit, id, NotifyEvent::Status);
     Ok(0)
 }
 
@@ -158,6 +162,9 @@ pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
     ui.set_done(id, "", &what, notes, written.commit.is_some(), || {
         ops::written(&store, written.commit, id)
     })?;
+    if assignments.iter().any(|a| a.key == "severity") {
+        super::update::announce(ui, &store, written.commit, id, NotifyEvent::Severity);
+    }
     Ok(0)
 }
 
@@ -179,12 +186,16 @@ enum TimelineAction {
         /// When it happened (default: now)
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
-        /// alert, action, decision, communication, status or note
-        #[arg(long, default_value = "note")]
-        kind: TimelineKind,
+        /// alert, action, decision, communication, status or note (default: note, or
+        /// communication with --audience)
+        #[arg(long)]
+        kind: Option<TimelineKind>,
         /// Evidence: a dashboard, log search or chat thread (repeatable)
         #[arg(long = "link", value_name = "URL")]
         links: Vec<String>,
+        /// With --kind communication: who the update sent elsewhere was for (cs, customers, internal)
+        #[arg(long, value_name = "WHO")]
+        audience: Option<Audience>,
     },
 }
 
@@ -192,11 +203,45 @@ pub fn timeline(ui: &Ui, args: TimelineArgs) -> CmdResult {
     let store = ui.store()?;
     match args.action {
         Some(TimelineAction::Add {
+            audience: Some(audience),
             text,
             at,
             kind,
             links,
         }) => {
+            if let Some(kind) = kind.filter(|k| *k != TimelineKind::Communication) {
+                return Err(crate::Error::usage(format!(
+                    "--audience is for communications, not a {kind}: drop --kind or use --kind communication"
+                )));
+            }
+            let written = update_ops::record(
+                &store,
+                &args.id,
+                audience,
+                &text,
+                at.as_deref(),
+                &links,
+                None,
+            )?;
+            ui.notes(&written.notes);
+            let id = &written.value.id;
+            ui.wrote(
+                &format!(
+                    "{id}: timeline + communication to {audience} {:?}",
+                    ops::short(text.trim(), 50)
+                ),
+                || ops::written(&store, written.commit, id),
+            )?;
+            Ok(0)
+        }
+        Some(TimelineAction::Add {
+            audience: None,
+            text,
+            at,
+            kind,
+            links,
+        }) => {
+            let kind = kind.unwrap_or(TimelineKind::Note);
             let written = ops::add_timeline(&store, &args.id, &text, at.as_deref(), kind, &links)?;
             ui.notes(&written.notes);
             let id = &written.value;

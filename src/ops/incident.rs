@@ -400,7 +400,7 @@ impl IncidentEdit<'_> {
     }
 
     /// The time typed for `what` (an incident time, so not in the future), else now.
-    fn at(&self, what: &str, at: Option<&str>) -> Result<Timestamp> {
+    pub fn at(&self, what: &str, at: Option<&str>) -> Result<Timestamp> {
         at.map(|s| self.time.parse_incident_time(what, s))
             .transpose()
             .map(|t| t.unwrap_or_else(|| self.time.now()))
@@ -502,11 +502,7 @@ pub fn add_timeline(
     if text.trim().is_empty() {
         return Err(Error::invalid("the timeline text cannot be empty"));
     }
-    if let Some(bad) = links.iter().find(|l| !crate::model::link::is_web_url(l)) {
-        return Err(Error::invalid(format!(
-            "invalid evidence link {bad:?}: give the absolute http(s) URL of the dashboard, log or chat message (like https://grafana.example/d/abc)"
-        )));
-    }
+    require_web_links(links)?;
     update(store, id, |edit| {
         let at = edit.at("timeline entry", at)?;
         edit.add_timeline(at, kind, text.trim(), links)?;
@@ -515,6 +511,16 @@ pub fn add_timeline(
             edit.id.clone(),
         ))
     })
+}
+
+/// Evidence links must be web addresses a reader can open.
+pub fn require_web_links(links: &[String]) -> Result<()> {
+    match links.iter().find(|l| !crate::model::link::is_web_url(l)) {
+        Some(bad) => Err(Error::invalid(format!(
+            "invalid evidence link {bad:?}: give the absolute http(s) URL of the dashboard, log or chat message (like https://grafana.example/d/abc)"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// A `[[task]]` table holding `step`.

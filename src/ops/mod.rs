@@ -15,3 +15,4 @@ pub mod review;
 pub mod search;
 pub mod sync;
 pub mod template;
+pub mod update;

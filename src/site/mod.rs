@@ -9,7 +9,7 @@ mod charts;
 mod feed;
 mod figures;
 pub mod html;
-mod i18n;
+pub(crate) mod i18n;
 mod incident;
 mod layout;
 mod list;
