@@ -303,11 +303,13 @@ fn network_error(error: &ureq::Error) -> String {
     }
 }
 
+/// `300ms`, `2s`, `1.5s`: a budget's remainder (1999ms) reads as the budget (2s).
 fn describe_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
+    let tenths = (d.as_millis() + 50) / 100;
+    match tenths {
+        0..10 => format!("{}ms", d.as_millis()),
+        _ if tenths.is_multiple_of(10) => format!("{}s", tenths / 10),
+        _ => format!("{}.{}s", tenths / 10, tenths % 10),
     }
 }
 

@@ -13,15 +13,15 @@ use crate::store::{Oid, Store};
 #[derive(Args, Debug)]
 #[command(
     after_help = "The draft is written from the incident's facts through the template for the audience in \
-config.toml's language: the team's own, committed on the incident branch as\n\
-templates/update-<audience>.<en|ja>.md, else the built-in one. Placeholders: {{title}}, {{severity}},\n\
-{{status}}, {{since}}, {{services}}, {{customer_impact}}, {{next_update}}, {{summary}}, {{id}}.\n\
-It opens in git's editor (GIT_EDITOR, core.editor, VISUAL, EDITOR) unless --yes; emptying it aborts.\n\n\
-The final text is printed on stdout. Without --post or --record nothing is recorded or sent.\n\
---post sends it to the [[notify]] webhook for the audience (its URL in the environment variable\n\
-named by url_env), retrying network errors, timeouts, 429 and 5xx (4 attempts, 10 s each;\n\
-GIT_INCIDENT_HTTP_TIMEOUT=2s shortens them), then records it in the timeline whatever the webhook\n\
-said: a `communication` entry with posted = true or false (exit 1 when it was not delivered)."
+config.toml's language: the team's own, committed on the incident branch as templates/update-<audience>.<en|ja>.md, \
+else the built-in one. Placeholders: {{title}}, {{severity}}, {{status}}, {{since}}, {{services}}, \
+{{customer_impact}}, {{next_update}}, {{summary}}, {{id}}. It opens in git's editor (GIT_EDITOR, core.editor, \
+VISUAL, EDITOR) unless --yes; emptying it aborts.\n\n\
+The final text is printed on stdout. Without --post or --record nothing is recorded or sent.\n\n\
+--post sends it to the [[notify]] webhook for the audience (its URL in the environment variable named by \
+url_env), retrying network errors, timeouts, 429 and 5xx (4 attempts of up to 10 s; GIT_INCIDENT_HTTP_TIMEOUT=2s \
+shortens them), then records it in the timeline whatever the webhook said: a communication entry with \
+posted = true or false. Exit 1 when it was not delivered."
 )]
 pub struct UpdateArgs {
     /// The incident, e.g. INC-42

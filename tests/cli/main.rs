@@ -29,3 +29,4 @@ mod sets;
 mod site;
 mod sync;
 mod times;
+mod update;
