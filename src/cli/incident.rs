@@ -57,12 +57,12 @@ pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
     )?;
     ui.notes(&written.notes);
     let id = written.value;
-    super::update::announce(ui, &store, written.commit, &id, NotifyEvent::New);
     if ui.json {
         ui.print_json(&ops::written(&store, None, &id)?)?;
     } else {
         ui.print(&format!("{id}\n"))?;
     }
+    super::update::announce(ui, &store, written.commit, &id, NotifyEvent::New);
     Ok(0)
 }
 

@@ -129,11 +129,7 @@ format = "json"
 fn team(language: &str) -> TestRepo {
     let repo = TestRepo::new();
     repo.ok(&["init", "--timezone", "Asia/Tokyo", "--language", language]);
-    hand_commit(&repo, "Webhooks", |dir| {
-        let path = dir.join("config.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(path, text + NOTIFY).unwrap();
-    });
+    configure(&repo, NOTIFY);
     repo.ok(&[
         "new",
         "Payments failing",
@@ -161,6 +157,26 @@ fn run(repo: &TestRepo, env: &[(&str, &str)], args: &[&str]) -> Output {
         command.env(name, value);
     }
     command.output().expect("binary runs")
+}
+
+/// `update INC-1 --audience cs --yes --post`, the webhook's URL in CS_WEBHOOK.
+fn post_to_cs(repo: &TestRepo, hook: &Webhook, env: &[(&str, &str)]) -> Output {
+    let mut env = env.to_vec();
+    env.push(("CS_WEBHOOK", &hook.url));
+    run(
+        repo,
+        &env,
+        &["update", "INC-1", "--audience", "cs", "--yes", "--post"],
+    )
+}
+
+/// Appends `extra` to config.toml on the branch, by hand.
+fn configure(repo: &TestRepo, extra: &str) {
+    hand_commit(repo, "Configure", |dir| {
+        let path = dir.join("config.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, text + extra).unwrap();
+    });
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -269,11 +285,7 @@ fn a_template_on_the_branch_replaces_ours_and_unknown_placeholders_are_kept() {
 fn posting_to_slack_sends_the_text_and_records_the_update_as_its_task() {
     let repo = team("en");
     let hook = Webhook::start(&[Reply::Status(200)]);
-    let output = run(
-        &repo,
-        &[("CS_WEBHOOK", &hook.url)],
-        &["update", "INC-1", "--audience", "cs", "--yes", "--post"],
-    );
+    let output = post_to_cs(&repo, &hook, &[]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let draft = text(&output.stdout);
     assert!(
@@ -342,11 +354,7 @@ fn a_json_webhook_gets_the_updates_fields_and_json_says_what_happened() {
 fn a_500_is_tried_again_and_the_update_recorded_once() {
     let repo = team("en");
     let hook = Webhook::start(&[Reply::Status(500), Reply::Status(200)]);
-    let output = run(
-        &repo,
-        &[("CS_WEBHOOK", &hook.url)],
-        &["update", "INC-1", "--audience", "cs", "--yes", "--post"],
-    );
+    let output = post_to_cs(&repo, &hook, &[]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
         text(&output.stderr).contains("HTTP 500"),
@@ -363,14 +371,7 @@ fn a_webhook_that_never_answers_times_out_and_the_update_is_kept_as_drafted() {
     let repo = team("en");
     let hook = Webhook::start(&[Reply::Silence]);
     let started = Instant::now();
-    let output = run(
-        &repo,
-        &[
-            ("CS_WEBHOOK", &hook.url),
-            ("GIT_INCIDENT_HTTP_TIMEOUT", "300ms"),
-        ],
-        &["update", "INC-1", "--audience", "cs", "--yes", "--post"],
-    );
+    let output = post_to_cs(&repo, &hook, &[("GIT_INCIDENT_HTTP_TIMEOUT", "300ms")]);
     assert!(started.elapsed() < Duration::from_secs(6), "took too long");
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
@@ -393,11 +394,7 @@ fn a_webhook_that_never_answers_times_out_and_the_update_is_kept_as_drafted() {
 fn a_404_is_not_tried_again() {
     let repo = team("en");
     let hook = Webhook::start(&[Reply::Status(404), Reply::Status(200)]);
-    let output = run(
-        &repo,
-        &[("CS_WEBHOOK", &hook.url)],
-        &["update", "INC-1", "--audience", "cs", "--yes", "--post"],
-    );
+    let output = post_to_cs(&repo, &hook, &[]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert!(
@@ -562,12 +559,8 @@ fn changes_post_one_line_to_the_webhooks_that_listen() {
     let repo = TestRepo::new();
     repo.ok(&["init"]);
     let hook = Webhook::start(&[Reply::Status(200)]);
-    hand_commit(&repo, "Notify", |dir| {
-        let path = dir.join("config.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
-        let notify = "\n[[notify]]\naudience = \"cs\"\nurl_env = \"CS_WEBHOOK\"\non = [\"new\", \"status\", \"severity\"]\n\n[[notify]]\naudience = \"internal\"\nurl_env = \"INTERNAL_WEBHOOK\"\nformat = \"json\"\non = [\"status\"]\n";
-        std::fs::write(path, text + notify).unwrap();
-    });
+    let notify = "\n[[notify]]\naudience = \"cs\"\nurl_env = \"CS_WEBHOOK\"\non = [\"new\", \"status\", \"severity\"]\n\n[[notify]]\naudience = \"internal\"\nurl_env = \"INTERNAL_WEBHOOK\"\nformat = \"json\"\non = [\"status\"]\n";
+    configure(&repo, notify);
     let env = [
         ("CS_WEBHOOK", hook.url.as_str()),
         ("INTERNAL_WEBHOOK", hook.url.as_str()),
@@ -607,12 +600,9 @@ fn a_dead_webhook_only_warns_and_the_write_stands() {
     let repo = TestRepo::new();
     repo.ok(&["init"]);
     let hook = Webhook::start(&[Reply::Silence]);
-    hand_commit(&repo, "Notify", |dir| {
-        let path = dir.join("config.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
-        let notify = "\n[[notify]]\naudience = \"cs\"\nurl_env = \"CS_WEBHOOK\"\non = [\"new\", \"status\"]\n";
-        std::fs::write(path, text + notify).unwrap();
-    });
+    let notify =
+        "\n[[notify]]\naudience = \"cs\"\nurl_env = \"CS_WEBHOOK\"\non = [\"new\", \"status\"]\n";
+    configure(&repo, notify);
     let started = Instant::now();
     let output = run(
         &repo,
