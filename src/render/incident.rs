@@ -297,7 +297,13 @@ pub fn timeline_table(incident: &Incident, zone: Zone, palette: Palette) -> Stri
         .cut(2, table::SHORT)
         .fit(palette.width);
     for entry in incident.timeline_in_order() {
-        let mut text = safe::line(&entry.text).into_owned();
+        // Who an update was for, and whether the webhook failed to deliver it.
+        let mut text = match (entry.audience, entry.posted) {
+            (Some(audience), Some(false)) => format!("to {audience} (not posted): "),
+            (Some(audience), _) => format!("to {audience}: "),
+            (None, _) => String::new(),
+        };
+        text.push_str(&safe::line(&entry.text));
         for link in &entry.links {
             text.push_str(&format!(" {}", palette.dim(&format!("<{link}>"))));
         }
