@@ -366,6 +366,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_change_line_says_what_changed_and_nothing_when_it_did_not() {
+        let before: Incident = toml::from_str(
+            "schema_version = 1\nid = \"INC-12\"\nuid = \"u\"\ntitle = \"Payments failing\"\nseverity = \"SEV2\"\nstatus = \"investigating\"\n",
+        )
+        .unwrap();
+        let mut after = before.clone();
+        assert_eq!(
+            change_line(NotifyEvent::New, None, &after).as_deref(),
+            Some("INC-12 opened: SEV2 \"Payments failing\"")
+        );
+        assert_eq!(
+            change_line(NotifyEvent::Status, Some(&before), &after),
+            None
+        );
+        after.severity = "SEV1".into();
+        after.status = crate::model::Status::Mitigated;
+        assert_eq!(
+            change_line(NotifyEvent::Severity, Some(&before), &after).as_deref(),
+            Some("INC-12 severity SEV2 -> SEV1")
+        );
+        assert_eq!(
+            change_line(NotifyEvent::Status, Some(&before), &after).as_deref(),
+            Some("INC-12 investigating -> mitigated")
+        );
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(describe_duration(Duration::from_millis(300)), "300ms");
+        assert_eq!(describe_duration(Duration::from_millis(1999)), "2s");
+        assert_eq!(describe_duration(Duration::from_millis(1500)), "1.5s");
+    }
+
+    #[test]
     fn a_slack_body_is_the_text_and_a_json_body_every_field() {
         let message = Message {
             incident: "INC-1",

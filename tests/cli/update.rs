@@ -220,6 +220,14 @@ fn a_draft_says_the_incidents_facts_in_the_teams_zone_and_records_nothing() {
         "T3's every (30m) after now, in the team's zone, though typed in New York"
     );
     assert_eq!(repo.tip(), tip, "a draft alone records nothing");
+    let shown = repo.json(&["update", "INC-1", "--audience", "cs", "--yes"]);
+    assert_eq!(shown["recorded"], false);
+    assert_eq!(shown["posted"], Value::Null);
+    assert_eq!(
+        shown["text"].as_str().unwrap(),
+        text(&output.stdout).trim_end(),
+        "values went in escaped: what is sent is what was shown"
+    );
 
     // Internal updates follow their own task's `every`; without facts, the words say so.
     repo.ok(&["set", "INC-1", "customer_impact=", "services="]);

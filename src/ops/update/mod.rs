@@ -300,6 +300,7 @@ pub fn change_notice(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Step;
 
     fn values() -> Vec<(&'static str, String)> {
         vec![("title", "Payments".into()), ("status", "mitigated".into())]
@@ -316,6 +317,36 @@ mod tests {
             "Payments is mitigated; {{eta}} {{eta}} {{ nope }} {{unclosed"
         );
         assert_eq!(unknown, ["eta", "nope"]);
+    }
+
+    #[test]
+    fn the_next_update_follows_the_audiences_task_else_the_most_frequent_one() {
+        let task = |id: &str, every: Option<&str>, audience: Option<Audience>| Step {
+            id: id.into(),
+            title: id.into(),
+            within: None,
+            every: every.map(Into::into),
+            role: None,
+            audience,
+        };
+        let mut incident: Incident = toml::from_str(
+            "schema_version = 1\nid = \"INC-1\"\nuid = \"u\"\ntitle = \"t\"\nseverity = \"SEV1\"\nstatus = \"investigating\"\n",
+        )
+        .unwrap();
+        assert_eq!(next_update_every(&incident, Audience::Cs), None);
+        incident.task = vec![
+            task("T1", None, None),
+            task("T2", Some("1h"), Some(Audience::Internal)),
+            task("T3", Some("30m"), Some(Audience::Cs)),
+            task("T4", None, Some(Audience::Customers)),
+        ];
+        assert_eq!(next_update_every(&incident, Audience::Internal), Some(3600));
+        assert_eq!(next_update_every(&incident, Audience::Cs), Some(1800));
+        assert_eq!(
+            next_update_every(&incident, Audience::Customers),
+            Some(1800),
+            "its task does not repeat: the shortest every"
+        );
     }
 
     #[test]
