@@ -64,12 +64,8 @@ pub fn run(ui: &Ui, args: UpdateArgs) -> CmdResult {
     let incident = loaded.value;
     let audience = args.audience;
     // Refused before anyone types: a post that cannot be sent, a branch that cannot be written.
-    let webhook = match args.post {
-        true => Some(Webhook::for_audience(&config, audience)?),
-        false => None,
-    };
-    let policy = match args.post {
-        true => Some(Policy::update()?),
+    let post = match args.post {
+        true => Some((Webhook::for_audience(&config, audience)?, Policy::update()?)),
         false => None,
     };
     if args.post || args.record {
@@ -86,7 +82,8 @@ pub fn run(ui: &Ui, args: UpdateArgs) -> CmdResult {
             .collect();
         let from = draft.template.as_deref().unwrap_or("the template");
         ui.warn(&format!(
-            "warning: {from}: unknown placeholder {} kept as written (known: {})",
+            "warning: {from}: unknown placeholder{} {} kept as written (known: {})",
+            if names.len() == 1 { "" } else { "s" },
             names.join(", "),
             ops::PLACEHOLDERS.join(", ")
         ));
@@ -112,7 +109,7 @@ pub fn run(ui: &Ui, args: UpdateArgs) -> CmdResult {
         task: None,
         at: None,
     };
-    let delivery = webhook.zip(policy).map(|(webhook, policy)| {
+    let delivery = post.map(|(webhook, policy)| {
         let message = Message {
             audience: Some(audience),
             ..Message::about(&incident, "update", text)
@@ -128,7 +125,7 @@ pub fn run(ui: &Ui, args: UpdateArgs) -> CmdResult {
     let written = ops::record(&store, &args.id, audience, text, None, &[], posted).map_err(|e| {
         let sent = if posted == Some(true) { "it was posted, but " } else { "" };
         e.with_hint(format!(
-            "{sent}the update is not in the timeline: record it with `git incident timeline {} add TEXT --kind communication --audience {audience}`",
+            "{sent}the update is not in the timeline: record it with `git incident timeline {} add TEXT --audience {audience}`",
             incident.id
         ))
     })?;
