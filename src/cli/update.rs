@@ -140,6 +140,7 @@ pub fn run(ui: &Ui, args: UpdateArgs) -> CmdResult {
         .as_deref()
         .map(|task| format!(" (task {task})"))
         .unwrap_or_default();
+    print(ui, &shown)?;
     match &delivery {
         None => ui.status(&format!(
             "{id}: timeline + communication to {audience}{did}"
@@ -150,7 +151,6 @@ pub fn run(ui: &Ui, args: UpdateArgs) -> CmdResult {
         )),
         Some(_) => {}
     }
-    print(ui, &shown)?;
     match delivery.and_then(|d| d.failure.map(|why| (d.attempts, why))) {
         Some((attempts, why)) => {
             let after = match attempts {
