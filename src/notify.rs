@@ -85,6 +85,10 @@ pub struct Message<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<Audience>,
     pub text: &'a str,
+    /// A game day or exercise: the people reading the channel must not take it for an
+    /// outage, so a slack message starts with `[drill]`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub drill: bool,
 }
 
 impl<'a> Message<'a> {
@@ -97,11 +101,15 @@ impl<'a> Message<'a> {
             status: incident.status.as_str(),
             audience: None,
             text,
+            drill: incident.drill,
         }
     }
 
     fn body(&self, format: NotifyFormat) -> String {
         let value = match format {
+            NotifyFormat::Slack if self.drill => {
+                serde_json::json!({ "text": format!("[drill] {}", self.text) })
+            }
             NotifyFormat::Slack => serde_json::json!({ "text": self.text }),
             NotifyFormat::Json => serde_json::to_value(self).expect("a message serializes"),
         };
@@ -409,6 +417,7 @@ mod tests {
             status: "investigating",
             audience: Some(Audience::Cs),
             text: "line 1\nline 2",
+            drill: false,
         };
         assert_eq!(
             message.body(NotifyFormat::Slack),
@@ -419,5 +428,17 @@ mod tests {
         assert_eq!(json["audience"], "cs");
         assert_eq!(json["title"], "Payments \"failing\"");
         assert_eq!(json["event"], "update");
+        assert!(json.get("drill").is_none());
+        let drill = Message {
+            drill: true,
+            ..message
+        };
+        assert_eq!(
+            drill.body(NotifyFormat::Slack),
+            r#"{"text":"[drill] line 1\nline 2"}"#
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&drill.body(NotifyFormat::Json)).unwrap();
+        assert_eq!(json["drill"], true);
     }
 }
