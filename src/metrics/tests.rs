@@ -26,6 +26,8 @@ pub(super) fn incident(id: &str, severity: &str, detected: Seconds) -> IncidentF
         subsec: Times::default(),
         postmortem: None,
         caused_by: vec![],
+        updates: vec![],
+        update_every: None,
     }
 }
 

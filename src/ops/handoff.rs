@@ -40,7 +40,7 @@ pub fn handoff(store: &Store, id: &str, request: &Handoff<'_>) -> Result<Written
         let from = holder(&edit.current, role).map(|f| edit.config.display_person(f).to_string());
         if from.as_deref() == Some(to.as_str()) {
             return Err(Error::invalid(format!(
-                "{to} already holds {role} on {}",
+                "{to} is already the {role} of {}",
                 edit.id
             )));
         }

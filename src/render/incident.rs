@@ -117,7 +117,7 @@ pub fn durations(incident: &Incident) -> Vec<(&'static str, TimeKey, TimeKey, i6
 }
 
 /// `7m` for 7m 00s: a duration without its trailing zero unit.
-fn compact_duration(seconds: i64) -> String {
+pub fn compact_duration(seconds: i64) -> String {
     let text = format_duration(seconds);
     for zero in [" 00s", " 00m", " 0h"] {
         if let Some(short) = text.strip_suffix(zero) {

@@ -257,6 +257,21 @@ fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
             a.met, a.met, a.count, a.count
         ),
     ));
+    incidents.push((
+        c.without_update.to_string(),
+        count_cell(
+            "time_to_first_update.without_update",
+            s.time_to_first_update.without_update,
+        ),
+    ));
+    let gaps = &s.update_gaps;
+    incidents.push((
+        c.update_gaps.to_string(),
+        format!(
+            "<td><span data-metric=\"update_gaps.count\" data-value=\"{}\">{}</span> / <span data-metric=\"update_gaps.of\" data-value=\"{}\">{}</span></td>",
+            gaps.count, gaps.count, gaps.of, gaps.of
+        ),
+    ));
     table(&mut out, c.total, incidents);
     let p = &s.postmortems;
     table(
@@ -324,6 +339,12 @@ fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
             )
         })
         .collect();
+    rows.push((
+        c.time_to_first_update,
+        "time_to_first_update".into(),
+        format!("{} → {}", pw.times.detected, c.first_update),
+        s.time_to_first_update.figure,
+    ));
     rows.push((
         c.lead_time,
         "postmortems.lead_time".into(),
