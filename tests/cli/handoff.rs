@@ -249,6 +249,22 @@ fn show_lists_who_held_each_role_when() {
 }
 
 #[test]
+fn the_site_shows_the_hand_offs_on_the_incident_page() {
+    let repo = two_hand_offs();
+    let out = repo.home.path().join("public");
+    repo.ok(&["site", "--out", out.to_str().expect("utf-8")]);
+    let page = std::fs::read_to_string(out.join("incidents/INC-1.html")).expect("a page");
+    assert!(
+        page.contains(
+            "<th scope=\"row\">Hand-offs</th><td>commander: ana 2026-11-23 10:05–2026-11-23 11:30, kenji 2026-11-23 11:30–2026-11-23 13:00, ana 2026-11-23 13:00–</td>"
+        ),
+        "{page}"
+    );
+    // ben never handed comms on: no hand-off to show.
+    assert!(!page.contains("comms: ben 2026"), "{page}");
+}
+
+#[test]
 fn ack_and_handoff_feed_one_history() {
     let repo = one_incident();
     repo.ok(&[
