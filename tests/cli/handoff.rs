@@ -40,6 +40,11 @@ fn with_people(repo: &TestRepo) {
     });
 }
 
+/// `who` takes command of INC-1 at `hhmm`.
+fn ack(repo: &TestRepo, who: &str, hhmm: &str) {
+    repo.ok(&["ack", "INC-1", "--commander", who, "--at", &tokyo(hhmm)]);
+}
+
 fn subject(repo: &TestRepo) -> String {
     repo.git(&["log", "-1", "--format=%s", "incidents"])
         .trim()
@@ -58,14 +63,7 @@ fn last_entry(repo: &TestRepo) -> Value {
 #[test]
 fn a_commander_hand_off_is_recorded_with_its_time_and_leaves_acknowledged_alone() {
     let repo = one_incident();
-    repo.ok(&[
-        "ack",
-        "INC-1",
-        "--commander",
-        "ana",
-        "--at",
-        &tokyo("10:05"),
-    ]);
+    ack(&repo, "ana", "10:05");
     let output = repo.run(&[
         "handoff",
         "INC-1",
@@ -147,14 +145,7 @@ fn hand_offs_that_make_no_sense_are_refused_and_nothing_is_written() {
     let error = repo.fails(2, &["handoff", "INC-1", "--role", "Comms", "--to", "ana"]);
     assert!(error.contains("invalid role \"Comms\""), "{error}");
     assert_eq!(repo.tip(), tip);
-    repo.ok(&[
-        "ack",
-        "INC-1",
-        "--commander",
-        "ana",
-        "--at",
-        &tokyo("10:05"),
-    ]);
+    ack(&repo, "ana", "10:05");
     let tip = repo.tip();
     let error = repo.fails(1, &["handoff", "INC-1", "--to", "ana"]);
     assert_eq!(error, "error: ana is already the commander of INC-1\n");
@@ -175,14 +166,7 @@ fn hand_offs_that_make_no_sense_are_refused_and_nothing_is_written() {
 /// 13:00; ben has comms from 10:20.
 fn two_hand_offs() -> TestRepo {
     let repo = one_incident();
-    repo.ok(&[
-        "ack",
-        "INC-1",
-        "--commander",
-        "ana",
-        "--at",
-        &tokyo("10:05"),
-    ]);
+    ack(&repo, "ana", "10:05");
     repo.ok(&[
         "handoff",
         "INC-1",
@@ -267,23 +251,9 @@ fn the_site_shows_the_hand_offs_on_the_incident_page() {
 #[test]
 fn ack_and_handoff_feed_one_history() {
     let repo = one_incident();
-    repo.ok(&[
-        "ack",
-        "INC-1",
-        "--commander",
-        "ana",
-        "--at",
-        &tokyo("10:05"),
-    ]);
+    ack(&repo, "ana", "10:05");
     // A takeover by `ack` is a hand-off too.
-    repo.ok(&[
-        "ack",
-        "INC-1",
-        "--commander",
-        "kenji",
-        "--at",
-        &tokyo("10:40"),
-    ]);
+    ack(&repo, "kenji", "10:40");
     let entry = last_entry(&repo);
     assert_eq!(
         (&entry["role"], &entry["from"], &entry["to"]),
