@@ -2,7 +2,7 @@
 //! leave out filled in from history. A time written in a file always wins.
 
 use crate::history::derive::Derived;
-use crate::metrics::facts::{NANOS_PER_SECOND, Nanos};
+use crate::metrics::facts::Nanos;
 use crate::metrics::{ActionFacts, IncidentFacts, PostmortemFacts};
 use crate::model::{
     ActionStatus, Audience, Incident, Postmortem, PostmortemStatus, Step, TimeKey, Timestamp,
@@ -11,11 +11,6 @@ use crate::store::IncidentEntry;
 
 fn seconds(t: Option<Timestamp>) -> Option<i64> {
     t.map(Timestamp::timestamp)
-}
-
-fn exactly(t: Timestamp) -> Nanos {
-    Nanos::from(t.timestamp()) * NANOS_PER_SECOND
-        + Nanos::from(t.0.timestamp_subsec_nanos().min(999_999_999))
 }
 
 /// The facts as the files state them, before history fills the gaps.
@@ -44,7 +39,7 @@ pub fn from_files(
                 .timeline
                 .iter()
                 .filter(|entry| entry.updates_customers())
-                .map(|entry| exactly(entry.at))
+                .map(|entry| entry.at.nanos())
                 .collect();
             updates.sort_unstable();
             updates
