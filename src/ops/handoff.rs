@@ -65,6 +65,24 @@ pub fn handoff(store: &Store, id: &str, request: &Handoff<'_>) -> Result<Written
                 )));
             }
         }
+        // Only a typed time can come before the last hand-off; reading the whole
+        // timeline to tell costs a parse of it, which plain writes skip.
+        if request.at.is_some() {
+            let entry = edit.snapshot.require(&edit.id)?;
+            let incident = edit.snapshot.incident(&entry)?.value;
+            let last = incident
+                .timeline
+                .iter()
+                .filter(|e| e.role.as_deref() == Some(role) && e.to.is_some())
+                .map(|e| e.at)
+                .max();
+            if let Some(last) = last.filter(|last| at < *last) {
+                return Err(Error::invalid(format!(
+                    "the hand-off at {at} would be before the last hand-off of {role} on {} ({last}): hand-offs are recorded in the order they happen",
+                    edit.id
+                )));
+            }
+        }
         let value = Some(edit::string(&to));
         match role {
             COMMANDER => edit::set_value(edit.doc.as_table_mut(), COMMANDER, value),

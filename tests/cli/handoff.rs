@@ -160,6 +160,18 @@ fn hand_offs_that_make_no_sense_are_refused_and_nothing_is_written() {
     let error = repo.fails(2, &["handoff", "INC-1", "--to", " "]);
     assert!(error.contains("--to needs a person"), "{error}");
     assert_eq!(repo.tip(), tip);
+    // Backdated before the last hand-off, it would rewrite who held command when.
+    repo.ok(&["handoff", "INC-1", "--to", "kenji", "--at", &tokyo("11:30")]);
+    let tip = repo.tip();
+    let error = repo.fails(
+        1,
+        &["handoff", "INC-1", "--to", "carol", "--at", &tokyo("11:00")],
+    );
+    assert!(
+        error.contains("would be before the last hand-off of commander on INC-1"),
+        "{error}"
+    );
+    assert_eq!(repo.tip(), tip);
 }
 
 /// ana takes command at 10:05 (`ack`), hands it to kenji at 11:30 and takes it back at
