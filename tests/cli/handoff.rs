@@ -476,3 +476,29 @@ fn a_hand_committed_update_changes_the_warm_metrics() {
     let _ = std::fs::remove_dir_all(repo.path().join(".git/incident"));
     assert_eq!(repo.json(&["metrics", "--as-of", &as_of]), after);
 }
+
+#[test]
+fn the_sites_metrics_page_shows_the_update_figures_as_metrics_json_says() {
+    let repo = updates_worked_by_hand();
+    let out = repo.home.path().join("public");
+    repo.ok(&["site", "--out", out.to_str().expect("utf-8")]);
+    let page = std::fs::read_to_string(out.join("metrics.html")).expect("metrics.html");
+    let marker = "<script type=\"application/json\" id=\"metrics-data\">";
+    let start = page.find(marker).expect("embedded JSON") + marker.len();
+    let end = start + page[start..].find("</script>").expect("end");
+    let embedded: Value = serde_json::from_str(&page[start..end]).expect("JSON");
+    let window = &embedded["last_90_days"];
+    // The tip commit's time is "now": 14:00, as in the figures worked out above.
+    assert_eq!(window["window"]["as_of"], tokyo("14:00"));
+    assert_eq!(window, &repo.json(&["metrics", "--as-of", &tokyo("14:00")]));
+    let section = &page[page.find("data-window=\"last_90_days\"").expect("section")..];
+    for (metric, value) in [
+        ("time_to_first_update.median", "1500"),
+        ("time_to_first_update.without_update", "1"),
+        ("update_gaps.count", "2"),
+        ("update_gaps.of", "4"),
+    ] {
+        let cell = format!("data-metric=\"{metric}\" data-value=\"{value}\"");
+        assert!(section.contains(&cell), "{cell}");
+    }
+}
