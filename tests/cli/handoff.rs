@@ -244,12 +244,17 @@ fn show_lists_who_held_each_role_when() {
     );
 }
 
+/// One page of the site built from the branch.
+fn site_page(repo: &TestRepo, path: &str) -> String {
+    let out = repo.home.path().join("public");
+    repo.ok(&["site", "--out", out.to_str().expect("utf-8")]);
+    std::fs::read_to_string(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 #[test]
 fn the_site_shows_the_hand_offs_on_the_incident_page() {
     let repo = two_hand_offs();
-    let out = repo.home.path().join("public");
-    repo.ok(&["site", "--out", out.to_str().expect("utf-8")]);
-    let page = std::fs::read_to_string(out.join("incidents/INC-1.html")).expect("a page");
+    let page = site_page(&repo, "incidents/INC-1.html");
     assert!(
         page.contains(
             "<th scope=\"row\">Hand-offs</th><td>commander: ana 2026-11-23 10:05–2026-11-23 11:30, kenji 2026-11-23 11:30–2026-11-23 13:00, ana 2026-11-23 13:00–</td>"
@@ -480,9 +485,7 @@ fn a_hand_committed_update_changes_the_warm_metrics() {
 #[test]
 fn the_sites_metrics_page_shows_the_update_figures_as_metrics_json_says() {
     let repo = updates_worked_by_hand();
-    let out = repo.home.path().join("public");
-    repo.ok(&["site", "--out", out.to_str().expect("utf-8")]);
-    let page = std::fs::read_to_string(out.join("metrics.html")).expect("metrics.html");
+    let page = site_page(&repo, "metrics.html");
     let marker = "<script type=\"application/json\" id=\"metrics-data\">";
     let start = page.find(marker).expect("embedded JSON") + marker.len();
     let end = start + page[start..].find("</script>").expect("end");
