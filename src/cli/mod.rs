@@ -6,6 +6,7 @@ mod blame;
 mod check;
 mod complete;
 mod edit;
+mod handoff;
 mod import;
 mod incident;
 mod init;
@@ -79,6 +80,7 @@ pub enum Command {
     Search(search::SearchArgs),
     Show(list::ShowArgs),
     Ack(incident::AckArgs),
+    Handoff(handoff::HandoffArgs),
     Status(incident::StatusArgs),
     Set(incident::SetArgs),
     Timeline(incident::TimelineArgs),
@@ -320,6 +322,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Search(args) => search::run(&ui, args),
         Command::Show(args) => list::show(&ui, args),
         Command::Ack(args) => incident::ack(&ui, args),
+        Command::Handoff(args) => handoff::run(&ui, args),
         Command::Status(args) => incident::status(&ui, args),
         Command::Set(args) => incident::set(&ui, args),
         Command::Timeline(args) => incident::timeline(&ui, args),

@@ -2,8 +2,11 @@
 //! leave out filled in from history. A time written in a file always wins.
 
 use crate::history::derive::Derived;
+use crate::metrics::facts::Nanos;
 use crate::metrics::{ActionFacts, IncidentFacts, PostmortemFacts};
-use crate::model::{ActionStatus, Incident, Postmortem, PostmortemStatus, TimeKey, Timestamp};
+use crate::model::{
+    ActionStatus, Audience, Incident, Postmortem, PostmortemStatus, Step, TimeKey, Timestamp,
+};
 use crate::store::IncidentEntry;
 
 fn seconds(t: Option<Timestamp>) -> Option<i64> {
@@ -31,6 +34,22 @@ pub fn from_files(
             .times
             .map(|_, t| t.map_or(0, |t| t.0.timestamp_subsec_nanos().min(999_999_999))),
         caused_by: incident.changes.caused_by.clone(),
+        updates: {
+            let mut updates: Vec<Nanos> = incident
+                .timeline
+                .iter()
+                .filter(|entry| entry.updates_customers())
+                .map(|entry| entry.at.nanos())
+                .collect();
+            updates.sort_unstable();
+            updates
+        },
+        update_every: incident
+            .task
+            .iter()
+            .filter(|task| task.audience.is_some_and(Audience::faces_customers))
+            .filter_map(Step::every_seconds)
+            .min(),
         postmortem: postmortem.map(|p| PostmortemFacts {
             status: p.status,
             owner: p.owner.clone(),

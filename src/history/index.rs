@@ -22,7 +22,7 @@ use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Status, Ti
 use crate::store::{IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 9;
+const FORMAT: u32 = 10;
 
 /// One part of the index in its own file, so that a read loads only the parts it needs
 /// (a listing does not load history): what it holds, and the commit it describes.

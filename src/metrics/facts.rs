@@ -31,6 +31,14 @@ pub struct IncidentFacts {
     /// `changes.caused_by` as written: the DORA figures read the full commit ids in it.
     #[serde(default)]
     pub caused_by: Vec<String>,
+    /// When customer success or customers were updated (timeline entries for which
+    /// `TimelineEntry::updates_customers` holds), exactly, in time order.
+    #[serde(default)]
+    pub updates: Vec<Nanos>,
+    /// How often they should be: the smallest `every` among the incident's tasks whose
+    /// audience faces customers, in seconds.
+    #[serde(default)]
+    pub update_every: Option<Seconds>,
 }
 
 /// Nanoseconds since the Unix epoch: a time exactly.

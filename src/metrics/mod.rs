@@ -5,6 +5,7 @@
 pub mod dora;
 pub mod facts;
 pub mod followup;
+pub mod updates;
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 pub use facts::{ActionFacts, IncidentFacts, PostmortemFacts, Seconds};
+pub use updates::{FirstUpdate, UpdateGap, UpdateGaps};
 
 use crate::model::{
     ActionKind, ActionStatus, Config, PostmortemPolicy, PostmortemStatus, TimeKey, Zone,
@@ -133,6 +135,8 @@ pub struct Summary {
     pub ack_target: AckTarget,
     pub time_to_mitigate: Figure,
     pub time_to_resolve: Figure,
+    pub time_to_first_update: FirstUpdate,
+    pub update_gaps: UpdateGaps,
     pub postmortems: PostmortemFigures,
     pub actions: ActionFigures,
 }
@@ -266,6 +270,8 @@ pub fn summarize(incidents: &[&IncidentFacts], ctx: &Context<'_>) -> Summary {
         ack_target: ack_target(&counted, ctx.config),
         time_to_mitigate: mitigate,
         time_to_resolve: resolve,
+        time_to_first_update: updates::first_update(&counted),
+        update_gaps: updates::update_gaps(&counted, ctx.window.as_of),
         postmortems: postmortem_figures(&counted, ctx),
         actions: action_figures(&counted, ctx),
     }

@@ -26,6 +26,8 @@ pub(super) fn incident(id: &str, severity: &str, detected: Seconds) -> IncidentF
         subsec: Times::default(),
         postmortem: None,
         caused_by: vec![],
+        updates: vec![],
+        update_every: None,
     }
 }
 
@@ -280,4 +282,56 @@ fn durations_come_from_the_exact_times_rounded_half_up() {
     let s = summarize(&in_window(&all, &c.window), &c);
     assert_eq!(s.time_to_detect.median, Some(1));
     assert_eq!(s.time_to_acknowledge.median, Some(2));
+}
+
+#[test]
+fn update_gaps_count_only_while_the_impact_lasted() {
+    const M: Seconds = 60;
+    let at = |s: Seconds| facts::Nanos::from(s) * facts::NANOS_PER_SECOND;
+    let d = MAR1 + 10 * H;
+    let with = |id: &str, status: Status, updates: &[Seconds], end: Option<Seconds>| {
+        let mut i = incident(id, "SEV2", d);
+        i.status = status;
+        i.times.mitigated = end;
+        i.update_every = Some(30 * M);
+        i.updates = updates.iter().map(|&s| at(d + s)).collect();
+        i
+    };
+    let mut all = vec![
+        // Exactly 30m apart, then 30m to mitigation: never longer than the cadence.
+        with("INC-1", Status::Resolved, &[0, 30 * M], Some(d + 60 * M)),
+        // An update 2h after mitigation is not a gap in the impact's updates.
+        with(
+            "INC-2",
+            Status::Resolved,
+            &[10 * M, 3 * H],
+            Some(d + 20 * M),
+        ),
+        // The only update came after mitigation: no gap checked.
+        with("INC-3", Status::Resolved, &[2 * H], Some(d + H)),
+        // Still open at as_of (d + 2h): 1h 30m since its last update.
+        with("INC-4", Status::Investigating, &[30 * M], None),
+        // Closed with no end of impact known: only between updates (45m).
+        with("INC-5", Status::Closed, &[0, 45 * M], None),
+        // Mitigated 30m 00.6s after its update: over the cadence, 30m 01s rounded.
+        with("INC-6", Status::Resolved, &[0], Some(d + 30 * M)),
+    ];
+    all[5].subsec.mitigated = 600_000_000;
+    let config = Config::default();
+    let c = ctx(&config, d + 2 * H);
+    let s = summarize(&in_window(&all, &c.window), &c);
+    let listed: Vec<(&str, Seconds)> = s
+        .update_gaps
+        .incidents
+        .iter()
+        .map(|g| (g.id.as_str(), g.longest_gap))
+        .collect();
+    assert_eq!(
+        listed,
+        [("INC-4", 90 * M), ("INC-5", 45 * M), ("INC-6", 30 * M + 1)]
+    );
+    assert_eq!((s.update_gaps.count, s.update_gaps.of), (3, 6));
+    // First updates: 0, 10m, 2h, 30m, 0, 0; none without.
+    assert_eq!(s.time_to_first_update.figure.median, Some(0));
+    assert_eq!(s.time_to_first_update.without_update, 0);
 }

@@ -6,6 +6,7 @@ pub mod id;
 pub mod incident;
 pub mod link;
 pub mod postmortem;
+pub mod roles;
 pub mod schema;
 pub mod time;
 pub mod times;

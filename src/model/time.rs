@@ -62,14 +62,17 @@ impl Timestamp {
         self.0.timestamp()
     }
 
+    /// Nanoseconds since the Unix epoch: the time exactly (a leap second's extra
+    /// nanoseconds folded into its last one).
+    pub fn nanos(self) -> i128 {
+        i128::from(self.0.timestamp()) * 1_000_000_000
+            + i128::from(self.0.timestamp_subsec_nanos().min(999_999_999))
+    }
+
     /// Seconds from `self` to `later` (negative when out of order), computed from the
     /// exact times and rounded half up: 1.5 s is 2 s, -1.5 s is -1 s.
     pub fn seconds_until(self, later: Timestamp) -> i64 {
-        let exact = |t: Timestamp| {
-            i128::from(t.0.timestamp()) * 1_000_000_000
-                + i128::from(t.0.timestamp_subsec_nanos().min(999_999_999))
-        };
-        let rounded = (exact(later) - exact(self) + 500_000_000).div_euclid(1_000_000_000);
+        let rounded = (later.nanos() - self.nanos() + 500_000_000).div_euclid(1_000_000_000);
         i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
     }
 }

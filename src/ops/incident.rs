@@ -447,7 +447,13 @@ pub fn ack(
                 format!("{commander} took command"),
             ),
         };
-        edit.add_timeline(at, TimelineKind::Status, &note, &[])?;
+        // The same fields as a hand-off's, so both feed one history of who held command.
+        edit.push_timeline(TimelineEntry {
+            role: Some(crate::model::roles::COMMANDER.to_string()),
+            from: previous.filter(|old| old != &commander),
+            to: Some(commander.clone()),
+            ..TimelineEntry::new(at, TimelineKind::Status, note)
+        })?;
         Ok((subject.clone(), (edit.id.clone(), subject)))
     })
 }
@@ -583,12 +589,15 @@ pub struct Shown {
     #[serde(flatten)]
     pub incident: Incident,
     pub linked_changes: crate::model::change::LinkedChanges,
+    /// Who held each role when, from the hand-offs in the timeline.
+    pub roles_held: Vec<crate::model::roles::RoleHeld>,
 }
 
 impl Shown {
     pub fn new(store: &Store, config: &Config, incident: Incident) -> Result<Shown> {
         let linked_changes = crate::ops::code::linked_changes(store, config, &incident)?;
         Ok(Shown {
+            roles_held: crate::model::roles::roles_held(&incident),
             incident: incident.chronological(),
             linked_changes,
         })
@@ -604,16 +613,23 @@ pub fn written(store: &Store, commit: Option<crate::store::Oid>, id: &IncidentId
     Shown::new(store, &config, snapshot.incident(&entry)?.value)
 }
 
-/// The incident as people read it: timeline authors and the commander as handles where
-/// config.toml's `[[person]]` list knows them (a git name or email is stored as is).
+/// The incident as people read it: timeline authors, the commander, other roles'
+/// holders and hand-offs as handles where config.toml's `[[person]]` list knows them (a
+/// git name or email is stored as is).
 pub fn with_handles(config: &Config, mut incident: Incident) -> Incident {
-    for entry in &mut incident.timeline {
-        if let Some(author) = &entry.author {
-            entry.author = Some(config.display_person(author).to_string());
+    let handle = |who: &mut Option<String>| {
+        if let Some(name) = who {
+            *name = config.display_person(name).to_string();
         }
+    };
+    for entry in &mut incident.timeline {
+        handle(&mut entry.author);
+        handle(&mut entry.from);
+        handle(&mut entry.to);
     }
-    if let Some(commander) = &incident.commander {
-        incident.commander = Some(config.display_person(commander).to_string());
+    handle(&mut incident.commander);
+    for holder in incident.roles.values_mut() {
+        *holder = config.display_person(holder).to_string();
     }
     incident
 }

@@ -4,6 +4,7 @@ pub mod action;
 pub mod attention;
 pub mod code;
 pub mod edit;
+pub mod handoff;
 pub mod incident;
 pub mod init;
 pub mod list;

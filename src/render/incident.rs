@@ -4,6 +4,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::metrics::IncidentFacts;
 use crate::model::change::{LinkedChange, LinkedChanges};
+use crate::model::roles::{holder, roles_held};
 use crate::model::time::format_duration;
 use crate::model::{Config, Incident, TimeKey, TimelineEntry, Timestamp, Zone};
 use crate::render::{Palette, Table, fit, md, safe, table};
@@ -116,7 +117,7 @@ pub fn durations(incident: &Incident) -> Vec<(&'static str, TimeKey, TimeKey, i6
 }
 
 /// `7m` for 7m 00s: a duration without its trailing zero unit.
-fn compact_duration(seconds: i64) -> String {
+pub fn compact_duration(seconds: i64) -> String {
     let text = format_duration(seconds);
     for zero in [" 00s", " 00m", " 0h"] {
         if let Some(short) = text.strip_suffix(zero) {
@@ -278,6 +279,17 @@ pub fn show(
             ));
         }
     }
+    let roles = roles_rows(incident, zone);
+    if !roles.is_empty() {
+        let mut table = Table::new(ROLES_COLUMNS.map(str::to_uppercase))
+            .cut(1, table::SHORT)
+            .fit(width.map(|w| w.saturating_sub(2)));
+        for row in roles {
+            table.row(row.map(|cell| safe::line(&cell).into_owned()));
+        }
+        out.push_str(&format!("\n{}\n", palette.bold("Roles")));
+        out.push_str(&indent(&table.render(|h| palette.bold(h))));
+    }
     if !incident.timeline.is_empty() {
         out.push_str(&format!("\n{}\n", palette.bold("Timeline")));
         out.push_str(&indent(&timeline_table(
@@ -414,11 +426,44 @@ pub fn markdown(
             out.push_str(&format!("\n## {label}\n\n{}", md::paragraphs(text)));
         }
     }
+    let roles = roles_rows(incident, zone);
+    if !roles.is_empty() {
+        let mut table = Table::new(ROLES_COLUMNS.map(capitalize));
+        for row in roles {
+            table.row(row.map(|cell| md::cell(&cell)));
+        }
+        out.push_str("\n## Roles\n\n");
+        out.push_str(&table.markdown());
+    }
     if !incident.timeline.is_empty() {
         out.push_str("\n## Timeline\n\n");
         out.push_str(&timeline_markdown(incident, zone, TIMELINE_COLUMNS));
     }
     out
+}
+
+const ROLES_COLUMNS: [&str; 4] = ["role", "who", "from", "until"];
+
+/// Who held each role when, a row each, the role named on its first row only; times in
+/// the team's zone. A start or end nothing recorded reads `unknown`; the holder still
+/// in the role holds it until `now`.
+fn roles_rows(incident: &Incident, zone: Zone) -> Vec<[String; 4]> {
+    let mut rows = Vec::new();
+    let mut previous_role = None;
+    for held in roles_held(incident) {
+        let time = |t: Option<Timestamp>| t.map_or("unknown".to_string(), |t| short_time(t, zone));
+        let until = match held.until {
+            None if holder(incident, &held.role) == Some(held.who.as_str()) => "now".to_string(),
+            until => time(until),
+        };
+        let role = match previous_role.as_deref() == Some(held.role.as_str()) {
+            true => String::new(),
+            false => held.role.clone(),
+        };
+        rows.push([role, held.who.clone(), time(held.from), until]);
+        previous_role = Some(held.role);
+    }
+    rows
 }
 
 /// Change links on one line: `a1b2c3d "Retry charges" (alice, 2 days before it started)`.

@@ -8,6 +8,7 @@ use crate::metrics::{DURATIONS, Figure, Group, Summary, Window};
 use crate::model::time::format_duration;
 use crate::model::{Timestamp, Zone};
 use crate::render::csv::{self, Cell};
+use crate::render::incident::compact_duration;
 use crate::render::{Palette, Table, fit, md, safe, table};
 
 /// Below this many incidents a median says little; the output says so.
@@ -41,6 +42,74 @@ fn duration_rows(summary: &Summary) -> Vec<(&'static str, &'static str, String, 
         summary.actions.time_to_done,
     ));
     rows
+}
+
+/// The first-update row, shown after the time to resolve (and, in CSV, appended last so
+/// that older columns keep their places).
+fn first_update_row(summary: &Summary) -> (&'static str, &'static str, String, Figure) {
+    (
+        "time to first update",
+        "time_to_first_update",
+        "detected -> first update to cs/customers".to_string(),
+        summary.time_to_first_update.figure,
+    )
+}
+
+/// Every duration row in the order people read them.
+fn shown_duration_rows(summary: &Summary) -> Vec<(&'static str, &'static str, String, Figure)> {
+    let mut rows = duration_rows(summary);
+    rows.insert(DURATIONS.len(), first_update_row(summary));
+    rows
+}
+
+/// Incidents listed by name in the update-gaps line; `--json` lists them all.
+const GAPS_LISTED: usize = 10;
+
+/// Who was left without news: incidents with no update to cs or customers, and those
+/// whose updates lapsed for longer than their cadence.
+fn update_lines(summary: &Summary) -> Vec<String> {
+    let without = summary.time_to_first_update.without_update;
+    let gaps = &summary.update_gaps;
+    let mut lines = vec![format!(
+        "no update to cs or customers: {without} of {} incident{}",
+        summary.incidents.total,
+        if summary.incidents.total == 1 {
+            ""
+        } else {
+            "s"
+        }
+    )];
+    if gaps.of == 0 {
+        lines.push("update gaps: - (no incident has an update cadence)".to_string());
+        return lines;
+    }
+    let mut line = format!(
+        "update gaps: {} of {} incident{} with a cadence went longer without an update",
+        gaps.count,
+        gaps.of,
+        if gaps.of == 1 { "" } else { "s" }
+    );
+    let listed: Vec<String> = gaps
+        .incidents
+        .iter()
+        .take(GAPS_LISTED)
+        .map(|gap| {
+            format!(
+                "{} ({} apart, every {})",
+                gap.id,
+                compact_duration(gap.longest_gap),
+                compact_duration(gap.every)
+            )
+        })
+        .collect();
+    if !listed.is_empty() {
+        line.push_str(&format!(": {}", listed.join(", ")));
+    }
+    if gaps.count > GAPS_LISTED {
+        line.push_str(&format!(" and {} more", gaps.count - GAPS_LISTED));
+    }
+    lines.push(line);
+    lines
 }
 
 fn seconds(value: Option<i64>) -> String {
@@ -250,12 +319,15 @@ fn summary_block(summary: &Summary, palette: Palette) -> String {
     }
     out.push('\n');
     out.push_str(&duration_table(
-        duration_rows(summary)
+        shown_duration_rows(summary)
             .into_iter()
             .map(|(label, _, formula, figure)| (label, formula, figure)),
         palette,
     ));
     out.push_str(&format!("  {}\n", ack_target_line(summary, "  ")));
+    for line in update_lines(summary) {
+        out.push_str(&fit::block(&format!("  {line}\n"), palette.width, 4));
+    }
     out.push('\n');
     for line in follow_up_lines(summary) {
         out.push_str(&fit::block(&format!("{line}\n"), palette.width, 2));
@@ -372,7 +444,7 @@ pub fn markdown(
             out.push_str("> Too few incidents for a median to mean much.\n\n");
         }
         let mut table = Table::new(["Metric", "From -> to", "Count", "Median", "P90", "Mean"]);
-        for (label, _, formula, figure) in duration_rows(summary) {
+        for (label, _, formula, figure) in shown_duration_rows(summary) {
             table.row([
                 label.to_string(),
                 formula,
@@ -385,7 +457,10 @@ pub fn markdown(
         out.push_str(&table.markdown());
         out.push('\n');
         out.push_str(&format!("- {}\n", ack_target_line(summary, ": ")));
-        for line in follow_up_lines(summary) {
+        for line in update_lines(summary)
+            .iter()
+            .chain(&follow_up_lines(summary))
+        {
             out.push_str(&format!("- {line}\n"));
         }
     }
@@ -432,6 +507,13 @@ pub fn csv(overall: &Summary, groups: Option<&[Group]>) -> String {
             "actions_overdue",
             "ack_target_count",
             "ack_target_met",
+            "time_to_first_update_count",
+            "time_to_first_update_median",
+            "time_to_first_update_p90",
+            "time_to_first_update_mean",
+            "time_to_first_update_without_update",
+            "update_gaps_count",
+            "update_gaps_of",
         ]
         .map(String::from),
     );
@@ -471,6 +553,16 @@ pub fn csv(overall: &Summary, groups: Option<&[Group]>) -> String {
             ]
             .map(Cell::from),
         );
+        let first = &summary.time_to_first_update;
+        fields.extend([
+            Cell::from(first.figure.count),
+            Cell::from(first.figure.median),
+            Cell::from(first.figure.p90),
+            Cell::from(first.figure.mean),
+            Cell::from(first.without_update),
+            Cell::from(summary.update_gaps.count),
+            Cell::from(summary.update_gaps.of),
+        ]);
         out.push_str(&csv::row(fields));
     }
     out

@@ -128,6 +128,14 @@ fn count_cell(metric: &str, value: usize) -> String {
     format!("<td data-metric=\"{metric}\" data-value=\"{value}\">{value}</td>")
 }
 
+/// `3 / 4`, each figure with its metric: (metric, value) of the part and of the whole.
+fn fraction_cell(part: (&str, usize), whole: (&str, usize)) -> String {
+    let span = |(metric, value): (&str, usize)| {
+        format!("<span data-metric=\"{metric}\" data-value=\"{value}\">{value}</span>")
+    };
+    format!("<td>{} / {}</td>", span(part), span(whole))
+}
+
 fn label(c: &Chrome, key: &str) -> &'static str {
     match key {
         "last_90_days" => c.last_90_days,
@@ -252,9 +260,21 @@ fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
     let a = &s.ack_target;
     incidents.push((
         c.ack_target_met.to_string(),
-        format!(
-            "<td><span data-metric=\"ack_target.met\" data-value=\"{}\">{}</span> / <span data-metric=\"ack_target.count\" data-value=\"{}\">{}</span></td>",
-            a.met, a.met, a.count, a.count
+        fraction_cell(("ack_target.met", a.met), ("ack_target.count", a.count)),
+    ));
+    incidents.push((
+        c.without_update.to_string(),
+        count_cell(
+            "time_to_first_update.without_update",
+            s.time_to_first_update.without_update,
+        ),
+    ));
+    let gaps = &s.update_gaps;
+    incidents.push((
+        c.update_gaps.to_string(),
+        fraction_cell(
+            ("update_gaps.count", gaps.count),
+            ("update_gaps.of", gaps.of),
         ),
     ));
     table(&mut out, c.total, incidents);
@@ -324,6 +344,12 @@ fn section(config: &Config, c: &Chrome, w: &WindowFigures) -> String {
             )
         })
         .collect();
+    rows.push((
+        c.time_to_first_update,
+        "time_to_first_update".into(),
+        format!("{} → {}", pw.times.detected, c.first_update),
+        s.time_to_first_update.figure,
+    ));
     rows.push((
         c.lead_time,
         "postmortems.lead_time".into(),

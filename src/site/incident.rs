@@ -63,6 +63,24 @@ fn list(values: &[String]) -> String {
     esc(&values.join(", "))
 }
 
+/// Each role that changed hands, one line each: `commander: ana 10:05–11:30, kenji
+/// 11:30–` (times in the team's zone; a start nothing recorded is left out).
+fn hand_offs(incident: &Incident, zone: Zone) -> String {
+    let time = |t: Option<Timestamp>| t.map_or(String::new(), |t| short_time(t, zone));
+    crate::model::roles::roles_held(incident)
+        .chunk_by(|a, b| a.role == b.role)
+        .filter(|holders| holders.len() > 1)
+        .map(|holders| {
+            let who: Vec<String> = holders
+                .iter()
+                .map(|h| format!("{} {}–{}", h.who, time(h.from), time(h.until)))
+                .collect();
+            esc(&format!("{}: {}", holders[0].role, who.join(", ")))
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
 /// A change (commit, tag or pull request URL): a link when it is a web URL.
 fn change(linked: &crate::model::change::LinkedChange) -> String {
     match (&linked.url, &linked.commit) {
@@ -111,6 +129,10 @@ pub fn render(page: &IncidentPage<'_>) -> String {
             .map(|(r, who)| format!("{r}: {who}"))
             .collect();
         row(&mut body, c.roles, &list(&roles));
+    }
+    let hand_offs = hand_offs(&incident, zone);
+    if !hand_offs.is_empty() {
+        row(&mut body, c.hand_offs, &hand_offs);
     }
     for (label, values) in [
         (c.services, &incident.services),

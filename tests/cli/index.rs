@@ -232,6 +232,8 @@ enum Step {
     SetStatus(u8, u8),
     AddAction(u8),
     HandStatus(u8, u8),
+    /// A communication added by hand: to cs, customers, internal, or a failed post.
+    HandUpdate(u8, u8),
     Rewind(u8),
 }
 
@@ -243,6 +245,7 @@ fn step() -> impl Strategy<Value = Step> {
         (0u8..4, 0u8..4).prop_map(|(i, s)| Step::SetStatus(i, s)),
         (0u8..4).prop_map(Step::AddAction),
         (0u8..4, 0u8..4).prop_map(|(i, s)| Step::HandStatus(i, s)),
+        (0u8..4, 0u8..4).prop_map(|(i, a)| Step::HandUpdate(i, a)),
         (1u8..3).prop_map(Step::Rewind),
     ]
 }
@@ -275,6 +278,29 @@ fn apply(repo: &TestRepo, step: &Step) {
             if let Some(line) = status.filter(|line| *line != new) {
                 commit_by_hand(repo, "incidents", &path, &text.replace(&line, &new));
             }
+        }
+        Step::HandUpdate(i, a) => {
+            let path = format!("incidents/2026/{}/incident.toml", which(*i));
+            let mut text = repo.file(&path);
+            // The first update brings the cadence it is measured against.
+            if !text.contains("[[task]]") {
+                text.push_str(
+                    "\n[[task]]\nid = \"T1\"\ntitle = \"Tell cs\"\nevery = \"10m\"\naudience = \"cs\"\n",
+                );
+            }
+            let at = chrono::DateTime::from_timestamp(repo.now.get(), 0)
+                .expect("a time")
+                .to_rfc3339();
+            let (audience, posted) = [
+                ("cs", ""),
+                ("customers", ""),
+                ("internal", ""),
+                ("cs", "posted = false\n"),
+            ][usize::from(*a)];
+            text.push_str(&format!(
+                "\n[[timeline]]\nat = {at}\nkind = \"communication\"\ntext = \"Update\"\naudience = \"{audience}\"\n{posted}"
+            ));
+            commit_by_hand(repo, "incidents", &path, &text);
         }
         Step::Rewind(n) => {
             let target = format!("refs/heads/incidents~{n}");
