@@ -19,6 +19,7 @@ mod review;
 mod search;
 mod site;
 mod sync;
+mod task;
 mod written;
 
 use std::ffi::OsString;
@@ -81,6 +82,7 @@ pub enum Command {
     Status(incident::StatusArgs),
     Set(incident::SetArgs),
     Timeline(incident::TimelineArgs),
+    Task(task::TaskArgs),
     Edit(edit::EditArgs),
     Postmortem(postmortem::PostmortemArgs),
     Action(action::ActionArgs),
@@ -321,6 +323,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Status(args) => incident::status(&ui, args),
         Command::Set(args) => incident::set(&ui, args),
         Command::Timeline(args) => incident::timeline(&ui, args),
+        Command::Task(args) => task::run(&ui, args),
         Command::Edit(args) => edit::run(&ui, args),
         Command::Postmortem(args) => postmortem::run(&ui, args),
         Command::Action(args) => action::run(&ui, args),

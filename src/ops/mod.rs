@@ -14,4 +14,5 @@ pub mod report;
 pub mod review;
 pub mod search;
 pub mod sync;
+pub mod task;
 pub mod template;

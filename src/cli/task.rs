@@ -1,0 +1,89 @@
+use clap::{Args, Subcommand};
+
+use super::{CmdResult, Ui};
+use crate::model::flow::{self, TaskJson};
+use crate::model::{Incident, Step, Timestamp};
+use crate::ops::task as ops;
+use crate::render::flow::{checklist, flow as flow_text};
+
+/// Show an incident's response-flow checklist, or record that a step was done
+#[derive(Args, Debug)]
+#[command(after_help = "The tasks are the steps of the severity's response flow ([[severity.step]] in \
+config.toml), copied into the incident when it is opened or its severity raised.\n\
+[x] done, [ ] open, [!] overdue: past `within` after detection, or for a repeating step \
+past `every` after its last occurrence, while the incident is open.\n\n\
+Examples:\n  git incident task INC-12\n  git incident task INC-12 done T3 --note \"posted in #cs-alerts\"")]
+pub struct TaskArgs {
+    /// The incident, e.g. INC-42
+    id: String,
+    #[command(subcommand)]
+    action: Option<TaskAction>,
+}
+
+#[derive(Subcommand, Debug)]
+enum TaskAction {
+    /// Record that a step was done: by you, now (or --at), in the timeline
+    Done {
+        /// The task's id, e.g. T3 (any case)
+        step: String,
+        /// What was done, e.g. "posted in #cs-alerts"
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// When it was done (default: now)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+}
+
+pub fn run(ui: &Ui, args: TaskArgs) -> CmdResult {
+    let store = ui.store()?;
+    match args.action {
+        Some(TaskAction::Done { step, note, at }) => {
+            let written = ops::done(&store, &args.id, &step, note.as_deref(), at.as_deref())?;
+            ui.notes(&written.notes);
+            let (id, step) = &written.value;
+            ui.wrote(&format!("{id}: task {step} done"), || {
+                ops::written(&store, written.commit, id, step)
+            })?;
+            Ok(0)
+        }
+        None => {
+            let list = ops::checklist(&store, &args.id)?;
+            let now = list.time.now();
+            let tasks = flow::tasks(&list.incident, now);
+            if ui.json {
+                let json: Vec<TaskJson> = tasks.iter().map(TaskJson::new).collect();
+                ui.print_json(&json)?;
+            } else if tasks.is_empty() {
+                ui.print(&format!("{}\n", ops::no_tasks(&list.incident)))?;
+            } else {
+                ui.page(&checklist(&list.incident, &tasks, list.zone, now, ui.palette))?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// Prints a severity's response flow on stderr (`-q` silences it). After a raise, each
+/// step is shown as the incident holds it (a task it already had keeps its timing),
+/// ticked when done.
+pub fn say_flow(ui: &Ui, severity: &str, steps: &[Step], incident: Option<&Incident>) {
+    if steps.is_empty() {
+        return;
+    }
+    let now = Timestamp(chrono::Utc::now().fixed_offset());
+    let states = incident.map(|i| flow::tasks(i, now)).unwrap_or_default();
+    let marked: Vec<(bool, &Step)> = steps
+        .iter()
+        .map(|step| {
+            let held = states
+                .iter()
+                .find(|t| t.step.id.eq_ignore_ascii_case(&step.id));
+            match held {
+                Some(task) => (!task.done.is_empty(), task.step),
+                None => (false, step),
+            }
+        })
+        .collect();
+    ui.status(flow_text(severity, &marked, ui.palette).trim_end());
+}
