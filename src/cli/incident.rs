@@ -159,9 +159,14 @@ pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
     let outcome = &written.value;
     let id = &outcome.id;
     let what = super::written::assignments(&assignments);
-    ui.set_done(id, "", &what, &outcome.notes, written.commit.is_some(), || {
-        ops::written(&store, written.commit, id)
-    })?;
+    ui.set_done(
+        id,
+        "",
+        &what,
+        &outcome.notes,
+        written.commit.is_some(),
+        || ops::written(&store, written.commit, id),
+    )?;
     if let Some((severity, flow)) = &outcome.raised {
         let incident = ops::written(&store, written.commit, id)?.incident;
         super::task::say_flow(ui, severity, flow, Some(&incident));

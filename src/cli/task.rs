@@ -8,11 +8,13 @@ use crate::render::flow::{checklist, flow as flow_text};
 
 /// Show an incident's response-flow checklist, or record that a step was done
 #[derive(Args, Debug)]
-#[command(after_help = "The tasks are the steps of the severity's response flow ([[severity.step]] in \
+#[command(
+    after_help = "The tasks are the steps of the severity's response flow ([[severity.step]] in \
 config.toml), copied into the incident when it is opened or its severity raised.\n\
 [x] done, [ ] open, [!] overdue: past `within` after detection, or for a repeating step \
 past `every` after its last occurrence, while the incident is open.\n\n\
-Examples:\n  git incident task INC-12\n  git incident task INC-12 done T3 --note \"posted in #cs-alerts\"")]
+Examples:\n  git incident task INC-12\n  git incident task INC-12 done T3 --note \"posted in #cs-alerts\""
+)]
 pub struct TaskArgs {
     /// The incident, e.g. INC-42
     id: String,
@@ -32,14 +34,29 @@ enum TaskAction {
         /// When it was done (default: now)
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
+        /// Evidence: the status page post or chat message (repeatable)
+        #[arg(long = "link", value_name = "URL")]
+        links: Vec<String>,
     },
 }
 
 pub fn run(ui: &Ui, args: TaskArgs) -> CmdResult {
     let store = ui.store()?;
     match args.action {
-        Some(TaskAction::Done { step, note, at }) => {
-            let written = ops::done(&store, &args.id, &step, note.as_deref(), at.as_deref())?;
+        Some(TaskAction::Done {
+            step,
+            note,
+            at,
+            links,
+        }) => {
+            let written = ops::done(
+                &store,
+                &args.id,
+                &step,
+                note.as_deref(),
+                at.as_deref(),
+                &links,
+            )?;
             ui.notes(&written.notes);
             let (id, step) = &written.value;
             ui.wrote(&format!("{id}: task {step} done"), || {
@@ -57,7 +74,13 @@ pub fn run(ui: &Ui, args: TaskArgs) -> CmdResult {
             } else if tasks.is_empty() {
                 ui.print(&format!("{}\n", ops::no_tasks(&list.incident)))?;
             } else {
-                ui.page(&checklist(&list.incident, &tasks, list.zone, now, ui.palette))?;
+                ui.page(&checklist(
+                    &list.incident,
+                    &tasks,
+                    list.zone,
+                    now,
+                    ui.palette,
+                ))?;
             }
             Ok(0)
         }

@@ -213,14 +213,25 @@ mod tests {
 
     #[test]
     fn a_one_off_step_is_overdue_after_within_until_it_is_done() {
-        let open = incident(vec![step("T1", Some("5m"), None)], &[], Status::Investigating);
+        let open = incident(
+            vec![step("T1", Some("5m"), None)],
+            &[],
+            Status::Investigating,
+        );
         assert_eq!(tasks(&open, at(0))[0].due, Some(at(5)));
         // Exactly at the due time there is still time.
         assert!(overdue_at(&open, 5).is_empty());
         assert_eq!(overdue_at(&open, 6), ["T1"]);
-        let done = incident(vec![step("T1", Some("5m"), None)], &[("t1", 9)], Status::Investigating);
+        let done = incident(
+            vec![step("T1", Some("5m"), None)],
+            &[("t1", 9)],
+            Status::Investigating,
+        );
         let state = &tasks(&done, at(30))[0];
-        assert_eq!((state.due, state.overdue, state.done.len()), (None, false, 1));
+        assert_eq!(
+            (state.due, state.overdue, state.done.len()),
+            (None, false, 1)
+        );
     }
 
     #[test]
@@ -237,7 +248,11 @@ mod tests {
         assert!(overdue_at(&twice, 68).is_empty());
         assert_eq!(overdue_at(&twice, 69), ["T3"]);
         // Without `within`, the first is due one interval after the start.
-        let every = incident(vec![step("T4", None, Some("1h"))], &[], Status::Investigating);
+        let every = incident(
+            vec![step("T4", None, Some("1h"))],
+            &[],
+            Status::Investigating,
+        );
         assert_eq!(tasks(&every, at(0))[0].due, Some(at(60)));
     }
 
@@ -259,7 +274,11 @@ mod tests {
 
     #[test]
     fn an_undelivered_update_does_not_do_the_step() {
-        let mut incident = incident(vec![step("T3", Some("15m"), Some("30m"))], &[("T3", 5)], Status::Investigating);
+        let mut incident = incident(
+            vec![step("T3", Some("15m"), Some("30m"))],
+            &[("T3", 5)],
+            Status::Investigating,
+        );
         incident.timeline[0].posted = Some(false);
         assert_eq!(overdue_at(&incident, 16), ["T3"]);
     }
@@ -270,8 +289,14 @@ mod tests {
         let entry = |text: &str| TimelineEntry::new(at(0), TimelineKind::Action, text.into());
         let written = done_text(&step, Some(" posted in #cs "));
         assert_eq!(written, "T3 step T3: posted in #cs");
-        assert_eq!(note_of(&step, &entry(&written)).as_deref(), Some("posted in #cs"));
+        assert_eq!(
+            note_of(&step, &entry(&written)).as_deref(),
+            Some("posted in #cs")
+        );
         assert_eq!(note_of(&step, &entry(&done_text(&step, None))), None);
-        assert_eq!(note_of(&step, &entry("Sent the update")).as_deref(), Some("Sent the update"));
+        assert_eq!(
+            note_of(&step, &entry("Sent the update")).as_deref(),
+            Some("Sent the update")
+        );
     }
 }

@@ -133,8 +133,22 @@ fn default_flow(severity: &str, language: Language) -> Vec<DefaultStep> {
     vec![
         ("T1", commander, Some(first), None, None, None),
         ("T2", status_page, Some(page), None, Some("comms"), None),
-        ("T3", cs, Some(cs_within), Some(cs_every), Some("comms"), Some("cs")),
-        ("T4", customers, None, Some(customers_every), Some("comms"), Some("customers")),
+        (
+            "T3",
+            cs,
+            Some(cs_within),
+            Some(cs_every),
+            Some("comms"),
+            Some("cs"),
+        ),
+        (
+            "T4",
+            customers,
+            None,
+            Some(customers_every),
+            Some("comms"),
+            Some("customers"),
+        ),
         ("T5", postmortem, None, None, Some("commander"), None),
     ]
 }
@@ -242,7 +256,7 @@ mod tests {
             assert_eq!(sev1[2].audience, Some(crate::model::Audience::Cs));
             let sev2 = &config.severity("SEV2").unwrap().step;
             assert!(sev2[0].within_seconds() > sev1[0].within_seconds());
-            let japanese = sev1[0].title.chars().any(|c| !c.is_ascii());
+            let japanese = !sev1[0].title.is_ascii();
             assert_eq!(japanese, language == Language::Ja, "{}", sev1[0].title);
         }
     }

@@ -49,7 +49,13 @@ pub fn done(
     typed: &str,
     note: Option<&str>,
     at: Option<&str>,
+    links: &[String],
 ) -> Result<Written<(IncidentId, String)>> {
+    if let Some(bad) = links.iter().find(|l| !crate::model::link::is_web_url(l)) {
+        return Err(Error::invalid(format!(
+            "invalid link {bad:?}: give the absolute http(s) URL of the status page post or chat message"
+        )));
+    }
     update(store, id, |edit| {
         // The edit leaves the timeline out of `current`; what was done is in it.
         let entry = edit.snapshot.require(&edit.id)?;
@@ -85,6 +91,7 @@ pub fn done(
         let at = edit.at("task", at)?;
         edit.push_timeline(TimelineEntry {
             task: Some(step.id.clone()),
+            links: links.to_vec(),
             ..TimelineEntry::new(at, TimelineKind::Action, flow::done_text(&step, note))
         })?;
         Ok((format!("task {} done", step.id), (edit.id.clone(), step.id)))

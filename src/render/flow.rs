@@ -24,7 +24,7 @@ fn timing(step: &Step) -> String {
 }
 
 /// `15m`, `45s`, `1h 05m`: how late or how soon, to the minute once past one.
-fn span(seconds: i64) -> String {
+pub fn span(seconds: i64) -> String {
     match seconds.abs() {
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m", s / 60),
@@ -80,7 +80,10 @@ pub fn flow(severity: &str, steps: &[(bool, &Step)], palette: Palette) -> String
         .iter()
         .map(|(done, step)| (if *done { "[x]" } else { "[ ]" }.to_string(), *step))
         .collect();
-    let mut out = format!("Response flow for {} (from config.toml):\n", safe::line(severity));
+    let mut out = format!(
+        "Response flow for {} (from config.toml):\n",
+        safe::line(severity)
+    );
     for line in step_lines(&marked, palette.width.unwrap_or(DEFAULT_WIDTH)) {
         out.push_str(&line);
         out.push('\n');
@@ -167,10 +170,9 @@ pub fn checklist(
         let next = match task.due {
             _ if !open && !task.done.is_empty() => None,
             // What was never done stays visible after the incident.
-            Some(due) if !open => Some(palette.dim(&format!(
-                "not done (was due {})",
-                short_time(due, zone)
-            ))),
+            Some(due) if !open => {
+                Some(palette.dim(&format!("not done (was due {})", short_time(due, zone))))
+            }
             None if !open => Some(palette.dim("not done")),
             None => None,
             Some(due) if task.overdue => {
@@ -182,7 +184,11 @@ pub fn checklist(
                 ))
             }
             Some(due) => {
-                let next = if task.done.is_empty() { "due" } else { "next due" };
+                let next = if task.done.is_empty() {
+                    "due"
+                } else {
+                    "next due"
+                };
                 let left = span(now.seconds_until(due));
                 Some(format!("{next} {}, in {left}", short_time(due, zone)))
             }
