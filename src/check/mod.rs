@@ -537,15 +537,18 @@ pub fn check_snapshot(
     snapshot: &Snapshot<'_>,
     only: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<Vec<Finding>> {
-    check_snapshot_with(snapshot, only, &mut CheckCache::default())
+    check_snapshot_with(snapshot, only, &mut CheckCache::default(), None)
 }
 
 /// The same, reusing and refreshing `cache`: a directory whose tree and config.toml are
-/// unchanged is not read again.
+/// unchanged is not read again. With `now`, the branch is checked as it stands at that
+/// moment, so overdue tasks of open incidents are reported too (not for a past revision
+/// or a pull request's changes, which did not make them late).
 pub fn check_snapshot_with(
     snapshot: &Snapshot<'_>,
     only: Option<&dyn Fn(&str) -> bool>,
     cache: &mut CheckCache,
+    now: Option<crate::model::Timestamp>,
 ) -> Result<Vec<Finding>> {
     let wanted = |path: &str| only.is_none_or(|f| f(path));
     let mut findings = Vec::new();
@@ -596,7 +599,6 @@ pub fn check_snapshot_with(
     }
     cache.changed |= !old.is_empty();
     let zone = config.zone()?;
-    let now = crate::model::Timestamp(zone.convert(chrono::Utc::now().fixed_offset()));
     // Every holder of an ID or uid, so a duplicate is reported on each file involved:
     // `check --base` must catch one that a change introduced, whichever file it touched.
     let mut holders: HashMap<(&str, &str), Vec<FileLine>> = HashMap::new();
@@ -609,7 +611,7 @@ pub fn check_snapshot_with(
         findings.extend(checked.findings.iter().filter(|f| wanted(&f.path)).cloned());
         if wanted(&path) {
             // Open incidents are few: reading their files again costs little.
-            if checked.has_open_tasks
+            if let Some(now) = now.filter(|_| checked.has_open_tasks)
                 && let Some(text) = snapshot.read_in(entry, layout::INCIDENT_FILE)?
             {
                 findings.extend(overdue_tasks(&path, &text, zone, now));

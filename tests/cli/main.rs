@@ -9,6 +9,7 @@ mod dora;
 mod errors;
 mod everyday;
 mod fit;
+mod flow;
 mod hardening;
 mod hardening15;
 mod history;
