@@ -21,6 +21,20 @@ fn live(args: &[&str]) -> TestRepo {
     repo
 }
 
+/// INC-1, a SEV1 detected at `detected` (like "20m ago"), with the default flow.
+fn payments_failing(detected: &str) -> TestRepo {
+    let repo = live(&[]);
+    repo.ok(&[
+        "new",
+        "Payments failing",
+        "-s",
+        "SEV1",
+        "--detected",
+        detected,
+    ]);
+    repo
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("utf-8 stderr")
 }
@@ -144,15 +158,7 @@ fn raising_the_severity_adds_only_the_missing_steps() {
 
 #[test]
 fn task_json_has_the_contract_shape_with_done_due_and_overdue() {
-    let repo = live(&[]);
-    repo.ok(&[
-        "new",
-        "Payments failing",
-        "-s",
-        "SEV1",
-        "--detected",
-        "20m ago",
-    ]);
+    let repo = payments_failing("20m ago");
     repo.ok(&[
         "task",
         "INC-1",
@@ -305,15 +311,7 @@ fn task_done_records_an_action_and_refuses_a_second_done_or_an_unknown_step() {
 
 #[test]
 fn nothing_is_overdue_once_resolved_but_what_was_never_done_shows() {
-    let repo = live(&[]);
-    repo.ok(&[
-        "new",
-        "Payments failing",
-        "-s",
-        "SEV1",
-        "--detected",
-        "1h ago",
-    ]);
+    let repo = payments_failing("1h ago");
     repo.ok(&["task", "INC-1", "done", "T1", "--at", "55m ago"]);
     assert_eq!(repo.json(&["task", "INC-1"])[1]["overdue"], true);
     repo.ok(&["status", "INC-1", "resolved"]);
@@ -335,15 +333,7 @@ fn nothing_is_overdue_once_resolved_but_what_was_never_done_shows() {
 
 #[test]
 fn check_and_the_attention_view_report_overdue_tasks() {
-    let repo = live(&[]);
-    repo.ok(&[
-        "new",
-        "Payments failing",
-        "-s",
-        "SEV1",
-        "--detected",
-        "20m ago",
-    ]);
+    let repo = payments_failing("20m ago");
     repo.ok(&["task", "INC-1", "done", "T1"]);
     repo.ok(&["task", "INC-1", "done", "T3"]);
     let file = repo.file(&incident_path(1));
