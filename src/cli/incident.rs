@@ -57,7 +57,7 @@ pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
     let (id, severity) = written.value;
     // The flow goes to stderr, as git's hints do: `id=$(git incident new …)` still
     // captures only the ID, and the commander sees what to do next either way.
-    super::task::say_flow(ui, &severity.name, &severity.step, None);
+    super::task::say_flow(ui, &severity.name, &severity.step);
     if ui.json {
         ui.print_json(&ops::written(&store, None, &id)?)?;
     } else {
@@ -167,9 +167,9 @@ pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
         written.commit.is_some(),
         || ops::written(&store, written.commit, id),
     )?;
-    if let Some((severity, flow)) = &outcome.raised {
+    if let Some(raised) = &outcome.raised {
         let incident = ops::written(&store, written.commit, id)?.incident;
-        super::task::say_flow(ui, severity, flow, Some(&incident));
+        super::task::say_raised_flow(ui, raised, &incident);
     }
     Ok(0)
 }

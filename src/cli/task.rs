@@ -3,6 +3,7 @@ use clap::{Args, Subcommand};
 use super::{CmdResult, Ui};
 use crate::model::flow::{self, TaskJson};
 use crate::model::{Incident, Step, Timestamp};
+use crate::ops::incident::Raised;
 use crate::ops::task as ops;
 use crate::render::flow::{checklist, flow as flow_text};
 
@@ -87,16 +88,26 @@ pub fn run(ui: &Ui, args: TaskArgs) -> CmdResult {
     }
 }
 
-/// Prints a severity's response flow on stderr (`-q` silences it). After a raise, each
-/// step is shown as the incident holds it (a task it already had keeps its timing),
-/// ticked when done.
-pub fn say_flow(ui: &Ui, severity: &str, steps: &[Step], incident: Option<&Incident>) {
+/// Prints the response flow of a new incident's severity on stderr (`-q` silences it).
+pub fn say_flow(ui: &Ui, severity: &str, steps: &[Step]) {
     if steps.is_empty() {
         return;
     }
+    let marked: Vec<(bool, &Step)> = steps.iter().map(|step| (false, step)).collect();
+    let heading = format!("Response flow for {severity} (from config.toml):");
+    ui.status(flow_text(&heading, &marked, ui.palette).trim_end());
+}
+
+/// The same after a raise: each step as the incident now holds it (a task it already
+/// had keeps its timing, since what was expected stays on record), ticked when done.
+pub fn say_raised_flow(ui: &Ui, raised: &Raised, incident: &Incident) {
+    if raised.flow.is_empty() {
+        return;
+    }
     let now = Timestamp(chrono::Utc::now().fixed_offset());
-    let states = incident.map(|i| flow::tasks(i, now)).unwrap_or_default();
-    let marked: Vec<(bool, &Step)> = steps
+    let states = flow::tasks(incident, now);
+    let marked: Vec<(bool, &Step)> = raised
+        .flow
         .iter()
         .map(|step| {
             let held = states
@@ -108,5 +119,14 @@ pub fn say_flow(ui: &Ui, severity: &str, steps: &[Step], incident: Option<&Incid
             }
         })
         .collect();
-    ui.status(flow_text(severity, &marked, ui.palette).trim_end());
+    let added = match raised.added {
+        0 => "no new task".to_string(),
+        1 => "1 new task".to_string(),
+        n => format!("{n} new tasks"),
+    };
+    let heading = format!(
+        "Response flow for {} (from config.toml, {added}):",
+        raised.severity
+    );
+    ui.status(flow_text(&heading, &marked, ui.palette).trim_end());
 }

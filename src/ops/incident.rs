@@ -649,8 +649,17 @@ pub struct SetOutcome {
     /// What to tell the user: values a list already had (`INC-3: services already has
     /// "search"`).
     pub notes: Vec<String>,
-    /// The severity raised to and its response flow, when the severity became more severe.
-    pub raised: Option<(String, Vec<Step>)>,
+    /// The severity raised to, when it became more severe.
+    pub raised: Option<Raised>,
+}
+
+/// A severity raised: the new level, its response flow, and how many of its steps
+/// became tasks (the others were tasks already).
+#[derive(Debug, Clone)]
+pub struct Raised {
+    pub severity: String,
+    pub flow: Vec<Step>,
+    pub added: usize,
 }
 
 /// Sets fields of an incident.
@@ -733,7 +742,7 @@ pub fn set_fields(
 fn add_flow_on_raise(
     edit: &mut IncidentEdit<'_>,
     level: &crate::model::Severity,
-) -> Result<Option<(String, Vec<Step>)>> {
+) -> Result<Option<Raised>> {
     let rank = |name: &str| edit.config.severity.iter().position(|s| s.name == name);
     let more_severe = match (rank(&level.name), rank(&edit.current.severity)) {
         (Some(new), Some(old)) => new < old,
@@ -744,14 +753,20 @@ fn add_flow_on_raise(
     if !more_severe {
         return Ok(None);
     }
+    let mut added = 0;
     for step in &level.step {
         let known = crate::model::flow::find(&edit.current, &step.id).is_some();
         if !known {
             edit::push_array_table(&mut edit.doc, "task", task_table(step))?;
             edit.current.task.push(step.clone());
+            added += 1;
         }
     }
-    Ok(Some((level.name.clone(), level.step.clone())))
+    Ok(Some(Raised {
+        severity: level.name.clone(),
+        flow: level.step.clone(),
+        added,
+    }))
 }
 
 pub fn short(text: &str, max: usize) -> String {

@@ -74,16 +74,13 @@ fn step_lines(steps: &[(String, &Step)], width: usize) -> Vec<String> {
         .collect()
 }
 
-/// What `new` (and a raised severity) prints after the ID.
-pub fn flow(severity: &str, steps: &[(bool, &Step)], palette: Palette) -> String {
+/// What `new` (and a raised severity) prints after the ID: `heading`, then the steps.
+pub fn flow(heading: &str, steps: &[(bool, &Step)], palette: Palette) -> String {
     let marked: Vec<(String, &Step)> = steps
         .iter()
         .map(|(done, step)| (if *done { "[x]" } else { "[ ]" }.to_string(), *step))
         .collect();
-    let mut out = format!(
-        "Response flow for {} (from config.toml):\n",
-        safe::line(severity)
-    );
+    let mut out = format!("{}\n", safe::line(heading));
     for line in step_lines(&marked, palette.width.unwrap_or(DEFAULT_WIDTH)) {
         out.push_str(&line);
         out.push('\n');

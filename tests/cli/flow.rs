@@ -118,7 +118,9 @@ fn raising_the_severity_adds_only_the_missing_steps() {
     assert!(raised.status.success());
     let said = stderr(&raised);
     assert!(
-        said.starts_with("INC-1: severity = SEV2\nResponse flow for SEV2 (from config.toml):\n"),
+        said.starts_with(
+            "INC-1: severity = SEV2\nResponse flow for SEV2 (from config.toml, 5 new tasks):\n"
+        ),
         "{said}"
     );
     assert_eq!(repo.file(&incident_path(1)).matches("[[task]]").count(), 5);
@@ -135,6 +137,10 @@ fn raising_the_severity_adds_only_the_missing_steps() {
     });
     let raised = repo.run(&["set", "INC-1", "severity=SEV1"]);
     let said = stderr(&raised);
+    assert!(
+        said.contains("Response flow for SEV1 (from config.toml, 1 new task):\n"),
+        "{said}"
+    );
     let lines = flow_lines(&said);
     assert_eq!(lines.len(), 6, "{said}");
     assert!(lines[0].starts_with("  [x] T1  Name a commander"), "{said}");
