@@ -78,7 +78,7 @@ pub fn run(ui: &Ui, args: TaskArgs) -> CmdResult {
                 ui.page(&checklist(
                     &list.incident,
                     &tasks,
-                    list.zone,
+                    list.time.zone,
                     now,
                     ui.palette,
                 ))?;

@@ -2,14 +2,13 @@
 
 use crate::error::{Error, Result};
 use crate::model::flow;
-use crate::model::{Config, Incident, IncidentId, TimeContext, TimelineEntry, TimelineKind, Zone};
+use crate::model::{Incident, IncidentId, TimeContext, TimelineEntry, TimelineKind};
 use crate::ops::incident::{load, update, with_handles};
 use crate::store::{Store, Written};
 
 /// An incident read for its checklist, at the wall clock's now.
 pub struct Checklist {
-    pub config: Config,
-    pub zone: Zone,
+    /// Now, and the team's zone to show times in.
     pub time: TimeContext,
     /// People shown by their handles.
     pub incident: Incident,
@@ -18,16 +17,10 @@ pub struct Checklist {
 pub fn checklist(store: &Store, id: &str) -> Result<Checklist> {
     let snapshot = store.snapshot()?;
     let config = snapshot.config()?;
-    let zone = config.zone()?;
-    let time = TimeContext::wall_clock(zone, crate::store::typist_zone()?);
+    let time = TimeContext::wall_clock(config.zone()?, crate::store::typist_zone()?);
     let (_, loaded) = load(&snapshot, &config, id)?;
     let incident = with_handles(&config, loaded.value);
-    Ok(Checklist {
-        config,
-        zone,
-        time,
-        incident,
-    })
+    Ok(Checklist { time, incident })
 }
 
 /// Why an incident has no tasks, and how a team gives it some.
@@ -88,7 +81,7 @@ pub fn done(
                 )));
             }
         }
-        let at = edit.at("task", at)?;
+        let at = edit.at("done", at)?;
         edit.push_timeline(TimelineEntry {
             task: Some(step.id.clone()),
             links: links.to_vec(),
