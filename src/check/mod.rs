@@ -385,7 +385,7 @@ fn task_problems(out: &mut FileFindings<'_>, incident: &Incident) {
 /// The tasks of an open incident that are overdue at `now`, as warnings at their
 /// `[[task]]` tables. They depend on the clock, not only on the file, so they are
 /// judged at each `check`, never kept in its cache.
-pub fn overdue_tasks(
+fn overdue_tasks(
     path: &str,
     text: &str,
     zone: crate::model::Zone,
