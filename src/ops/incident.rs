@@ -405,7 +405,7 @@ impl IncidentEdit<'_> {
     }
 
     /// The time typed for `what` (an incident time, so not in the future), else now.
-    pub(crate) fn at(&self, what: &str, at: Option<&str>) -> Result<Timestamp> {
+    pub fn at(&self, what: &str, at: Option<&str>) -> Result<Timestamp> {
         at.map(|s| self.time.parse_incident_time(what, s))
             .transpose()
             .map(|t| t.unwrap_or_else(|| self.time.now()))
