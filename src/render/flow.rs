@@ -205,3 +205,74 @@ pub fn checklist(
     out.push_str(&fit::block(&body, Some(width), 2));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{TimelineEntry, TimelineKind};
+
+    fn at(minute: i64) -> Timestamp {
+        let base = chrono::DateTime::parse_from_rfc3339("2026-12-02T10:00:00+09:00").unwrap();
+        Timestamp(base + chrono::Duration::minutes(minute))
+    }
+
+    fn step(id: &str, title: &str, within: Option<&str>, every: Option<&str>) -> Step {
+        Step {
+            id: id.into(),
+            title: title.into(),
+            within: within.map(Into::into),
+            every: every.map(Into::into),
+            role: Some("comms".into()).filter(|_| every.is_some()),
+            audience: None,
+        }
+    }
+
+    fn incident() -> Incident {
+        let text = "schema_version = 1\nid = \"INC-12\"\nuid = \"u\"\ntitle = \"決済が失敗する\"\nseverity = \"SEV1\"\nstatus = \"investigating\"\n[times]\ndetected = 2026-12-02T10:00:00+09:00\n";
+        let mut incident: Incident = toml::from_str(text).unwrap();
+        incident.task = vec![
+            step("T1", "インシデントコマンダーを決める", Some("5m"), None),
+            step("T2", "Open the status page incident", Some("15m"), None),
+            step(
+                "T3",
+                "Tell customer success in #cs-alerts",
+                Some("15m"),
+                Some("30m"),
+            ),
+            step("T5", "Name the postmortem owner", None, None),
+        ];
+        incident.timeline = vec![TimelineEntry {
+            task: Some("T3".into()),
+            author: Some("ana".into()),
+            ..TimelineEntry::new(
+                at(12),
+                TimelineKind::Action,
+                "T3 Tell customer success in #cs-alerts: posted in #cs-alerts".into(),
+            )
+        }];
+        incident
+    }
+
+    #[test]
+    fn the_flow_aligns_wide_titles_and_moves_a_timing_that_does_not_fit() {
+        let incident = incident();
+        let steps: Vec<(bool, &Step)> = incident.task.iter().map(|s| (false, s)).collect();
+        let heading = "Response flow for SEV1 (from config.toml):";
+        insta::assert_snapshot!(flow(heading, &steps, Palette::plain()));
+        insta::assert_snapshot!(flow(heading, &steps, Palette::plain().within(Some(60))));
+    }
+
+    #[test]
+    fn the_checklist_says_what_was_done_and_what_is_late() {
+        let incident = incident();
+        let tasks = crate::model::flow::tasks(&incident, at(20));
+        let tokyo = Zone::Named(chrono_tz::Asia::Tokyo);
+        insta::assert_snapshot!(checklist(
+            &incident,
+            &tasks,
+            tokyo,
+            at(20),
+            Palette::plain()
+        ));
+    }
+}
