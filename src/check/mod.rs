@@ -306,6 +306,7 @@ fn incident_findings(
         let at = [Step::Key("timeline"), Step::Index(i), Step::Key("links")];
         error_on_bad_links(&mut out, &at, &what, &entry.links);
     }
+    task_problems(&mut out, &incident);
     for (earlier, later) in incident.times.out_of_order() {
         let (a, b) = (incident.times.get(earlier), incident.times.get(later));
         out.error(
@@ -329,7 +330,9 @@ fn incident_findings(
         }
     }
     // Evidence matters most where a postmortem will be written. `status` entries are
-    // the tool's own record of a state change: the commit is their evidence.
+    // the tool's own record of a state change, and entries that did a task record a
+    // step of the response (naming a commander has nothing to link): the commit is
+    // their evidence.
     if out.wants_warnings()
         && config
             .severity(&incident.severity)
@@ -337,7 +340,7 @@ fn incident_findings(
     {
         for (i, entry) in incident.timeline.iter().enumerate() {
             let has_evidence = entry.links.iter().any(|link| !link.trim().is_empty());
-            if !has_evidence && entry.kind != TimelineKind::Status {
+            if !has_evidence && entry.kind != TimelineKind::Status && entry.task.is_none() {
                 out.warning(
                     &[Step::Key("timeline"), Step::Index(i)],
                     format!(
@@ -350,6 +353,66 @@ fn incident_findings(
         }
     }
     (Some(incident), out.findings)
+}
+
+/// `[[task]]` tables a person edited: a timing that is not a duration (the task would
+/// never fall due) or an id used twice (`task done` could not tell them apart).
+fn task_problems(out: &mut FileFindings<'_>, incident: &Incident) {
+    let mut ids = std::collections::HashSet::new();
+    for (i, task) in incident.task.iter().enumerate() {
+        if !ids.insert(task.id.trim().to_lowercase()) {
+            out.error(
+                &[Step::Key("task"), Step::Index(i), Step::Key("id")],
+                format!("task {:?} is listed twice", task.id),
+            );
+        }
+        for (key, value) in [("within", &task.within), ("every", &task.every)] {
+            if let Some(value) = value
+                && crate::model::time::parse_duration(value).is_err()
+            {
+                out.error(
+                    &[Step::Key("task"), Step::Index(i), Step::Key(key)],
+                    format!(
+                        "task {}: {key} {value:?} is not a duration like \"15m\"",
+                        task.id
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The tasks of an open incident that are overdue at `now`, as warnings at their
+/// `[[task]]` tables. They depend on the clock, not only on the file, so they are
+/// judged at each `check`, never kept in its cache.
+fn overdue_tasks(
+    path: &str,
+    text: &str,
+    zone: crate::model::Zone,
+    now: crate::model::Timestamp,
+) -> Vec<Finding> {
+    let Ok(incident) = parse::<Incident>(path, text) else {
+        return Vec::new();
+    };
+    let mut out = FileFindings::new(path, text);
+    for task in crate::model::flow::tasks(&incident, now) {
+        let Some(due) = task.due.filter(|_| task.overdue) else {
+            continue;
+        };
+        let late = crate::model::time::format_duration(due.seconds_until(now));
+        out.warning(
+            &[Step::Key("task"), Step::Index(task.index)],
+            format!(
+                "task {} {:?} is overdue: due {} ({late} ago); `git incident task {} done {}` records it",
+                task.step.id,
+                task.step.title,
+                zone.wall(due.0),
+                incident.id,
+                task.step.id
+            ),
+        );
+    }
+    out.findings
 }
 
 /// With a `[[person]]` list in config.toml, a person named by anything but one of its
@@ -433,6 +496,9 @@ pub struct CheckedDir {
     /// Commits `changes` names: a warning when this repository does not have them.
     #[serde(default)]
     commits: Vec<(String, Option<usize>)>,
+    /// An open incident with tasks: which are overdue depends on the clock.
+    #[serde(default)]
+    has_open_tasks: bool,
 }
 
 /// `check`'s findings per incident directory; see [`CheckedDir`].
@@ -447,7 +513,7 @@ pub struct CheckCache {
 
 impl CheckCache {
     /// Bump whenever a rule changes.
-    const FORMAT: u32 = 2;
+    const FORMAT: u32 = 3;
 
     /// The cache at `path`, or an empty one.
     pub fn read(path: &std::path::Path) -> CheckCache {
@@ -471,15 +537,18 @@ pub fn check_snapshot(
     snapshot: &Snapshot<'_>,
     only: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<Vec<Finding>> {
-    check_snapshot_with(snapshot, only, &mut CheckCache::default())
+    check_snapshot_with(snapshot, only, &mut CheckCache::default(), None)
 }
 
 /// The same, reusing and refreshing `cache`: a directory whose tree and config.toml are
-/// unchanged is not read again.
+/// unchanged is not read again. With `now`, the branch is checked as it stands at that
+/// moment, so overdue tasks of open incidents are reported too (not for a past revision
+/// or a pull request's changes, which did not make them late).
 pub fn check_snapshot_with(
     snapshot: &Snapshot<'_>,
     only: Option<&dyn Fn(&str) -> bool>,
     cache: &mut CheckCache,
+    now: Option<crate::model::Timestamp>,
 ) -> Result<Vec<Finding>> {
     let wanted = |path: &str| only.is_none_or(|f| f(path));
     let mut findings = Vec::new();
@@ -529,6 +598,7 @@ pub fn check_snapshot_with(
         cache.dirs.insert(entry.dir.clone(), checked);
     }
     cache.changed |= !old.is_empty();
+    let zone = config.zone()?;
     // Every holder of an ID or uid, so a duplicate is reported on each file involved:
     // `check --base` must catch one that a change introduced, whichever file it touched.
     let mut holders: HashMap<(&str, &str), Vec<FileLine>> = HashMap::new();
@@ -540,6 +610,12 @@ pub fn check_snapshot_with(
         findings.extend(checked.always.iter().cloned());
         findings.extend(checked.findings.iter().filter(|f| wanted(&f.path)).cloned());
         if wanted(&path) {
+            // Open incidents are few: reading their files again costs little.
+            if let Some(now) = now.filter(|_| checked.has_open_tasks)
+                && let Some(text) = snapshot.read_in(entry, layout::INCIDENT_FILE)?
+            {
+                findings.extend(overdue_tasks(&path, &text, zone, now));
+            }
             for (id, line) in checked.related.iter().filter(|(id, _)| !known.contains(id)) {
                 findings.push(Finding {
                     path: path.clone(),
@@ -606,6 +682,7 @@ fn check_dir(
         holders: Vec::new(),
         related: Vec::new(),
         commits: Vec::new(),
+        has_open_tasks: false,
     };
     match snapshot.read_in(entry, layout::POSTMORTEM_FILE) {
         Ok(Some(text)) => {
@@ -641,6 +718,7 @@ fn check_dir(
     let (incident, file_findings) = check_incident(config, entry, &text);
     checked.findings.extend(file_findings);
     if let Some(incident) = &incident {
+        checked.has_open_tasks = incident.status.is_open() && !incident.task.is_empty();
         let located = Located::new(&text);
         for (key, value) in [("id", entry.id.to_string()), ("uid", incident.uid.clone())] {
             let line = located.line(&[Step::Key(key)]);

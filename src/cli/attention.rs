@@ -28,6 +28,7 @@ pub fn run(ui: &Ui) -> CmdResult {
         ui.print_json(&json!({
             "incidents": serde_json::from_str::<serde_json::Value>(&view.incidents_json)
                 .expect("the listing is JSON"),
+            "tasks": view.tasks,
             "actions": view.actions,
             "postmortems": view.postmortems,
         }))?;

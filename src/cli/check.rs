@@ -41,7 +41,12 @@ pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
             // parsed again (any revision: the key is the trees).
             let path = store.cache_file("check");
             let mut cache = CheckCache::read(&path);
-            let findings = check_snapshot_with(&snapshot, None, &mut cache)?;
+            // The branch as it is now is also checked for what is late now.
+            let now = args
+                .rev
+                .is_none()
+                .then(|| crate::model::Timestamp(chrono::Utc::now().fixed_offset()));
+            let findings = check_snapshot_with(&snapshot, None, &mut cache, now)?;
             cache.write(&path);
             findings
         }

@@ -52,6 +52,8 @@ fn expected(words: &[String]) -> Option<(Vec<String>, Arg)> {
         } else if let Some(sub) = command.find_subcommand(word).cloned() {
             path.push(sub.get_name().to_string());
             command = sub;
+            // `task ID done STEP`: the words before a subcommand were its parent's.
+            positional = 0;
         } else {
             positional += 1;
         }
@@ -80,7 +82,7 @@ pub fn run(ui: &Ui, args: CompleteArgs) -> CmdResult {
         .collect();
     if found.is_empty() {
         // A completion never prints an error: no repository or branch, no candidates.
-        found = from_branch(ui, arg.get_id().as_str()).unwrap_or_default();
+        found = from_branch(ui, arg.get_id().as_str(), &args.words).unwrap_or_default();
     }
     let mut text = found.join("\n");
     if !text.is_empty() {
@@ -90,7 +92,7 @@ pub fn run(ui: &Ui, args: CompleteArgs) -> CmdResult {
     Ok(0)
 }
 
-fn from_branch(ui: &Ui, what: &str) -> Option<Vec<String>> {
+fn from_branch(ui: &Ui, what: &str, words: &[String]) -> Option<Vec<String>> {
     let store = ui.store().ok()?;
     let snapshot = store.snapshot().ok()?;
     match what {
@@ -108,6 +110,17 @@ fn from_branch(ui: &Ui, what: &str) -> Option<Vec<String>> {
             let zone = crate::model::Zone::Local;
             let listed = crate::ops::action::list_all(&index, today, &closures, zone).ok()?;
             Some(listed.into_iter().map(|l| l.action.id).collect())
+        }
+        // `task ID done STEP`: the incident's own tasks.
+        "step" => {
+            let typed = words
+                .iter()
+                .skip_while(|w| *w != "task")
+                .skip(1)
+                .find(|w| !w.starts_with('-'))?;
+            let config = snapshot.config().ok()?;
+            let (_, loaded) = crate::ops::incident::load(&snapshot, &config, typed).ok()?;
+            Some(loaded.value.task.into_iter().map(|s| s.id).collect())
         }
         "severity" => {
             let config = snapshot.config().ok()?;

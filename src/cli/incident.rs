@@ -56,7 +56,10 @@ pub fn new(ui: &Ui, args: NewArgs) -> CmdResult {
         },
     )?;
     ui.notes(&written.notes);
-    let id = written.value;
+    let (id, severity) = written.value;
+    // The flow goes to stderr, as git's hints do: `id=$(git incident new …)` still
+    // captures only the ID, and the commander sees what to do next either way.
+    super::task::say_flow(ui, &severity.name, &severity.step);
     if ui.json {
         ui.print_json(&ops::written(&store, None, &id)?)?;
     } else {
@@ -157,11 +160,21 @@ pub fn set(ui: &Ui, args: SetArgs) -> CmdResult {
     let assignments = crate::ops::code::resolve_typed(&store, &args.assignments)?;
     let written = ops::set_fields(&store, &args.id, &assignments)?;
     ui.notes(&written.notes);
-    let (id, notes) = &written.value;
+    let outcome = &written.value;
+    let id = &outcome.id;
     let what = super::written::assignments(&assignments);
-    ui.set_done(id, "", &what, notes, written.commit.is_some(), || {
-        ops::written(&store, written.commit, id)
-    })?;
+    ui.set_done(
+        id,
+        "",
+        &what,
+        &outcome.notes,
+        written.commit.is_some(),
+        || ops::written(&store, written.commit, id),
+    )?;
+    if let Some(raised) = &outcome.raised {
+        let incident = ops::written(&store, written.commit, id)?.incident;
+        super::task::say_raised_flow(ui, raised, &incident);
+    }
     if assignments.iter().any(|a| a.key == "severity") {
         super::update::announce(ui, &store, written.commit, id, NotifyEvent::Severity);
     }

@@ -20,6 +20,7 @@ mod review;
 mod search;
 mod site;
 mod sync;
+mod task;
 mod update;
 mod written;
 
@@ -83,6 +84,7 @@ pub enum Command {
     Handoff(handoff::HandoffArgs),
     Status(incident::StatusArgs),
     Set(incident::SetArgs),
+    Task(task::TaskArgs),
     Timeline(incident::TimelineArgs),
     Update(update::UpdateArgs),
     Edit(edit::EditArgs),
@@ -325,6 +327,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Handoff(args) => handoff::run(&ui, args),
         Command::Status(args) => incident::status(&ui, args),
         Command::Set(args) => incident::set(&ui, args),
+        Command::Task(args) => task::run(&ui, args),
         Command::Timeline(args) => incident::timeline(&ui, args),
         Command::Update(args) => update::run(&ui, args),
         Command::Edit(args) => edit::run(&ui, args),

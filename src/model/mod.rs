@@ -2,6 +2,7 @@
 
 pub mod change;
 pub mod config;
+pub mod flow;
 pub mod id;
 pub mod incident;
 pub mod link;

@@ -9,7 +9,7 @@ use crate::metrics::followup::{self, PostmortemRow};
 use crate::metrics::{Context, IncidentFacts, Window};
 use crate::model::{Config, TimeContext, TimeKey, Timestamp};
 use crate::ops::{action, list};
-use crate::store::Store;
+use crate::store::{Snapshot, Store};
 
 /// A postmortem falling due within this many days is shown before it is late.
 pub const DUE_SOON_DAYS: i64 = 3;
@@ -23,6 +23,8 @@ pub struct Attention {
     pub incidents: Vec<IncidentFacts>,
     /// The same, as `list --json --status open` prints them.
     pub incidents_json: String,
+    /// Overdue tasks of open incidents, the longest overdue first.
+    pub tasks: Vec<OverdueTask>,
     /// The caller's open and in-progress items: overdue first, then by due date.
     pub actions: Vec<action::Listed>,
     /// Overdue first, then due soon or in review, as `report postmortems` orders them.
@@ -58,8 +60,11 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
         status: Some("open".to_string()),
         ..list::Filter::default()
     };
-    let incidents = list::matching(&index, &open).into_iter().cloned().collect();
+    let incidents: Vec<IncidentFacts> =
+        list::matching(&index, &open).into_iter().cloned().collect();
     let incidents_json = list::json(&index.listing(store, &snapshot)?, &open);
+
+    let tasks = overdue_tasks(&snapshot, &config, &incidents, time.now())?;
 
     let closures = crate::history::code::closures(store)?;
     let mut actions = action::list_all(&index, today, &closures, time.zone)?;
@@ -87,11 +92,57 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
         me,
         incidents,
         incidents_json,
+        tasks,
         actions,
         postmortems,
         today,
         broken,
     })
+}
+
+/// A task of an open incident past its due time, as the attention view's `--json` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OverdueTask {
+    pub incident: String,
+    pub id: String,
+    pub title: String,
+    pub due: Timestamp,
+    pub role: Option<String>,
+}
+
+/// The overdue tasks of `open` incidents at `now`. Open incidents are few, so their
+/// files are read here rather than the read index growing a copy of every task.
+fn overdue_tasks(
+    snapshot: &Snapshot<'_>,
+    config: &Config,
+    open: &[IncidentFacts],
+    now: Timestamp,
+) -> Result<Vec<OverdueTask>> {
+    let mut overdue = Vec::new();
+    for facts in open {
+        let id = crate::model::IncidentId::parse_with_prefix(&facts.id, &config.id_prefix)?;
+        let Some(entry) = snapshot.locate(&id)? else {
+            continue;
+        };
+        // A file that does not parse is reported with the listing; it has no tasks here.
+        let Ok(loaded) = snapshot.incident(&entry) else {
+            continue;
+        };
+        let incident = loaded.value;
+        for task in crate::model::flow::tasks(&incident, now) {
+            if let Some(due) = task.due.filter(|_| task.overdue) {
+                overdue.push(OverdueTask {
+                    incident: incident.id.clone(),
+                    id: task.step.id.clone(),
+                    title: task.step.title.clone(),
+                    due,
+                    role: task.step.role.clone(),
+                });
+            }
+        }
+    }
+    overdue.sort_by_key(|task| task.due);
+    Ok(overdue)
 }
 
 /// How long an incident has been open: since it was detected (or started).

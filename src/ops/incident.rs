@@ -23,8 +23,12 @@ pub struct NewIncident {
     pub drill: bool,
 }
 
-/// Opens an incident and returns its ID; on a lost race the next free number is taken.
-pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
+/// Opens an incident and returns its ID and its severity, whose response flow became
+/// its tasks; on a lost race the next free number is taken.
+pub fn create(
+    store: &Store,
+    new: &NewIncident,
+) -> Result<Written<(IncidentId, crate::model::Severity)>> {
     if new.title.trim().is_empty() {
         return Err(Error::invalid("the title cannot be empty"));
     }
@@ -33,7 +37,8 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
     let written = store.write(|snapshot, ctx| {
         let config = snapshot.config()?;
         let time = TimeContext::new(ctx.committer.time, config.zone()?, typist)?;
-        let severity = config.require_severity(&new.severity)?.name.clone();
+        let level = config.require_severity(&new.severity)?.clone();
+        let severity = level.name.clone();
         for service in &new.services {
             config.require_service(service)?;
         }
@@ -86,7 +91,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
                 acknowledged: commander.as_ref().map(|_| time.now()),
                 ..Default::default()
             },
-            task: Vec::new(),
+            task: level.step.clone(),
             timeline: Vec::new(),
             source: None,
         };
@@ -106,7 +111,7 @@ pub fn create(store: &Store, new: &NewIncident) -> Result<Written<IncidentId>> {
             .put(entry.incident_path(), text)
             .trailer("Incident", id.to_string())
             .notes(time.take_notes());
-        Ok((change, id))
+        Ok((change, (id, level)))
     })?;
     Ok(written)
 }
@@ -660,14 +665,31 @@ fn incident_field(key: &str) -> Option<(Vec<&str>, FieldType)> {
 
 pub const SETTABLE: &str = "title, severity, summary, customer_impact, commander, services, teams, labels, related, detection, drill, times.<started|detected|acknowledged|mitigated|resolved|closed>, changes.caused_by, changes.fixed_by, roles.<name>";
 
-/// Sets fields of an incident. The value names the incident and holds what the command
-/// should tell the user besides the commit: values a list already had
-/// (`INC-3: services already has "search"`).
+/// What `set` did besides the commit.
+pub struct SetOutcome {
+    pub id: IncidentId,
+    /// What to tell the user: values a list already had (`INC-3: services already has
+    /// "search"`).
+    pub notes: Vec<String>,
+    /// The severity raised to, when it became more severe.
+    pub raised: Option<Raised>,
+}
+
+/// A severity raised: the new level, its response flow, and how many of its steps
+/// became tasks (the others were tasks already).
+#[derive(Debug, Clone)]
+pub struct Raised {
+    pub severity: String,
+    pub flow: Vec<Step>,
+    pub added: usize,
+}
+
+/// Sets fields of an incident.
 pub fn set_fields(
     store: &Store,
     id: &str,
     assignments: &[Assignment],
-) -> Result<Written<(IncidentId, Vec<String>)>> {
+) -> Result<Written<SetOutcome>> {
     if assignments.is_empty() {
         return Err(Error::usage("nothing to set: give KEY=VALUE pairs"));
     }
@@ -675,6 +697,7 @@ pub fn set_fields(
     update(store, id, |edit| {
         let mut seen = std::collections::HashSet::new();
         let mut notes = Vec::new();
+        let mut raised = None;
         for assignment in assignments {
             let (path, field) = incident_field(&assignment.key).ok_or_else(|| {
                 Error::invalid(format!(
@@ -693,11 +716,11 @@ pub fn set_fields(
             }
             match assignment.key.as_str() {
                 "severity" if adding => {
-                    assignment.value = edit
-                        .config
-                        .require_severity(assignment.value.trim())?
-                        .name
-                        .clone()
+                    let level = edit.config.require_severity(assignment.value.trim())?;
+                    assignment.value = level.name.clone();
+                    if let Some(added) = add_flow_on_raise(edit, level)? {
+                        raised = Some(added);
+                    }
                 }
                 "services" if adding => edit.config.require_service(assignment.value.trim())?,
                 "teams" if adding => edit.config.require_team(assignment.value.trim())?,
@@ -726,8 +749,46 @@ pub fn set_fields(
         }
         let mut keys: Vec<&str> = assignments.iter().map(|a| a.key.as_str()).collect();
         keys.dedup();
-        Ok((format!("set {}", keys.join(", ")), (edit.id.clone(), notes)))
+        let outcome = SetOutcome {
+            id: edit.id.clone(),
+            notes,
+            raised: raised.clone(),
+        };
+        Ok((format!("set {}", keys.join(", ")), outcome))
     })
+}
+
+/// A severity raised to `level` (earlier in config.toml's list than the current one)
+/// brings its response flow: its steps the incident does not have yet become tasks.
+/// Lowering it keeps the tasks; what was expected stays on record.
+fn add_flow_on_raise(
+    edit: &mut IncidentEdit<'_>,
+    level: &crate::model::Severity,
+) -> Result<Option<Raised>> {
+    let rank = |name: &str| edit.config.severity.iter().position(|s| s.name == name);
+    let more_severe = match (rank(&level.name), rank(&edit.current.severity)) {
+        (Some(new), Some(old)) => new < old,
+        // An incident whose severity config.toml no longer defines: any known one is news.
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if !more_severe {
+        return Ok(None);
+    }
+    let mut added = 0;
+    for step in &level.step {
+        let known = crate::model::flow::find(&edit.current, &step.id).is_some();
+        if !known {
+            edit::push_array_table(&mut edit.doc, "task", task_table(step))?;
+            edit.current.task.push(step.clone());
+            added += 1;
+        }
+    }
+    Ok(Some(Raised {
+        severity: level.name.clone(),
+        flow: level.step.clone(),
+        added,
+    }))
 }
 
 pub fn short(text: &str, max: usize) -> String {

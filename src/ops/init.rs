@@ -79,6 +79,7 @@ pub fn config_text(options: &InitOptions) -> String {
         if let Some(ack) = &severity.ack_target {
             text.push_str(&format!("ack_target = \"{ack}\"\n"));
         }
+        text.push_str(&flow_text(&severity.name, options.language));
     }
     text.push_str(
         "\n# The people on the team (optional). Logs, timelines and postmortems show their\n\
@@ -89,6 +90,107 @@ pub fn config_text(options: &InitOptions) -> String {
          # name = \"Ana Lima\"\n\
          # emails = [\"ana@example.com\", \"ana.lima@users.noreply.github.com\"]\n",
     );
+    text
+}
+
+/// A step of the default flow: id, title, within, every, role, audience.
+type DefaultStep = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// The default response flow of a severity, in `language`: SEV1 tight, SEV2 looser, the
+/// others none (a team adds one where it wants it).
+fn default_flow(severity: &str, language: Language) -> Vec<DefaultStep> {
+    let ja = language == Language::Ja;
+    let title = |en: &'static str, japanese: &'static str| if ja { japanese } else { en };
+    let commander = title("Name a commander", "インシデントコマンダーを決める");
+    let status_page = title(
+        "Open the status page incident",
+        "ステータスページに障害を掲載する",
+    );
+    let cs = title(
+        "Tell customer success in #cs-alerts",
+        "カスタマーサクセスへ #cs-alerts で連絡",
+    );
+    let customers = title(
+        "Update customers on the status page",
+        "ステータスページでお客様に続報を出す",
+    );
+    let postmortem = title(
+        "Name the postmortem owner",
+        "解決までにポストモーテムの担当者を決める",
+    );
+    let (first, page, cs_within, cs_every, customers_every) = match severity {
+        "SEV1" => ("5m", "15m", "15m", "30m", "30m"),
+        "SEV2" => ("15m", "30m", "30m", "1h", "1h"),
+        _ => return Vec::new(),
+    };
+    vec![
+        ("T1", commander, Some(first), None, None, None),
+        ("T2", status_page, Some(page), None, Some("comms"), None),
+        (
+            "T3",
+            cs,
+            Some(cs_within),
+            Some(cs_every),
+            Some("comms"),
+            Some("cs"),
+        ),
+        (
+            "T4",
+            customers,
+            None,
+            Some(customers_every),
+            Some("comms"),
+            Some("customers"),
+        ),
+        ("T5", postmortem, None, None, Some("commander"), None),
+    ]
+}
+
+/// The `[[severity.step]]` tables of a severity's default flow; the first severity
+/// with one also explains the keys.
+fn flow_text(severity: &str, language: Language) -> String {
+    let steps = default_flow(severity, language);
+    if steps.is_empty() {
+        return String::new();
+    }
+    let mut text = String::new();
+    if severity == "SEV1" {
+        text.push_str(
+            "\n# The response flow: what to do during an incident of this level, and by when.\n\
+             # `new` copies the steps into the incident as its tasks and prints them;\n\
+             # `git incident task ID` is the checklist, `task ID done STEP` ticks a step.\n\
+             #   within:   due this long after detection (\"5m\", \"1h\"); check and the\n\
+             #             attention view flag it once late, while the incident is open\n\
+             #   every:    a repeating step, due again this long after it was last done\n\
+             #   role:     who is expected to do it (commander, comms, …)\n\
+             #   audience: \"cs\" or \"customers\": an update posted with\n\
+             #             `git incident update --audience …` does the step\n\
+             # Rename, reorder, drop or add steps: ids only need to be unique per level.\n",
+        );
+    }
+    for (id, title, within, every, role, audience) in steps {
+        text.push_str(&format!(
+            "\n[[severity.step]]\nid = \"{id}\"\ntitle = {}\n",
+            toml_edit::Value::from(title)
+        ));
+        for (key, value) in [
+            ("within", within),
+            ("every", every),
+            ("role", role),
+            ("audience", audience),
+        ] {
+            if let Some(value) = value {
+                text.push_str(&format!("{key} = \"{value}\"\n"));
+            }
+        }
+    }
     text
 }
 
@@ -104,7 +206,15 @@ mod tests {
             language: Language::Ja,
         };
         let config: Config = toml::from_str(&config_text(&options)).unwrap();
-        assert_eq!(config.severity, Config::default().severity);
+        let without_flow: Vec<_> = config
+            .severity
+            .iter()
+            .map(|s| crate::model::Severity {
+                step: Vec::new(),
+                ..s.clone()
+            })
+            .collect();
+        assert_eq!(without_flow, Config::default().severity);
         assert_eq!(config.timezone.as_deref(), Some("Asia/Tokyo"));
         assert_eq!(config.language, Language::Ja);
         assert!(config.validate().is_empty());
@@ -121,5 +231,33 @@ mod tests {
         let config: Config = toml::from_str(&uncommented).unwrap();
         assert_eq!(config.person[0].handle, "ana");
         assert_eq!(config.handle_of("Someone", "ANA@example.com"), Some("ana"));
+    }
+
+    #[test]
+    fn the_default_flow_covers_the_severe_levels_in_each_language() {
+        for language in [Language::En, Language::Ja] {
+            let options = InitOptions {
+                prefix: "INC".into(),
+                timezone: None,
+                language,
+            };
+            let config: Config = toml::from_str(&config_text(&options)).unwrap();
+            assert!(config.validate().is_empty());
+            let ids = |name: &str| -> Vec<String> {
+                let steps = &config.severity(name).unwrap().step;
+                steps.iter().map(|s| s.id.clone()).collect()
+            };
+            assert_eq!(ids("SEV1"), ["T1", "T2", "T3", "T4", "T5"]);
+            assert_eq!(ids("SEV2"), ids("SEV1"));
+            assert!(ids("SEV3").is_empty());
+            let sev1 = &config.severity("SEV1").unwrap().step;
+            assert_eq!(sev1[0].within_seconds(), Some(300));
+            assert_eq!(sev1[2].every_seconds(), Some(1800));
+            assert_eq!(sev1[2].audience, Some(crate::model::Audience::Cs));
+            let sev2 = &config.severity("SEV2").unwrap().step;
+            assert!(sev2[0].within_seconds() > sev1[0].within_seconds());
+            let japanese = !sev1[0].title.is_ascii();
+            assert_eq!(japanese, language == Language::Ja, "{}", sev1[0].title);
+        }
     }
 }

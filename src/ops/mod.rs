@@ -15,5 +15,6 @@ pub mod report;
 pub mod review;
 pub mod search;
 pub mod sync;
+pub mod task;
 pub mod template;
 pub mod update;

@@ -42,6 +42,25 @@ pub fn text(view: &Attention, palette: Palette) -> String {
         out.push_str(&rows.render(|h| palette.bold(h)));
     }
 
+    // Shown only when something is late: an on-call screen stays short.
+    if !view.tasks.is_empty() {
+        heading(&mut out, palette, "Overdue tasks", view.tasks.len());
+        let mut rows = Table::new(["INCIDENT", "TASK", "OVERDUE", "ROLE", "TITLE"])
+            .cut(4, table::TITLE)
+            .cut(3, table::SHORT)
+            .fit(palette.width);
+        for task in &view.tasks {
+            rows.row([
+                palette.id(&task.incident),
+                safe::line(&task.id).into_owned(),
+                palette.error(&crate::render::flow::span(task.due.seconds_until(now))),
+                safe::line(task.role.as_deref().unwrap_or("-")).into_owned(),
+                safe::line(&task.title).into_owned(),
+            ]);
+        }
+        out.push_str(&rows.render(|h| palette.bold(h)));
+    }
+
     let mine = match &view.me {
         Some(me) => format!("Your open action items ({})", safe::line(me)),
         None => "Your open action items".to_string(),

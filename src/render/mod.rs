@@ -16,6 +16,7 @@ pub mod attention;
 pub mod code;
 pub mod csv;
 pub mod fit;
+pub mod flow;
 pub mod log;
 pub mod metrics;
 pub mod progress;

@@ -283,7 +283,7 @@ fn a_bare_call_shows_what_needs_attention() {
     // --json: the same objects as list, action list and report postmortems print.
     let json = repo.json(&[]);
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["actions", "incidents", "postmortems"]);
+    assert_eq!(keys, ["actions", "incidents", "postmortems", "tasks"]);
     assert_eq!(json["incidents"], repo.json(&["list", "--status", "open"]));
     assert_eq!(
         json["actions"],

@@ -551,7 +551,7 @@ fn edit_commits_a_valid_result_and_keeps_a_refused_one() {
     repo.ok(&["new", "Login fails", "--severity", "SEV2"]);
     let good = repo.script(
         "good-editor",
-        "sed -i 's/^title = .*/title = \"Login fails for SSO users\"/' \"$1\"",
+        "sed -i '1,/^title = /s/^title = .*/title = \"Login fails for SSO users\"/' \"$1\"",
     );
     let output = repo.edit(&["INC-1"], &good);
     assert_success(&output);

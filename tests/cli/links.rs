@@ -182,15 +182,21 @@ fn check_errors_on_a_malformed_link_and_warns_on_a_commit_not_fetched() {
     assert_eq!(output.status.code(), Some(1));
     let out = String::from_utf8_lossy(&output.stdout);
     let path = "incidents/2026/INC-1/incident.toml";
+    let line = repo
+        .file(path)
+        .lines()
+        .position(|l| l.starts_with("caused_by = "))
+        .expect("caused_by is there")
+        + 1;
     assert!(
         out.contains(&format!(
-            "{path}:18: warning: commit {missing} is not in this repository"
+            "{path}:{line}: warning: commit {missing} is not in this repository"
         )),
         "{out}"
     );
     assert!(
         out.contains(&format!(
-            "{path}:18: error: invalid changes.caused_by \"HEAD~2\""
+            "{path}:{line}: error: invalid changes.caused_by \"HEAD~2\""
         )),
         "{out}"
     );

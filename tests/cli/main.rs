@@ -9,6 +9,7 @@ mod dora;
 mod errors;
 mod everyday;
 mod fit;
+mod flow;
 mod handoff;
 mod hardening;
 mod hardening15;

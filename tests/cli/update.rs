@@ -140,9 +140,14 @@ fn team(language: &str) -> TestRepo {
         "--service",
         "checkout",
     ]);
-    hand_commit(&repo, "Tasks", |dir| {
+    hand_commit(&repo, "Tasks of our own", |dir| {
         let path = dir.join(incident_path(1));
         let text = std::fs::read_to_string(&path).unwrap();
+        // The tasks `new` copied from init's default flow give way to these.
+        let text = match text.find("\n[[task]]") {
+            Some(start) => text[..start].to_string(),
+            None => text,
+        };
         let tasks = "\n[[task]]\nid = \"T1\"\ntitle = \"Name a commander\"\nwithin = \"5m\"\n\n[[task]]\nid = \"T2\"\ntitle = \"Internal update\"\nevery = \"1h\"\naudience = \"internal\"\n\n[[task]]\nid = \"T3\"\ntitle = \"Tell customer success\"\nwithin = \"15m\"\nevery = \"30m\"\naudience = \"cs\"\n";
         std::fs::write(path, text + tasks).unwrap();
     });
