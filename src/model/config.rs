@@ -130,9 +130,32 @@ pub struct Step {
     /// An update posted to this audience (`git incident update`) does the step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<Audience>,
+    /// What else does the step: `ack`, someone taking command (`ack`, `new --commander`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_on: Option<StepEvent>,
 }
 
+crate::model::incident::string_enum!(
+    /// A change that does a step of the response flow by itself.
+    StepEvent {
+        Ack = "ack",
+    }
+);
+
 impl Step {
+    /// A step with no timing, role, audience or event.
+    pub fn new(id: &str, title: String) -> Step {
+        Step {
+            id: id.to_string(),
+            title,
+            within: None,
+            every: None,
+            role: None,
+            audience: None,
+            done_on: None,
+        }
+    }
+
     /// `within` in seconds, when set and valid (`check` reports one that is not).
     pub fn within_seconds(&self) -> Option<i64> {
         seconds(self.within.as_deref())

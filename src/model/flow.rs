@@ -5,7 +5,7 @@
 use chrono::Duration;
 use serde::Serialize;
 
-use crate::model::{Incident, Step, TimelineEntry, Timestamp};
+use crate::model::{Incident, Step, StepEvent, TimelineEntry, Timestamp};
 
 /// One task of an incident at a moment.
 #[derive(Debug, Clone)]
@@ -13,8 +13,8 @@ pub struct TaskState<'a> {
     pub step: &'a Step,
     /// Where `[[task]]` lists it, for findings that point at its table.
     pub index: usize,
-    /// The timeline entries that did it, in time order.
-    pub done: Vec<&'a TimelineEntry>,
+    /// Each time it was done, in time order.
+    pub done: Vec<Done>,
     /// When it is due next: `None` once a one-off step is done, and for a step with no
     /// `within`/`every` or an incident with no start.
     pub due: Option<Timestamp>,
@@ -70,12 +70,19 @@ pub fn tasks(incident: &Incident, now: Timestamp) -> Vec<TaskState<'_>> {
         .iter()
         .enumerate()
         .map(|(index, step)| {
-            let done: Vec<&TimelineEntry> = timeline
+            let mut done: Vec<Done> = timeline
                 .iter()
-                .copied()
                 .filter(|entry| does(entry, &step.id))
+                .map(|entry| Done {
+                    at: entry.at,
+                    by: entry.author.clone(),
+                    note: note_of(step, entry),
+                })
                 .collect();
-            let times: Vec<Timestamp> = done.iter().map(|entry| entry.at).collect();
+            if done.is_empty() && step.done_on == Some(StepEvent::Ack) {
+                done.extend(took_command(incident));
+            }
+            let times: Vec<Timestamp> = done.iter().map(|d| d.at).collect();
             let due = next_due(step, start, &times);
             TaskState {
                 step,
@@ -86,6 +93,20 @@ pub fn tasks(incident: &Incident, now: Timestamp) -> Vec<TaskState<'_>> {
             }
         })
         .collect()
+}
+
+/// Taking command, as a step done: when the incident was acknowledged, by its first
+/// commander. `ack` records it in the timeline too, `new --commander` only in the times.
+fn took_command(incident: &Incident) -> Option<Done> {
+    let at = incident.times.acknowledged?;
+    let first = crate::model::roles::roles_held(incident)
+        .into_iter()
+        .find(|held| held.role == crate::model::roles::COMMANDER);
+    Some(Done {
+        at,
+        by: first.map(|held| held.who),
+        note: Some("took command".to_string()),
+    })
 }
 
 /// The task of `incident` that `typed` names (case-insensitive: `t3` is T3).
@@ -121,7 +142,7 @@ pub fn note_of(step: &Step, entry: &TimelineEntry) -> Option<String> {
 }
 
 /// One occurrence of a task, as `task --json` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Done {
     pub at: Timestamp,
     pub by: Option<String>,
@@ -151,15 +172,7 @@ impl TaskJson {
             within: step.within.clone(),
             every: step.every.clone(),
             role: step.role.clone(),
-            done: task
-                .done
-                .iter()
-                .map(|entry| Done {
-                    at: entry.at,
-                    by: entry.author.clone(),
-                    note: note_of(step, entry),
-                })
-                .collect(),
+            done: task.done.clone(),
             overdue: task.overdue,
             due: task.due,
         }
@@ -178,12 +191,9 @@ mod tests {
 
     fn step(id: &str, within: Option<&str>, every: Option<&str>) -> Step {
         Step {
-            id: id.into(),
-            title: format!("step {id}"),
             within: within.map(Into::into),
             every: every.map(Into::into),
-            role: None,
-            audience: None,
+            ..Step::new(id, format!("step {id}"))
         }
     }
 
@@ -270,6 +280,33 @@ mod tests {
         unknown.times.started = Some(at(-10));
         assert_eq!(overdue_at(&unknown, 600), ["T1"]);
         assert_eq!(tasks(&unknown, at(600))[1].due, None);
+    }
+
+    #[test]
+    fn a_step_done_on_ack_is_done_when_command_was_taken() {
+        let steps = vec![Step {
+            done_on: Some(StepEvent::Ack),
+            ..step("T1", Some("5m"), None)
+        }];
+        let mut waiting = incident(steps.clone(), &[], Status::Investigating);
+        assert_eq!(overdue_at(&waiting, 6), ["T1"]);
+        // `new --commander` stamps only the time; `ack` also writes an entry naming `to`.
+        waiting.times.acknowledged = Some(at(3));
+        waiting.commander = Some("ana".into());
+        let state = &tasks(&waiting, at(6))[0];
+        assert_eq!((state.due, state.overdue), (None, false));
+        assert_eq!(
+            state.done,
+            [Done {
+                at: at(3),
+                by: Some("ana".into()),
+                note: Some("took command".into()),
+            }]
+        );
+        // An entry that names the step is what counts when there is one.
+        let mut ticked = incident(steps, &[("T1", 4)], Status::Investigating);
+        ticked.times.acknowledged = Some(at(3));
+        assert_eq!(tasks(&ticked, at(6))[0].done[0].at, at(4));
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod time;
 pub mod times;
 pub mod trailer;
 
-pub use config::{Audience, Config, Language, PostmortemPolicy, Severity, Step};
+pub use config::{Audience, Config, Language, PostmortemPolicy, Severity, Step, StepEvent};
 pub use id::{ActionId, IncidentId, next_action_number};
 pub use incident::{Detection, Incident, Source, Status, TimelineEntry, TimelineKind};
 pub use postmortem::{Action, ActionKind, ActionStatus, Postmortem, PostmortemStatus};

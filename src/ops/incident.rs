@@ -544,6 +544,7 @@ pub fn task_table(step: &Step) -> Table {
         ("every", step.every.as_deref()),
         ("role", step.role.as_deref()),
         ("audience", step.audience.map(|a| a.as_str())),
+        ("done_on", step.done_on.map(|e| e.as_str())),
     ];
     for (key, value) in optional {
         if let Some(value) = value {

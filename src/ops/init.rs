@@ -1,7 +1,9 @@
 //! `init`: create the incident branch with a commented `config.toml` and the schemas.
 
 use crate::error::{Error, Result};
-use crate::model::{Config, Language, id::validate_prefix, schema, time::Zone};
+use crate::model::{
+    Audience, Config, Language, Step, StepEvent, id::validate_prefix, schema, time::Zone,
+};
 use crate::store::{Change, Store, layout};
 
 pub struct InitOptions {
@@ -93,63 +95,73 @@ pub fn config_text(options: &InitOptions) -> String {
     text
 }
 
-/// A step of the default flow: id, title, within, every, role, audience.
-type DefaultStep = (
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    Option<&'static str>,
-    Option<&'static str>,
-    Option<&'static str>,
-);
-
 /// The default response flow of a severity, in `language`: SEV1 tight, SEV2 looser, the
 /// others none (a team adds one where it wants it).
-fn default_flow(severity: &str, language: Language) -> Vec<DefaultStep> {
+fn default_flow(severity: &str, language: Language) -> Vec<Step> {
     let ja = language == Language::Ja;
-    let title = |en: &'static str, japanese: &'static str| if ja { japanese } else { en };
-    let commander = title("Name a commander", "インシデントコマンダーを決める");
-    let status_page = title(
-        "Open the status page incident",
-        "ステータスページに障害を掲載する",
-    );
-    let cs = title(
-        "Tell customer success in #cs-alerts",
-        "カスタマーサクセスへ #cs-alerts で連絡",
-    );
-    let customers = title(
-        "Update customers on the status page",
-        "ステータスページでお客様に続報を出す",
-    );
-    let postmortem = title(
-        "Name the postmortem owner",
-        "解決までにポストモーテムの担当者を決める",
-    );
+    let title = |en: &str, japanese: &str| if ja { japanese } else { en }.to_string();
     let (first, page, cs_within, cs_every, customers_every) = match severity {
         "SEV1" => ("5m", "15m", "15m", "30m", "30m"),
         "SEV2" => ("15m", "30m", "30m", "1h", "1h"),
         _ => return Vec::new(),
     };
+    let step = Step::new;
+    let comms = Some("comms".to_string());
     vec![
-        ("T1", commander, Some(first), None, None, None),
-        ("T2", status_page, Some(page), None, Some("comms"), None),
-        (
-            "T3",
-            cs,
-            Some(cs_within),
-            Some(cs_every),
-            Some("comms"),
-            Some("cs"),
-        ),
-        (
-            "T4",
-            customers,
-            None,
-            Some(customers_every),
-            Some("comms"),
-            Some("customers"),
-        ),
-        ("T5", postmortem, None, None, Some("commander"), None),
+        Step {
+            within: Some(first.into()),
+            done_on: Some(StepEvent::Ack),
+            ..step(
+                "T1",
+                title("Name a commander", "インシデントコマンダーを決める"),
+            )
+        },
+        Step {
+            within: Some(page.into()),
+            role: comms.clone(),
+            ..step(
+                "T2",
+                title(
+                    "Open the status page incident",
+                    "ステータスページに障害を掲載する",
+                ),
+            )
+        },
+        Step {
+            within: Some(cs_within.into()),
+            every: Some(cs_every.into()),
+            role: comms.clone(),
+            audience: Some(Audience::Cs),
+            ..step(
+                "T3",
+                title(
+                    "Tell customer success in #cs-alerts",
+                    "カスタマーサクセスへ #cs-alerts で連絡",
+                ),
+            )
+        },
+        Step {
+            every: Some(customers_every.into()),
+            role: comms,
+            audience: Some(Audience::Customers),
+            ..step(
+                "T4",
+                title(
+                    "Update customers on the status page",
+                    "ステータスページでお客様に続報を出す",
+                ),
+            )
+        },
+        Step {
+            role: Some("commander".into()),
+            ..step(
+                "T5",
+                title(
+                    "Name the postmortem owner",
+                    "解決までにポストモーテムの担当者を決める",
+                ),
+            )
+        },
     ]
 }
 
@@ -172,24 +184,22 @@ fn flow_text(severity: &str, language: Language) -> String {
              #   role:     who is expected to do it (commander, comms, …)\n\
              #   audience: \"cs\" or \"customers\": an update posted with\n\
              #             `git incident update --audience …` does the step\n\
+             #   done_on:  \"ack\": taking command (`git incident ack`) does the step\n\
              # Rename, reorder, drop or add steps: ids only need to be unique per level.\n",
         );
     }
-    for (id, title, within, every, role, audience) in steps {
-        text.push_str(&format!(
-            "\n[[severity.step]]\nid = \"{id}\"\ntitle = {}\n",
-            toml_edit::Value::from(title)
-        ));
-        for (key, value) in [
-            ("within", within),
-            ("every", every),
-            ("role", role),
-            ("audience", audience),
-        ] {
-            if let Some(value) = value {
-                text.push_str(&format!("{key} = \"{value}\"\n"));
-            }
-        }
+    for step in &steps {
+        let mut table = crate::ops::incident::task_table(step);
+        table.decor_mut().set_prefix("");
+        let mut doc = toml_edit::DocumentMut::new();
+        let mut steps = toml_edit::ArrayOfTables::new();
+        steps.push(table);
+        let mut severity = toml_edit::Table::new();
+        severity.set_implicit(true);
+        severity.insert("step", toml_edit::Item::ArrayOfTables(steps));
+        doc.insert("severity", toml_edit::Item::Table(severity));
+        text.push('\n');
+        text.push_str(&doc.to_string());
     }
     text
 }

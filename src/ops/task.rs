@@ -64,7 +64,7 @@ pub fn done(
                 .expect("the task was just found");
             if let Some(first) = state.done.first() {
                 let who = first
-                    .author
+                    .by
                     .as_deref()
                     .map(|a| format!(" by {}", edit.config.display_person(a)))
                     .unwrap_or_default();

@@ -1,7 +1,7 @@
 //! The response flow for people: the steps `new` prints, and the checklist `task` shows,
 //! one line a step with ids, titles and timings in aligned columns.
 
-use crate::model::flow::{TaskState, note_of};
+use crate::model::flow::TaskState;
 use crate::model::time::format_duration;
 use crate::model::{Incident, Step, Timestamp, Zone};
 use crate::render::incident::short_time;
@@ -153,13 +153,13 @@ pub fn checklist(
         let mut details: Vec<String> = task
             .done
             .iter()
-            .map(|entry| {
-                let mut said = format!("done {}", short_time(entry.at, zone));
-                if let Some(by) = &entry.author {
+            .map(|done| {
+                let mut said = format!("done {}", short_time(done.at, zone));
+                if let Some(by) = &done.by {
                     said.push_str(&format!(" by {}", safe::line(by)));
                 }
-                if let Some(note) = note_of(task.step, entry) {
-                    said.push_str(&format!(": {}", safe::line(&note)));
+                if let Some(note) = &done.note {
+                    said.push_str(&format!(": {}", safe::line(note)));
                 }
                 said
             })
@@ -218,12 +218,10 @@ mod tests {
 
     fn step(id: &str, title: &str, within: Option<&str>, every: Option<&str>) -> Step {
         Step {
-            id: id.into(),
-            title: title.into(),
             within: within.map(Into::into),
             every: every.map(Into::into),
             role: Some("comms".into()).filter(|_| every.is_some()),
-            audience: None,
+            ..Step::new(id, title.into())
         }
     }
 

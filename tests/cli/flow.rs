@@ -316,6 +316,26 @@ fn task_done_records_an_action_and_refuses_a_second_done_or_an_unknown_step() {
 }
 
 #[test]
+fn taking_command_does_the_step_that_waits_for_it() {
+    // `ack` after the 5 minutes T1 allows: late, then done by the ack itself.
+    let repo = payments_failing("10 minutes ago");
+    let t1 = |repo: &TestRepo| repo.json(&["task", "INC-1"])[0].clone();
+    assert_eq!(t1(&repo)["overdue"], true);
+    repo.ok(&["ack", "INC-1", "--commander", "ana"]);
+    let done = t1(&repo);
+    assert_eq!(done["overdue"], false);
+    assert_eq!(done["done"][0]["by"], "ana");
+    assert_eq!(done["done"][0]["note"], "took command");
+    let refused = repo.fails(1, &["task", "INC-1", "done", "T1"]);
+    assert!(refused.contains("was already done at "), "{refused}");
+    // `new --commander` takes command as the incident opens.
+    repo.ok(&["new", "Queue stuck", "-s", "SEV1", "--commander", "kenji"]);
+    let opened = repo.json(&["task", "INC-2"])[0].clone();
+    assert_eq!(opened["done"][0]["by"], "kenji");
+    assert_eq!(opened["due"], Value::Null);
+}
+
+#[test]
 fn nothing_is_overdue_once_resolved_but_what_was_never_done_shows() {
     let repo = payments_failing("1h ago");
     repo.ok(&["task", "INC-1", "done", "T1", "--at", "55m ago"]);

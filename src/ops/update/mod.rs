@@ -322,12 +322,9 @@ mod tests {
     #[test]
     fn the_next_update_follows_the_audiences_task_else_the_most_frequent_one() {
         let task = |id: &str, every: Option<&str>, audience: Option<Audience>| Step {
-            id: id.into(),
-            title: id.into(),
-            within: None,
             every: every.map(Into::into),
-            role: None,
             audience,
+            ..Step::new(id, id.into())
         };
         let mut incident: Incident = toml::from_str(
             "schema_version = 1\nid = \"INC-1\"\nuid = \"u\"\ntitle = \"t\"\nseverity = \"SEV1\"\nstatus = \"investigating\"\n",
