@@ -98,8 +98,7 @@ pub fn say_flow(ui: &Ui, severity: &str, steps: &[Step]) {
     ui.status(flow_text(&heading, &marked, ui.palette).trim_end());
 }
 
-/// The same after a raise: each step as the incident now holds it (a task it already
-/// had keeps its timing, since what was expected stays on record), ticked when done.
+/// The same after a raise: each step as the incident now holds it, ticked when done.
 pub fn say_raised_flow(ui: &Ui, raised: &Raised, incident: &Incident) {
     if raised.flow.is_empty() {
         return;
@@ -119,10 +118,20 @@ pub fn say_raised_flow(ui: &Ui, raised: &Raised, incident: &Incident) {
             }
         })
         .collect();
-    let added = match raised.added {
-        0 => "no new task".to_string(),
-        1 => "1 new task".to_string(),
-        n => format!("{n} new tasks"),
+    let count = |n: usize, what: &str| match n {
+        1 => format!("1 task {what}"),
+        n => format!("{n} tasks {what}"),
+    };
+    let mut changes = Vec::new();
+    if raised.added > 0 {
+        changes.push(count(raised.added, "added"));
+    }
+    if raised.updated > 0 {
+        changes.push(count(raised.updated, "updated"));
+    }
+    let added = match changes.is_empty() {
+        true => "no new task".to_string(),
+        false => changes.join(", "),
     };
     let heading = format!(
         "Response flow for {} (from config.toml, {added}):",

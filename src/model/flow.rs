@@ -129,15 +129,21 @@ pub fn done_text(step: &Step, note: Option<&str>) -> String {
 }
 
 /// The note of an entry that did `step`: what follows `ID Title: ` in an entry `task
-/// done` wrote, else the entry's whole text (a communication, a hand edit).
-pub fn note_of(step: &Step, entry: &TimelineEntry) -> Option<String> {
+/// done` wrote, else the first line of the entry's text (an update's heading, a hand
+/// edit): the checklist says what was done, the timeline keeps the whole text.
+fn note_of(step: &Step, entry: &TimelineEntry) -> Option<String> {
     let head = format!("{} {}", step.id, step.title);
     match entry.text.strip_prefix(&head) {
         Some(rest) => rest
             .strip_prefix(':')
             .map(|note| note.trim().to_string())
             .filter(|note| !note.is_empty()),
-        None => Some(entry.text.clone()).filter(|text| !text.trim().is_empty()),
+        None => entry
+            .text
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty())
+            .map(str::to_string),
     }
 }
 
@@ -334,6 +340,10 @@ mod tests {
         assert_eq!(
             note_of(&step, &entry("Sent the update")).as_deref(),
             Some("Sent the update")
+        );
+        assert_eq!(
+            note_of(&step, &entry("\n[SEV1] Payments failing\n\nSince: 10:00\n")).as_deref(),
+            Some("[SEV1] Payments failing")
         );
     }
 }

@@ -676,13 +676,14 @@ pub struct SetOutcome {
     pub raised: Option<Raised>,
 }
 
-/// A severity raised: the new level, its response flow, and how many of its steps
-/// became tasks (the others were tasks already).
+/// A severity raised: the new level, its response flow, how many of its steps became
+/// tasks and how many tasks took the new level's definition.
 #[derive(Debug, Clone)]
 pub struct Raised {
     pub severity: String,
     pub flow: Vec<Step>,
     pub added: usize,
+    pub updated: usize,
 }
 
 /// Sets fields of an incident.
@@ -760,8 +761,10 @@ pub fn set_fields(
 }
 
 /// A severity raised to `level` (earlier in config.toml's list than the current one)
-/// brings its response flow: its steps the incident does not have yet become tasks.
-/// Lowering it keeps the tasks; what was expected stays on record.
+/// brings its response flow: its steps the incident does not have yet become tasks, and
+/// a task with a step's id takes the step as the new level defines it (an incident now
+/// SEV1 is held to SEV1's timings; the history keeps what was expected before). Lowering
+/// the severity keeps the tasks as they are.
 fn add_flow_on_raise(
     edit: &mut IncidentEdit<'_>,
     level: &crate::model::Severity,
@@ -776,19 +779,49 @@ fn add_flow_on_raise(
     if !more_severe {
         return Ok(None);
     }
-    let mut added = 0;
+    let (mut added, mut updated) = (0, 0);
     for step in &level.step {
-        let known = crate::model::flow::find(&edit.current, &step.id).is_some();
-        if !known {
+        let held = edit
+            .current
+            .task
+            .iter()
+            .position(|task| task.id.trim().eq_ignore_ascii_case(step.id.trim()));
+        let Some(index) = held else {
             edit::push_array_table(&mut edit.doc, "task", task_table(step))?;
             edit.current.task.push(step.clone());
             added += 1;
+            continue;
+        };
+        // The id as the incident wrote it: the entries that did the task name it so.
+        let step = Step {
+            id: edit.current.task[index].id.clone(),
+            ..step.clone()
+        };
+        if edit.current.task[index] == step {
+            continue;
         }
+        let table = edit
+            .doc
+            .get_mut("task")
+            .and_then(Item::as_array_of_tables_mut)
+            .and_then(|tasks| tasks.get_mut(index))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "`task` is not an array of tables in {}'s file; fix it by hand",
+                    edit.id
+                ))
+            })?;
+        let mut replacement = task_table(&step);
+        replacement.decor_mut().clone_from(table.decor());
+        *table = replacement;
+        edit.current.task[index] = step;
+        updated += 1;
     }
     Ok(Some(Raised {
         severity: level.name.clone(),
         flow: level.step.clone(),
         added,
+        updated,
     }))
 }
 

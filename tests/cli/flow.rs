@@ -106,7 +106,7 @@ fn new_prints_the_flow_on_stderr_and_records_it_as_tasks() {
 }
 
 #[test]
-fn raising_the_severity_adds_only_the_missing_steps() {
+fn raising_the_severity_adds_the_missing_steps_and_its_timings() {
     let repo = live(&[]);
     repo.ok(&["new", "Search slow", "-s", "SEV3"]);
     let none = repo.ok(&["task", "INC-1"]);
@@ -119,14 +119,14 @@ fn raising_the_severity_adds_only_the_missing_steps() {
     let said = stderr(&raised);
     assert!(
         said.starts_with(
-            "INC-1: severity = SEV2\nResponse flow for SEV2 (from config.toml, 5 new tasks):\n"
+            "INC-1: severity = SEV2\nResponse flow for SEV2 (from config.toml, 5 tasks added):\n"
         ),
         "{said}"
     );
     assert_eq!(repo.file(&incident_path(1)).matches("[[task]]").count(), 5);
     repo.ok(&["task", "INC-1", "done", "T1"]);
 
-    // SEV1 has one step more; the others are tasks already and keep their timing.
+    // SEV1 has one step more; the others are tasks already and take SEV1's timings.
     hand_commit(&repo, "A sixth step for SEV1", |dir| {
         replace(
             dir,
@@ -138,13 +138,16 @@ fn raising_the_severity_adds_only_the_missing_steps() {
     let raised = repo.run(&["set", "INC-1", "severity=SEV1"]);
     let said = stderr(&raised);
     assert!(
-        said.contains("Response flow for SEV1 (from config.toml, 1 new task):\n"),
+        said.contains(
+            "Response flow for SEV1 (from config.toml, 1 task added, 4 tasks updated):\n"
+        ),
         "{said}"
     );
     let lines = flow_lines(&said);
     assert_eq!(lines.len(), 6, "{said}");
     assert!(lines[0].starts_with("  [x] T1  Name a commander"), "{said}");
-    assert!(lines[0].ends_with("(within 15m)"), "{said}");
+    assert!(lines[0].ends_with("(within 5m)"), "{said}");
+    assert!(lines[2].ends_with("(within 15m, then every 30m)"), "{said}");
     assert!(
         lines[5].starts_with("  [ ] T6  Page the database team"),
         "{said}"
@@ -152,6 +155,14 @@ fn raising_the_severity_adds_only_the_missing_steps() {
     let file = repo.file(&incident_path(1));
     assert_eq!(file.matches("[[task]]").count(), 6, "{file}");
     assert_eq!(file.matches("id = \"T1\"").count(), 1, "{file}");
+    // Done before the raise, done after: the entry names the task by its id.
+    assert_eq!(
+        repo.json(&["task", "INC-1"])[0]["done"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "T1 stays done"
+    );
 
     // Lowering keeps every task and prints no flow.
     let lowered = repo.run(&["set", "INC-1", "severity=SEV3"]);
