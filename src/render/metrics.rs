@@ -176,9 +176,14 @@ fn dora_lines(dora: &Dora) -> [(&'static str, String); 2] {
     let rate = match count {
         0 => "- (no deployment)".to_string(),
         _ => format!(
-            "{}% ({} of {count} deployments first shipped an incident's cause)",
+            "{}% ({} of {count} {} first shipped an incident's cause)",
             (200 * dora.failed_deployments + count) / (2 * count),
-            dora.failed_deployments
+            dora.failed_deployments,
+            if count == 1 {
+                "deployment"
+            } else {
+                "deployments"
+            }
         ),
     };
     [
@@ -578,5 +583,29 @@ mod tests {
         assert!(chart.starts_with("incidents per month (the last 24 of the window)"));
         assert!(chart.contains("m29") && !chart.contains("m05"));
         assert_eq!(super::trend_block(&trend[..3]).lines().count(), 4);
+    }
+
+    #[test]
+    fn the_change_fail_rate_counts_its_deployments_in_words() {
+        let dora = |count, failed| crate::metrics::dora::Dora {
+            deployments: crate::metrics::dora::Deployments {
+                count,
+                per_week: 1.0,
+            },
+            failed_deployments: failed,
+            change_fail_rate: None,
+            failed_deployment_recovery_time: crate::metrics::Figure::of(Vec::new()),
+            lead_time_for_changes: crate::metrics::Figure::of(Vec::new()),
+        };
+        let rate = |count, failed| super::dora_lines(&dora(count, failed))[1].1.clone();
+        assert_eq!(rate(0, 0), "- (no deployment)");
+        assert_eq!(
+            rate(1, 0),
+            "0% (0 of 1 deployment first shipped an incident's cause)"
+        );
+        assert_eq!(
+            rate(3, 1),
+            "33% (1 of 3 deployments first shipped an incident's cause)"
+        );
     }
 }
