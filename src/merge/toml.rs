@@ -83,12 +83,12 @@ fn join(path: &str, key: &str) -> String {
 
 /// How entries of an array of tables are matched across versions: a timeline entry is
 /// the same fact when its time and text agree (its kind or links may be corrected on
-/// either side); an action item is its `id`.
+/// either side); an action item, a task and a step of the flow are their `id`.
 pub(crate) fn identity(array: &str, entry: &toml::Value) -> String {
     let field = |key: &str| entry.get(key).map(show_key).unwrap_or_default();
     match array {
         "timeline" => format!("{}\u{1f}{}", instant(entry.get("at")), field("text")),
-        "action" => field("id"),
+        "action" | "task" | "step" => field("id"),
         "severity" => field("name"),
         _ => entry.to_string(),
     }
@@ -561,6 +561,30 @@ text = "Pager fired"
             toml::Value::Array(vec!["payments".into(), "p1".into()])
         );
         assert!(out.conflicts.is_empty());
+    }
+
+    #[test]
+    fn a_task_changed_on_both_sides_is_one_task_with_both_changes() {
+        let tasks = |within: &str, title: &str| {
+            format!(
+                "\n[[task]]\nid = \"T1\"\ntitle = \"{title}\"\nwithin = \"{within}\"\n\n[[task]]\nid = \"T2\"\ntitle = \"Status page\"\n"
+            )
+        };
+        let with = |tasks: &str| BASE.replace("\n[[timeline]]", &format!("{tasks}\n[[timeline]]"));
+        let base = with(&tasks("15m", "Name a commander"));
+        // Ours raised the severity (a tighter timing), theirs reworded the title.
+        let ours = with(&tasks("5m", "Name a commander"));
+        let theirs = with(&tasks("15m", "Name an incident commander"));
+        let out = merged(&base, &ours, &theirs);
+        assert!(out.conflicts.is_empty(), "{:?}", out.conflicts);
+        let v = value(&out.text);
+        let tasks = v["task"].as_array().unwrap();
+        assert_eq!(tasks.len(), 2, "{}", out.text);
+        assert_eq!(tasks[0]["within"].as_str(), Some("5m"));
+        assert_eq!(
+            tasks[0]["title"].as_str(),
+            Some("Name an incident commander")
+        );
     }
 
     #[test]
