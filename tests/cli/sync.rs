@@ -881,3 +881,64 @@ fn local_writers_during_sync_are_merged_again_not_blamed_on_the_remote() {
         assert!(timeline.contains(&text), "lost {text:?}: {timeline}");
     }
 }
+
+#[test]
+fn a_response_run_from_two_laptops_keeps_every_step_hand_off_and_update() {
+    let team = Team::new();
+    let alice = &team.alice;
+    new_incident(alice, "Checkout down");
+    sync(alice);
+    let bob = team.clone();
+
+    // Alice raises it to SEV1 (its timings replace SEV2's), takes command and ticks T2.
+    alice.tick(60);
+    alice.ok(&["set", "INC-1", "severity=SEV1"]);
+    alice.ok(&["ack", "INC-1", "--commander", "alice"]);
+    alice.ok(&["task", "INC-1", "done", "T2", "--note", "status page up"]);
+    // Bob, offline meanwhile, tells customer success and takes the comms role.
+    bob.tick(90);
+    bob.ok(&[
+        "task",
+        "INC-1",
+        "done",
+        "T3",
+        "--note",
+        "posted in #cs-alerts",
+    ]);
+    bob.ok(&[
+        "update",
+        "INC-1",
+        "--audience",
+        "customers",
+        "--yes",
+        "--record",
+    ]);
+    bob.ok(&["handoff", "INC-1", "--role", "comms", "--to", "bob"]);
+    sync(alice);
+    sync(&bob);
+    sync(alice);
+
+    for repo in [alice, &bob] {
+        let tasks = repo.json(&["task", "INC-1"]);
+        let task = |id: &str| {
+            tasks
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["id"] == id)
+                .unwrap_or_else(|| panic!("no {id} in {tasks}"))
+                .clone()
+        };
+        assert_eq!(tasks.as_array().map(Vec::len), Some(5), "{tasks}");
+        assert_eq!(task("T1")["within"], "5m", "SEV1's timing");
+        assert_eq!(task("T1")["done"][0]["by"], "alice");
+        assert_eq!(task("T2")["done"][0]["note"], "status page up");
+        assert_eq!(task("T3")["done"][0]["note"], "posted in #cs-alerts");
+        assert_eq!(task("T4")["done"].as_array().map(Vec::len), Some(1));
+        let shown = repo.json(&["show", "INC-1"]);
+        assert_eq!(shown["commander"], "alice");
+        assert_eq!(shown["roles"]["comms"], "bob");
+        assert_eq!(shown["severity"], "SEV1");
+    }
+    assert_eq!(alice.tip(), bob.tip(), "both clones converge");
+}
