@@ -95,6 +95,40 @@ fn page_key(tree: &str, facts: &IncidentFacts) -> String {
     format!("{tree}:{:016x}", hasher.finish())
 }
 
+/// A page's key with the linked commits it could not show, because this repository did
+/// not have them yet: a later fetch of one makes the page stale although the branch did
+/// not change (` missing:<id>,<id>`).
+fn with_missing(key: String, changes: &crate::model::change::LinkedChanges) -> String {
+    let missing: Vec<&str> = changes
+        .caused_by
+        .iter()
+        .chain(&changes.fixed_by)
+        .filter(|change| change.kind == "commit" && change.commit.is_none())
+        .map(|change| change.value.as_str())
+        .collect();
+    match missing.is_empty() {
+        true => key,
+        false => format!("{key}{MISSING}{}", missing.join(",")),
+    }
+}
+
+const MISSING: &str = " missing:";
+
+/// Whether the page built under `old_key` is still what `key` asks for: the same key,
+/// and none of the commits it lacked has been fetched since.
+fn still_current(store: &Store, old_key: &str, key: &str) -> Result<bool> {
+    let (built_for, missing) = old_key.split_once(MISSING).unwrap_or((old_key, ""));
+    if built_for != key {
+        return Ok(false);
+    }
+    for id in missing.split(',').filter(|id| !id.is_empty()) {
+        if store.code_commit(id)?.is_some() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// The search box's index: each incident's searchable text (the fields `search` reads),
 /// folded as `search` folds it, by page name. A script that assigns a global, because
 /// browsers refuse to `fetch()` a JSON file from `file://`.
@@ -174,12 +208,20 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
             trees.get(facts.dir.as_str()).copied().unwrap_or_default(),
             facts,
         );
-        let fresh = old.site == site && old.pages.get(&path) == Some(&key) && out.exists(&path);
-        manifest.pages.insert(path.clone(), key);
+        let fresh = match old.pages.get(&path) {
+            Some(old_key) if old.site == site && out.exists(&path) => {
+                still_current(store, old_key, &key)?
+            }
+            _ => false,
+        };
         if fresh {
+            manifest
+                .pages
+                .insert(path.clone(), old.pages[&path].clone());
             built.skipped += 1;
             continue;
         }
+        manifest.pages.insert(path.clone(), key.clone());
         let Some(entry) = entries.get(&facts.dir) else {
             continue;
         };
@@ -189,6 +231,9 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
             Err(e) => (None, Some(e.to_string())),
         };
         let changes = crate::ops::code::linked_changes(store, &config, &incident)?;
+        manifest
+            .pages
+            .insert(path.clone(), with_missing(key, &changes));
         let html = incident::render(&incident::IncidentPage {
             config: &config,
             zone,

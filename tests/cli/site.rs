@@ -494,3 +494,36 @@ fn an_incident_page_names_the_commits_that_caused_and_fixed_it() {
         "{page}"
     );
 }
+
+#[test]
+fn a_page_naming_a_commit_not_fetched_yet_is_rebuilt_once_it_is() {
+    let repo = branch("en");
+    // The fix was made in a clone whose commits this repository has not fetched yet.
+    let other = TestRepo::new();
+    other.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "Make charges idempotent",
+    ]);
+    let fix = other.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.ok(&["set", "INC-1", &format!("changes.fixed_by+={fix}")]);
+    let dir = site(&repo, &[]);
+    let page = read(&dir, "incidents/INC-1.html");
+    assert!(!page.contains("Make charges idempotent"), "{page}");
+    // The branch is unchanged, and so is the page, until the commit is fetched.
+    site(&repo, &[]);
+    assert_eq!(read(&dir, "incidents/INC-1.html"), page);
+    let from = other.path().display().to_string();
+    repo.git(&["fetch", "-q", &from, "HEAD:refs/remotes/other/main"]);
+    site(&repo, &[]);
+    let page = read(&dir, "incidents/INC-1.html");
+    assert!(
+        page.contains(&format!(
+            "{} &quot;Make charges idempotent&quot;",
+            &fix[..7]
+        )),
+        "{page}"
+    );
+}
