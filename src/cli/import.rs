@@ -226,7 +226,7 @@ pub fn run(ui: &Ui, args: ImportArgs) -> CmdResult {
         |done, total| progress.update(done, total),
     )?;
     let would = if report.dry_run { "would be " } else { "" };
-    let mut counts = [0; 3];
+    let mut counts = [0; 4];
     for outcome in &report.incidents {
         let source = format!("{} {}", outcome.source.system, outcome.source.id);
         let id = outcome.id.as_deref().unwrap_or("new");
@@ -234,9 +234,15 @@ pub fn run(ui: &Ui, args: ImportArgs) -> CmdResult {
             Action::Created => "created",
             Action::Updated => "updated",
             Action::Unchanged => "unchanged",
+            Action::Refused => "refused",
         };
         counts[outcome.action as usize] += 1;
-        if outcome.action != Action::Unchanged {
+        if let Some(error) = &outcome.error {
+            ui.warn(&format!(
+                "error: {id} ({source}) {:?} was not imported: {error}",
+                outcome.title
+            ));
+        } else if outcome.action != Action::Unchanged {
             ui.status(&format!(
                 "{id}: {would}{action} from {source} {:?}",
                 outcome.title
@@ -255,15 +261,25 @@ pub fn run(ui: &Ui, args: ImportArgs) -> CmdResult {
             ui.warn(&format!("warning: {id} ({source}): {warning}"));
         }
     }
-    ui.status(&format!(
+    let refused = counts[Action::Refused as usize];
+    let mut summary = format!(
         "{} incidents: {} {would}created, {} {would}updated, {} unchanged",
         report.incidents.len(),
         counts[Action::Created as usize],
         counts[Action::Updated as usize],
         counts[Action::Unchanged as usize]
-    ));
+    );
+    if refused > 0 {
+        summary.push_str(&format!(", {refused} refused"));
+    }
+    ui.status(&summary);
+    if refused > 0 {
+        ui.warn(
+            "hint: fix the values named above by hand (git incident set / edit), then import again",
+        );
+    }
     if ui.json {
         ui.print_json(&report)?;
     }
-    Ok(0)
+    Ok(if refused > 0 { 1 } else { 0 })
 }

@@ -28,7 +28,7 @@ use serde::Serialize;
 use toml_edit::{DocumentMut, Item, Table};
 
 use crate::check::{self, incident_errors};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Config, Incident, IncidentId, Source, Status, TimelineEntry, Timestamp};
 use crate::store::{Change, IncidentEntry, Snapshot, Store, WriteContext, edit, layout};
 
@@ -88,6 +88,9 @@ pub enum Action {
     Created,
     Updated,
     Unchanged,
+    /// The branch refused the incident as the import would leave it (a value kept from
+    /// a hand edit that the new data contradicts): nothing written for it.
+    Refused,
 }
 
 /// What happened (or, with `--dry-run`, would happen) to one incident.
@@ -103,6 +106,9 @@ pub struct Outcome {
     /// Fields edited by hand since the import, kept, with what the source says now.
     pub kept: Vec<String>,
     pub warnings: Vec<String>,
+    /// Why it was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -136,8 +142,25 @@ pub fn run(
     for (done, record) in records.iter().enumerate() {
         let found = known.get(&(record.source.system.clone(), record.source.id.clone()));
         let outcome = match found {
-            None => create(store, ctx.as_ref(), record)?,
-            Some((entry, current)) => update(store, ctx.as_ref(), record, entry, current)?,
+            None => create(store, ctx.as_ref(), record),
+            Some((entry, current)) => update(store, ctx.as_ref(), record, entry, current),
+        };
+        // One incident the branch cannot hold is reported; the others still come in.
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) if e.kind() == ErrorKind::Invalid => Outcome {
+                id: found.map(|(entry, _)| entry.id.to_string()),
+                action: Action::Refused,
+                source: record.source.clone(),
+                title: found
+                    .map_or(record.title(), |(_, current)| &current.title)
+                    .to_string(),
+                changes: Vec::new(),
+                kept: Vec::new(),
+                warnings: record.warnings.clone(),
+                error: Some(e.to_string()),
+            },
+            Err(e) => return Err(e),
         };
         outcomes.push(outcome);
         progress(done + 1, total);
@@ -214,6 +237,7 @@ fn create(store: &Store, ctx: Option<&WriteContext>, record: &Record) -> Result<
         changes: plan.describe_changes(),
         kept: Vec::new(),
         warnings: record.warnings.clone(),
+        error: None,
     };
     let Some(ctx) = ctx else {
         return Ok(outcome);
@@ -270,6 +294,7 @@ fn update(
         changes: plan.describe_changes(),
         kept: plan.describe_kept(),
         warnings: record.warnings.clone(),
+        error: None,
     };
     if plan.is_empty() {
         return Ok(outcome);

@@ -227,9 +227,12 @@ fn record(
     updates.sort_by_key(|(at, _)| *at);
     let ties = updates.windows(2).filter(|w| w[0].0 == w[1].0).count();
     if ties > 0 {
+        let shares = match ties {
+            1 => "1 update shares".to_string(),
+            n => format!("{n} updates share"),
+        };
         warnings.push(format!(
-            "{} updates share a time with the one before: kept in the order they were posted",
-            ties
+            "{shares} a time with the one before: kept in the order they were posted"
         ));
     }
 

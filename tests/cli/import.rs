@@ -116,7 +116,7 @@ fn statuspage_export_maps_fields_and_reports_each_anomaly() {
         stderr.contains("never resolved: left open as identified"),
         "{stderr}"
     );
-    assert!(stderr.contains("share a time"), "{stderr}");
+    assert!(stderr.contains("1 update shares a time"), "{stderr}");
     assert!(
         login["timeline"][0]["text"]
             .as_str()
@@ -521,4 +521,53 @@ fn config_maps_impacts_and_components_and_an_allow_list_leaves_others_out() {
     // Impacts the table does not name still map by rank.
     assert_eq!(incident(&repo, "INC-2")["severity"], "SEV2");
     assert_eq!(incident(&repo, "INC-1")["severity"], "SEV4");
+}
+
+#[test]
+fn an_incident_the_branch_refuses_is_reported_and_the_others_still_come_in() {
+    let repo = TestRepo::initialized();
+    repo.ok(&["import", "statuspage", &statuspage()]);
+    // Detected set by hand: a hand edit, kept over what the source says.
+    repo.ok(&["set", "INC-1", "times.detected=2026-09-01 09:30"]);
+    let mut export: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("statuspage.json")).unwrap())
+            .unwrap();
+    for incident in export["incidents"].as_array_mut().unwrap() {
+        match incident["id"].as_str() {
+            // Resolved now before the kept detection time: out of order.
+            Some("pay4q8m2z7xw") => {
+                for update in incident["incident_updates"].as_array_mut().unwrap() {
+                    if update["status"] == "resolved" {
+                        update["created_at"] = json!("2026-09-01T00:20:00.000Z");
+                        update["display_at"] = json!("2026-09-01T00:20:00.000Z");
+                    }
+                }
+            }
+            Some("lgn9x2k4c1qa") => incident["name"] = json!("Login errors (renamed)"),
+            _ => {}
+        }
+    }
+    let newer = repo.home.path().join("newer.json");
+    std::fs::write(&newer, export.to_string()).unwrap();
+    let before = incident(&repo, "INC-1");
+    let output = repo.run(&["--json", "import", "statuspage", newer.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("error: INC-1 (statuspage pay4q8m2z7xw) \"Payments degraded\" was not imported: refusing to write an invalid incident:\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("times out of order"), "{stderr}");
+    assert!(stderr.contains(", 1 refused\n"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let refused = &report["incidents"][0];
+    assert_eq!(refused["action"], "refused");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("times out of order")
+    );
+    assert_eq!(incident(&repo, "INC-1"), before, "nothing written for it");
+    assert_eq!(incident(&repo, "INC-4")["title"], "Login errors (renamed)");
 }
