@@ -1,5 +1,5 @@
 //! Builds a realistic incident branch in a temporary repository and prints `list`,
-//! `show`, a postmortem and its action items, running the same entry point as the `git-incident` binary.
+//! `show`, the response flow's checklist, a postmortem and its action items, running the same entry point as the `git-incident` binary.
 //!
 //!     cargo run --example demo            # prints the demo, removes the repository
 //!     cargo run --example demo -- --keep  # keeps it and prints its path to explore
@@ -71,6 +71,36 @@ fn main() {
             "2026-11-20 14:12",
         ],
         &[
+            "handoff",
+            "INC-1",
+            "--role",
+            "comms",
+            "--to",
+            "ken",
+            "--at",
+            "2026-11-20 14:13",
+        ],
+        &[
+            "task",
+            "INC-1",
+            "done",
+            "T2",
+            "--note",
+            "Status page incident opened",
+            "--at",
+            "2026-11-20 14:14",
+        ],
+        &[
+            "timeline",
+            "INC-1",
+            "add",
+            "Told customer success in #cs-alerts: card payments failing, rollback under way",
+            "--audience",
+            "cs",
+            "--at",
+            "2026-11-20 14:16",
+        ],
+        &[
             "timeline",
             "INC-1",
             "add",
@@ -130,8 +160,8 @@ fn main() {
             "INC-1",
             "add",
             "Status page updated: card payments failing",
-            "--kind",
-            "communication",
+            "--audience",
+            "customers",
             "--at",
             "2026-11-20 14:22",
             "--link",
@@ -217,6 +247,16 @@ fn main() {
         &["status", "INC-4", "resolved", "--at", "2026-11-18 15:40"],
         &["postmortem", "new", "INC-1", "--owner", "aiko"],
         &[
+            "task",
+            "INC-1",
+            "done",
+            "T5",
+            "--note",
+            "aiko owns the postmortem",
+            "--at",
+            "2026-11-20 16:45",
+        ],
+        &[
             "postmortem",
             "set",
             "INC-1",
@@ -276,6 +316,8 @@ fn main() {
     incident(dir, &["list"]);
     println!("\n$ git incident show INC-1");
     incident(dir, &["show", "INC-1"]);
+    println!("\n$ git incident task INC-1");
+    incident(dir, &["task", "INC-1"]);
     println!("\n$ git incident postmortem show INC-1 --format md");
     incident(dir, &["postmortem", "show", "INC-1", "--format", "md"]);
     println!("\n$ git incident action list");
