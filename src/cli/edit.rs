@@ -38,7 +38,7 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
     } else {
         EditedFile::Incident
     };
-    let drafts = store.private_dir().join("edit");
+    let drafts = store.drafts_dir();
     let draft = drafts.join(format!("{id}-{}", file.name()));
     // The text the edit started from, kept beside the draft: a resumed edit must not
     // overwrite what others committed to the file in between.

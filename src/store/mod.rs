@@ -204,8 +204,23 @@ impl Store {
     /// A cache file under the private directory for this branch: `<kind>-<ref>.bin`, with
     /// the ref name escaped so that no two refs share a file (`a/b` and `a-b` differ).
     pub fn cache_file(&self, kind: &str) -> PathBuf {
-        let escaped = self.refname.replace('%', "%25").replace('/', "%2F");
-        self.private_dir().join(format!("{kind}-{escaped}.bin"))
+        self.private_dir()
+            .join(format!("{kind}-{}.bin", self.escaped_refname()))
+    }
+
+    /// Where `edit` keeps the text of a refused edit: per branch, so that a draft of
+    /// `INC-7` on one ref is never resumed on another (the default branch's directly
+    /// under `edit/`, where they have always been).
+    pub fn drafts_dir(&self) -> PathBuf {
+        let dir = self.private_dir().join("edit");
+        match self.refname == layout::DEFAULT_REF {
+            true => dir,
+            false => dir.join(self.escaped_refname()),
+        }
+    }
+
+    fn escaped_refname(&self) -> String {
+        self.refname.replace('%', "%25").replace('/', "%2F")
     }
 
     /// The commit the branch points at. A branch that points at anything else (an

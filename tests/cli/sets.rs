@@ -484,3 +484,30 @@ fn a_review_lists_fields_in_template_order_without_untouched_ones() {
         "{review}"
     );
 }
+
+#[test]
+fn a_draft_kept_on_one_branch_is_not_resumed_on_another() {
+    let repo = repo_with_incident();
+    repo.git(&["branch", "rehearsal", "incidents"]);
+    let broken = repo.script("broken", "sed -i 's/^status = .*/status = nope/' \"$1\"");
+    assert_eq!(repo.edit(&["INC-1"], &broken).status.code(), Some(1));
+    // The other branch starts from its own file, and its edit commits there.
+    let fresh = repo.script(
+        "fresh",
+        "grep -q '^status = \"investigating\"' \"$1\" && sed -i 's/^severity = .*/severity = \"SEV2\"/' \"$1\"",
+    );
+    let output = repo.edit(&["INC-1", "--ref", "rehearsal"], &fresh);
+    crate::common::assert_success(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("resuming"), "{stderr}");
+    assert_eq!(
+        repo.json(&["show", "INC-1", "--ref", "rehearsal"])["severity"],
+        "SEV2"
+    );
+    // The default branch's draft is still there to resume.
+    let resumed = repo.edit(&["INC-1"], "false");
+    assert!(
+        String::from_utf8_lossy(&resumed.stderr).contains("resuming your earlier edit"),
+        "{resumed:?}"
+    );
+}
