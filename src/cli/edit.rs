@@ -82,6 +82,11 @@ pub fn run(ui: &Ui, args: EditArgs) -> CmdResult {
     })?;
     let edited =
         std::fs::read_to_string(&draft).context(|| format!("cannot read {}", draft.display()))?;
+    // `caused_by = ["HEAD~2"]` is stored as `set` stores it: the full commit id.
+    let edited = match file {
+        EditedFile::Incident => crate::ops::code::resolve_typed_in_text(&store, &edited),
+        EditedFile::Postmortem => edited,
+    };
     if edited == original {
         let _ = std::fs::remove_file(&draft);
         let _ = std::fs::remove_file(&base_file);

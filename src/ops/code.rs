@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::error::{Error, Finding, Level, Result};
 use crate::history::code::close_action;
 use crate::model::change::{
-    ChangeLink, LinkedChange, LinkedChanges, is_kept_as_typed, request_url,
+    ChangeLink, LinkedChange, LinkedChanges, is_full_commit_id, is_kept_as_typed, request_url,
 };
 use crate::model::trailer::{Closures, MarkedCommit};
 use crate::model::{ActionId, Config, Incident, IncidentId, Zone};
@@ -50,6 +50,45 @@ pub fn resolve_typed(store: &Store, assignments: &[Assignment]) -> Result<Vec<As
         }
     }
     Ok(resolved)
+}
+
+/// An incident.toml edited by hand with its change links typed as revisions (`HEAD~2`,
+/// a tag) resolved to full commit ids, as `set` stores them; the text as it was when
+/// there is none (or it does not parse: the edit's check reports that). A value that
+/// resolves to nothing is left for the check to name.
+pub fn resolve_typed_in_text(store: &Store, text: &str) -> String {
+    let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return text.to_string();
+    };
+    let mut resolved_any = false;
+    for field in CHANGE_FIELDS {
+        let key = field.trim_start_matches("changes.");
+        let Some(values) = doc
+            .get_mut("changes")
+            .and_then(|changes| changes.get_mut(key))
+            .and_then(toml_edit::Item::as_array_mut)
+        else {
+            continue;
+        };
+        for value in values.iter_mut() {
+            let Some(typed) = value.as_str().map(str::trim) else {
+                continue;
+            };
+            if typed.is_empty() || is_kept_as_typed(typed) || is_full_commit_id(typed) {
+                continue;
+            }
+            if let Ok(commit) = store.resolve(&format!("{typed}^{{commit}}")) {
+                let decor = value.decor().clone();
+                *value = toml_edit::Value::from(commit.to_string());
+                *value.decor_mut() = decor;
+                resolved_any = true;
+            }
+        }
+    }
+    match resolved_any {
+        true => doc.to_string(),
+        false => text.to_string(),
+    }
 }
 
 /// Where the incident's change links lead: commits with their subject, author and how

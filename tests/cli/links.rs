@@ -528,3 +528,35 @@ fn a_second_read_walks_only_the_new_commits_and_a_rewrite_reads_everything_again
     assert_eq!(items[0].1, "open");
     assert_eq!(items[1].1, "open", "a full read drops what no ref has");
 }
+
+#[test]
+fn a_revision_typed_in_edit_is_stored_as_its_full_commit_id() {
+    let code = code_history();
+    let repo = &code.repo;
+    // The editor appends a [changes] table naming the cause by a revision, commented.
+    let editor = repo.script(
+        "link",
+        "printf '\\n[changes]\\ncaused_by = [\"feature~1\"]  # the retry change\\nfixed_by = [\"#12\"]\\n' >> \"$1\"",
+    );
+    crate::common::assert_success(&repo.edit(&["INC-1"], &editor));
+    let file = repo.file("incidents/2026/INC-1/incident.toml");
+    assert!(
+        file.contains(&format!(
+            "caused_by = [\"{}\"]  # the retry change\nfixed_by = [\"#12\"]\n",
+            code.cause
+        )),
+        "{file}"
+    );
+    // Something that is no revision is still refused, with the draft kept.
+    let bad = repo.script(
+        "bad",
+        "sed -i 's/^fixed_by = .*/fixed_by = [\"no-such-branch\"]/' \"$1\"",
+    );
+    let refused = repo.edit(&["INC-1"], &bad);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("invalid changes.fixed_by \"no-such-branch\""),
+        "{stderr}"
+    );
+}
