@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::import::{FieldValue, Record};
-use crate::model::{Config, Source, Status, Timestamp, Zone};
+use crate::model::{Config, Source, Status, TimelineEntry, TimelineKind, Timestamp, Zone};
 
 pub const SYSTEM: &str = "pagerduty";
 
@@ -80,6 +80,27 @@ struct LogEntry {
     created_at: String,
     #[serde(default)]
     agent: Option<Reference>,
+    /// What happened, as PagerDuty says it: `Acknowledged by Ana Lima`, a note's text.
+    #[serde(default)]
+    summary: Option<String>,
+}
+
+/// The timeline kind a log entry reads as; `None` for the notifications sent to each
+/// responder, which say nothing about the incident.
+fn timeline_kind(log_entry_type: &str) -> Option<TimelineKind> {
+    match log_entry_type {
+        "notify_log_entry" => None,
+        "trigger_log_entry" => Some(TimelineKind::Alert),
+        "annotate_log_entry" => Some(TimelineKind::Note),
+        "acknowledge_log_entry"
+        | "unacknowledge_log_entry"
+        | "resolve_log_entry"
+        | "reopen_log_entry"
+        | "snooze_log_entry"
+        | "priority_change_log_entry"
+        | "urgency_change_log_entry" => Some(TimelineKind::Status),
+        _ => Some(TimelineKind::Action),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,9 +229,19 @@ fn record(origin: &str, incident: Incident, config: &Config, zone: Zone) -> Resu
     let mut acknowledged = None;
     let mut resolved = None;
     let mut acknowledger = None;
+    let mut timeline = Vec::new();
     for entry in &incident.log_entries {
         let at = time(&format!("{} created_at", entry.kind), &entry.created_at)?;
         let agent = entry.agent.as_ref().and_then(|a| a.summary.clone());
+        let text = entry.summary.as_deref().map(str::trim).unwrap_or_default();
+        if let Some(kind) = timeline_kind(&entry.kind).filter(|_| !text.is_empty()) {
+            timeline.push(TimelineEntry {
+                author: agent
+                    .as_deref()
+                    .map(|name| config.handle_of(name, "").unwrap_or(name).to_string()),
+                ..TimelineEntry::new(at, kind, text.to_string())
+            });
+        }
         match entry.kind.as_str() {
             "acknowledge_log_entry" if acknowledged.is_none_or(|t| at < t) => {
                 acknowledged = Some(at);
@@ -220,6 +251,9 @@ fn record(origin: &str, incident: Incident, config: &Config, zone: Zone) -> Resu
             _ => {}
         }
     }
+    // The log lists entries newest first: oldest first, equal times in the log's order.
+    timeline.reverse();
+    timeline.sort_by_key(|entry| entry.at);
     // Without log entries, the incident's own fields say as much.
     for ack in &incident.acknowledgements {
         let at = time("acknowledgements at", &ack.at)?;
@@ -325,7 +359,7 @@ fn record(origin: &str, incident: Incident, config: &Config, zone: Zone) -> Resu
             ("times.acknowledged", FieldValue::Time(acknowledged)),
             ("times.resolved", FieldValue::Time(resolved)),
         ],
-        timeline: Vec::new(),
+        timeline,
         warnings,
     })
 }

@@ -65,6 +65,33 @@ fn pagerduty_export_maps_times_severity_and_commander_once() {
         "{toml}"
     );
 
+    // The log, oldest first: what happened, not whom PagerDuty notified.
+    let timeline: Vec<(&str, &str, &str)> = checkout["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["text"].as_str().unwrap(),
+                e["author"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        timeline,
+        [
+            ("alert", "Triggered through the API", "checkout"),
+            ("status", "Acknowledged by Ana Lima", "Ana Lima"),
+            (
+                "note",
+                "Rolled back deploy 812; latency back under 300 ms",
+                "Ana Lima"
+            ),
+            ("status", "Resolved by Ana Lima", "Ana Lima"),
+        ]
+    );
+
     // No priority: urgency low -> the second severity; acknowledged from the incident.
     let search = incident(&repo, "INC-2");
     assert_eq!(search["severity"], "SEV2");
