@@ -235,7 +235,9 @@ fn record(origin: &str, incident: Incident, config: &Config, zone: Zone) -> Resu
         let agent = entry.agent.as_ref().and_then(|a| a.summary.clone());
         let text = entry.summary.as_deref().map(str::trim).unwrap_or_default();
         if let Some(kind) = timeline_kind(&entry.kind).filter(|_| !text.is_empty()) {
+            // The incident's page in PagerDuty is where the entry can be checked.
             timeline.push(TimelineEntry {
+                links: incident.html_url.iter().cloned().collect(),
                 author: agent
                     .as_deref()
                     .map(|name| config.handle_of(name, "").unwrap_or(name).to_string()),

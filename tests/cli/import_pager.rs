@@ -91,6 +91,11 @@ fn pagerduty_export_maps_times_severity_and_commander_once() {
             ("status", "Resolved by Ana Lima", "Ana Lima"),
         ]
     );
+    assert_eq!(
+        checkout["timeline"][0]["links"],
+        serde_json::json!(["https://acme.pagerduty.com/incidents/Q2LY3ZVXPJ9ABC"]),
+        "the incident's page is the evidence"
+    );
 
     // No priority: urgency low -> the second severity; acknowledged from the incident.
     let search = incident(&repo, "INC-2");
