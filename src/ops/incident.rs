@@ -577,8 +577,15 @@ pub fn timeline_table(entry: &TimelineEntry) -> Table {
     if let Some(posted) = entry.posted {
         table.insert("posted", Item::Value(Value::from(posted)));
     }
-    if !entry.links.is_empty() {
-        table.insert("links", Item::Value(edit::string_array(&entry.links)));
+    // A link given twice is one piece of evidence.
+    let mut links: Vec<String> = Vec::with_capacity(entry.links.len());
+    for link in &entry.links {
+        if !links.contains(link) {
+            links.push(link.clone());
+        }
+    }
+    if !links.is_empty() {
+        table.insert("links", Item::Value(edit::string_array(&links)));
     }
     if let Some(source) = &entry.source {
         table.insert("source", Item::Value(edit::string(source)));

@@ -30,6 +30,8 @@ fn walkthrough_records_an_incident_one_commit_per_change() {
         "action",
         "--link",
         "https://grafana.example/d/abc",
+        "--link",
+        "https://grafana.example/d/abc",
     ]);
     repo.tick(60);
     repo.ok(&["status", "INC-1", "mitigated"]);
@@ -57,6 +59,17 @@ fn walkthrough_records_an_incident_one_commit_per_change() {
     let incident = repo.json(&["show", "INC-1"]);
     assert_eq!(incident["status"], "resolved");
     assert_eq!(incident["commander"], "Pat Example");
+    let rolled_back = incident["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["text"] == "Rolled back deploy 4412")
+        .unwrap();
+    assert_eq!(
+        rolled_back["links"],
+        serde_json::json!(["https://grafana.example/d/abc"]),
+        "a link given twice is kept once"
+    );
     assert_eq!(incident["times"]["started"], "2026-11-23T09:50:00+09:00");
     assert_eq!(incident["times"]["detected"], "2026-11-23T10:00:00+09:00");
     assert_eq!(
