@@ -76,7 +76,7 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     });
     actions.sort_by_key(|item| (!item.overdue, item.action.due.is_none(), item.action.due));
 
-    let loaded = index.history();
+    let loaded = index.into_history();
     let now = time.now().timestamp();
     let ctx = Context {
         config: &config,
