@@ -8,6 +8,7 @@
 //! rebuilt when the old tip is no longer an ancestor (a rewrite). A missing, unreadable
 //! or outdated index is rebuilt: a cache problem never fails a read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -43,16 +44,19 @@ type DerivedById = HashMap<String, Derived>;
 /// that an unchanged branch is listed from this part alone. Built only when `list --json`
 /// (or the attention view) asks: a cold `metrics` would otherwise pay for serialising
 /// every incident.
+/// Its texts borrow from the part's bytes as read: at 100,000 incidents they are 190 MB,
+/// and a copy of them would double that.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
-pub struct Listing {
+pub struct Listing<'a> {
     /// By incident directory.
-    pub incidents: HashMap<String, ListedJson>,
+    #[serde(borrow)]
+    pub incidents: HashMap<String, ListedJson<'a>>,
     /// The incident.toml files that do not parse, by path.
     pub incident_errors: Vec<FileError>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ListedJson {
+pub struct ListedJson<'a> {
     /// The incident directory's tree the text was made from.
     pub tree: String,
     pub number: u32,
@@ -62,7 +66,8 @@ pub struct ListedJson {
     /// Unix seconds.
     pub detected: Option<i64>,
     /// The incident as `list --json` prints it.
-    pub text: String,
+    #[serde(borrow)]
+    pub text: Cow<'a, str>,
 }
 /// The commits that changed each incident directory, newest first: `log ID` reads only
 /// those.
@@ -182,21 +187,28 @@ impl Index {
         listed
     }
 
-    /// What `list --json` prints: from its part, brought up to date with this index
-    /// (only the incidents whose directory changed are read again) and saved.
-    pub fn listing(&self, store: &Store, snapshot: &Snapshot<'_>) -> Result<Listing> {
-        self.listing_with(store, snapshot, Texts::new())
+    /// What `list --json` prints: from its part (read into `bytes`, which its texts
+    /// borrow), brought up to date with this index (only the incidents whose directory
+    /// changed are read again) and saved.
+    pub fn listing<'b>(
+        &self,
+        store: &Store,
+        snapshot: &Snapshot<'_>,
+        bytes: &'b mut Vec<u8>,
+    ) -> Result<Listing<'b>> {
+        self.listing_from(store, snapshot, Texts::new(), read_listing(store, bytes))
     }
 
-    /// The same, with the texts of incidents just read (`load_keeping_json`).
-    fn listing_with(
+    /// The same from the part as saved, with the texts of incidents just read
+    /// (`load_keeping_json`).
+    fn listing_from<'b>(
         &self,
         store: &Store,
         snapshot: &Snapshot<'_>,
         mut fresh: Texts,
-    ) -> Result<Listing> {
+        mut part: Part<Listing<'b>>,
+    ) -> Result<Listing<'b>> {
         let path = store.cache_file("json");
-        let mut part = read::<Listing>(&path, store.refname()).unwrap_or_default();
         if part.tip == self.tip {
             return Ok(part.body);
         }
@@ -208,11 +220,16 @@ impl Index {
             };
             let Some(facts) = &dir.facts else { continue };
             let kept = old.remove(&entry.dir).filter(|l| l.tree == dir.tree);
-            let text = match kept.map(|l| l.text).or_else(|| fresh.remove(&entry.dir)) {
+            let text = match kept
+                .map(|l| l.text)
+                .or_else(|| fresh.remove(&entry.dir).map(Cow::Owned))
+            {
                 Some(text) => text,
                 // The index read it as parsing: an error now is a broken repository.
-                None => serde_json::to_string_pretty(&snapshot.incident(&entry)?.value)
-                    .expect("incidents serialize"),
+                None => Cow::Owned(
+                    serde_json::to_string_pretty(&snapshot.incident(&entry)?.value)
+                        .expect("incidents serialize"),
+                ),
             };
             let listed = ListedJson {
                 tree: dir.tree.clone(),
@@ -335,18 +352,32 @@ fn read_dir(
     })
 }
 
-/// What `list --json` prints at the tip: from its part alone when that describes the
-/// tip, else through the index.
-pub fn listing(store: &Store, snapshot: &Snapshot<'_>) -> Result<Listing> {
+/// What `list --json` prints at the tip: from its part alone (read into `bytes`, which
+/// its texts borrow) when that describes the tip, else through the index.
+pub fn listing<'b>(
+    store: &Store,
+    snapshot: &Snapshot<'_>,
+    bytes: &'b mut Vec<u8>,
+) -> Result<Listing<'b>> {
     let tip = tip_of(snapshot)?.to_string();
-    match read::<Listing>(&store.cache_file("json"), store.refname()) {
-        Some(part) if part.tip == tip => Ok(part.body),
-        _ => {
-            let mut fresh = Texts::new();
-            Index::load_keeping_json(store, snapshot, Want::Files, Some(&mut fresh))?
-                .listing_with(store, snapshot, fresh)
-        }
+    let kept = read_listing(store, bytes);
+    if kept.tip == tip {
+        return Ok(kept.body);
     }
+    let mut fresh = Texts::new();
+    Index::load_keeping_json(store, snapshot, Want::Files, Some(&mut fresh))?
+        .listing_from(store, snapshot, fresh, kept)
+}
+
+/// The `list --json` part as saved, its texts borrowed from `bytes` (which it reads the
+/// file into); empty when there is none worth trusting.
+fn read_listing<'b>(store: &Store, bytes: &'b mut Vec<u8>) -> Part<Listing<'b>> {
+    *bytes = std::fs::read(store.cache_file("json")).unwrap_or_default();
+    let bytes: &'b [u8] = bytes;
+    postcard::from_bytes::<Part<Listing<'b>>>(bytes)
+        .ok()
+        .filter(|part| part.format == FORMAT && part.refname == store.refname())
+        .unwrap_or_default()
 }
 
 pub(super) fn tip_of(snapshot: &Snapshot<'_>) -> Result<git2::Oid> {

@@ -62,7 +62,7 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     };
     let incidents: Vec<IncidentFacts> =
         list::matching(&index, &open).into_iter().cloned().collect();
-    let incidents_json = list::json(&index.listing(store, &snapshot)?, &open);
+    let incidents_json = list::json(&index.listing(store, &snapshot, &mut Vec::new())?, &open);
 
     let tasks = overdue_tasks(&snapshot, &config, &incidents, time.now())?;
 
