@@ -187,20 +187,45 @@ impl Index {
         listed
     }
 
-    /// What `list --json` prints: from its part (read into `bytes`, which its texts
-    /// borrow), brought up to date with this index (only the incidents whose directory
-    /// changed are read again) and saved.
-    pub fn listing<'b>(
+    /// What `list --json` prints for `listed` (incidents of this index), in that order,
+    /// each read from its file: for a few incidents, such as the attention view's open
+    /// ones, cheaper than the listing part, which holds every incident's text.
+    pub fn json_texts(
         &self,
-        store: &Store,
         snapshot: &Snapshot<'_>,
-        bytes: &'b mut Vec<u8>,
-    ) -> Result<Listing<'b>> {
-        self.listing_from(store, snapshot, Texts::new(), read_listing(store, bytes))
+        listed: &[&IncidentFacts],
+    ) -> Result<Vec<String>> {
+        let mut texts = Vec::with_capacity(listed.len());
+        for facts in listed {
+            let Some(dir) = self.dirs.get(&facts.dir) else {
+                continue;
+            };
+            let tree = git2::Oid::from_str(&dir.tree).map_err(|_| {
+                Error::invalid("the read index holds a bad tree: remove .git/incident/ and retry")
+            })?;
+            let entry = IncidentEntry {
+                id: IncidentId {
+                    prefix: dir.id.prefix.clone(),
+                    number: dir.id.number,
+                },
+                year: facts
+                    .dir
+                    .split('/')
+                    .nth(1)
+                    .and_then(|y| y.parse().ok())
+                    .unwrap_or_default(),
+                dir: facts.dir.clone(),
+                tree,
+            };
+            let incident = snapshot.incident(&entry)?.value;
+            texts.push(serde_json::to_string_pretty(&incident).expect("incidents serialize"));
+        }
+        Ok(texts)
     }
 
-    /// The same from the part as saved, with the texts of incidents just read
-    /// (`load_keeping_json`).
+    /// What `list --json` prints: from the part as saved, brought up to date with this
+    /// index (only the incidents whose directory changed are read again, or taken from
+    /// `fresh`, the texts of incidents just read by `load_keeping_json`) and saved.
     fn listing_from<'b>(
         &self,
         store: &Store,

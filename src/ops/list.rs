@@ -19,16 +19,16 @@ pub fn matching<'i>(index: &'i Index, filter: &Filter) -> Vec<&'i IncidentFacts>
         .collect()
 }
 
-/// The JSON array `list --json` prints: the incidents `filter` keeps, newest first (by
-/// detection time, then by number).
-pub fn json(listing: &Listing<'_>, filter: &Filter) -> String {
+/// The JSON array `list --json` prints, of these texts (each as it prints one incident).
+pub fn json_array<'a>(texts: impl Iterator<Item = &'a str>) -> String {
     let mut out = Vec::new();
-    write_json(listing, filter, &mut out).expect("writing to memory does not fail");
+    array(texts, &mut out).expect("writing to memory does not fail");
     String::from_utf8(out).expect("the texts are JSON")
 }
 
-/// The same array written to `out` piece by piece: at 100,000 incidents it is 190 MB,
-/// too much to hold as one string next to the texts it is made of.
+/// The JSON array `list --json` prints: the incidents `filter` keeps, newest first (by
+/// detection time, then by number), written to `out` piece by piece: at 100,000
+/// incidents it is 190 MB, too much to hold as one string next to the texts it is made of.
 pub fn write_json(listing: &Listing<'_>, filter: &Filter, out: &mut impl Write) -> io::Result<()> {
     let mut kept: Vec<&ListedJson<'_>> = listing
         .incidents
