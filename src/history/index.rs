@@ -19,7 +19,7 @@ use crate::history::derive::{self, Derived};
 use crate::history::{Progress, facts, walk};
 use crate::metrics::{ActionFacts, IncidentFacts, PostmortemFacts};
 use crate::model::{IncidentId, Status};
-use crate::store::{IncidentEntry, Snapshot, Store, cache};
+use crate::store::{self, IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
 const FORMAT: u32 = 11;
@@ -155,7 +155,8 @@ impl Index {
         let path = store.cache_file("index");
         let mut dirs = read::<Dirs>(&path, store.refname()).unwrap_or_default();
         if dirs.tip != tip.to_string() {
-            dirs.body = refresh_dirs(snapshot, std::mem::take(&mut dirs.body), json)?;
+            let old = std::mem::take(&mut dirs.body);
+            dirs.body = store::without_object_cache(|| refresh_dirs(snapshot, old, json))?;
             dirs.tip = tip.to_string();
             write(store, &path, &mut dirs);
         }
