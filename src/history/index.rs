@@ -43,10 +43,9 @@ type Texts = HashMap<String, String>;
 type DerivedById = HashMap<String, Derived>;
 /// What `list --json` prints, apart: with the fields its filters and order look at, so
 /// that an unchanged branch is listed from this part alone. Built only when `list --json`
-/// (or the attention view) asks: a cold `metrics` would otherwise pay for serialising
-/// every incident.
-/// Its texts borrow from the part's bytes as read: at 100,000 incidents they are 190 MB,
-/// and a copy of them would double that.
+/// asks: a cold `metrics` would otherwise pay for serialising every incident. Its texts
+/// borrow from the part's bytes as read: at 100,000 incidents they are 190 MB, and a copy
+/// of them would double that.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Listing<'a> {
     /// By incident directory.
