@@ -142,3 +142,49 @@ pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An item listed from the index is the item as filed: the offset and the fraction of
+    /// a second of `done_at` survive, and so do the fields metrics do not read.
+    #[test]
+    fn an_action_item_is_listed_as_filed() {
+        let text = r#"schema_version = 1
+incident = "INC-7"
+status = "draft"
+
+[[action]]
+id = "INC-7.A1"
+title = "Validate pool size"
+kind = "prevent"
+owner = "Ana"
+due = 2026-03-01
+status = "done"
+done_at = 2026-02-03T04:05:06.25-03:30
+done_by = "0123456789abcdef0123456789abcdef01234567"
+link = "https://tracker.example/1"
+notes = "Checked in CI."
+
+[[action]]
+id = "INC-7.A2"
+title = "Alert earlier"
+kind = "detect"
+status = "open"
+"#;
+        let postmortem: Postmortem =
+            crate::store::codec::parse("postmortem.toml", text).expect("the sample parses");
+        let facts = postmortem_from_file(&postmortem);
+        let listed: Vec<Action> = facts
+            .actions
+            .iter()
+            .map(|a| filed_action(a).expect("facts from a file"))
+            .collect();
+        assert_eq!(listed, postmortem.action);
+        // Times compare as instants: the offset is checked as written.
+        let written = |actions: &[Action]| serde_json::to_string(actions).expect("serializes");
+        assert_eq!(written(&listed), written(&postmortem.action));
+        assert!(written(&listed).contains("2026-02-03T04:05:06.250-03:30"));
+    }
+}
