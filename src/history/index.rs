@@ -205,6 +205,7 @@ impl Index {
             let tree = git2::Oid::from_str(&dir.tree).map_err(|_| {
                 Error::invalid("the read index holds a bad tree: remove .git/incident/ and retry")
             })?;
+            // Reading it takes only the directory's tree and path.
             let entry = IncidentEntry {
                 id: IncidentId {
                     prefix: dir.id.prefix.clone(),
