@@ -583,20 +583,23 @@ pub fn check_snapshot_with(
         });
     }
     let mut old = std::mem::take(&mut cache.dirs);
-    for entry in &entries {
-        let tree = entry.tree.to_string();
-        let checked = match old
-            .remove(&entry.dir)
-            .filter(|c| c.tree == tree && c.config == config_blob)
-        {
-            Some(kept) => kept,
-            None => {
-                cache.changed = true;
-                check_dir(snapshot, &config, entry, tree, config_blob.clone())?
-            }
-        };
-        cache.dirs.insert(entry.dir.clone(), checked);
-    }
+    crate::store::without_object_cache(|| -> Result<()> {
+        for entry in &entries {
+            let tree = entry.tree.to_string();
+            let checked = match old
+                .remove(&entry.dir)
+                .filter(|c| c.tree == tree && c.config == config_blob)
+            {
+                Some(kept) => kept,
+                None => {
+                    cache.changed = true;
+                    check_dir(snapshot, &config, entry, tree, config_blob.clone())?
+                }
+            };
+            cache.dirs.insert(entry.dir.clone(), checked);
+        }
+        Ok(())
+    })?;
     cache.changed |= !old.is_empty();
     let zone = config.zone()?;
     // Every holder of an ID or uid, so a duplicate is reported on each file involved:

@@ -1,10 +1,13 @@
+use std::io::Write;
+
 use clap::{Args, ValueEnum};
 
 use super::{AsKnownAt, CmdResult, Ui};
+use crate::error::Error;
 use crate::history::{Index, Want};
 use crate::model::TimeContext;
 use crate::ops::incident::{load, with_handles, with_history_times};
-use crate::ops::list::{Filter, json, matching};
+use crate::ops::list::{Filter, matching, write_json};
 use crate::render::incident::{list_table, markdown, show as show_text};
 use crate::render::progress::CommitProgress;
 
@@ -60,11 +63,18 @@ pub fn list(ui: &Ui, args: ListArgs) -> CmdResult {
     let filter = args.filters.filter(&time)?;
     if ui.json {
         // Scripts list often: served from the index's JSON part alone.
-        let listing = crate::history::index::listing(&store, &snapshot)?;
+        let mut kept = Vec::new();
+        let listing = crate::history::index::listing(&store, &snapshot, &mut kept)?;
         let code = ui.report_skipped(&listing.incident_errors);
-        let mut json = json(&listing, &filter);
-        json.push('\n');
-        ui.print(&json)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, ui.stream());
+        write_json(&listing, &filter, &mut out)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.into_inner().map_err(|e| e.into_error()))
+            .and_then(|stream| stream.finish())
+            .map_err(|e| Error::Io {
+                context: "could not write output".into(),
+                source: e,
+            })?;
         return Ok(code);
     }
     let index = Index::load(&store, &snapshot, Want::Files)?;

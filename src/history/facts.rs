@@ -4,8 +4,11 @@
 use crate::history::derive::Derived;
 use crate::metrics::facts::Nanos;
 use crate::metrics::{ActionFacts, IncidentFacts, PostmortemFacts};
+use chrono::{DateTime, FixedOffset};
+
 use crate::model::{
-    ActionStatus, Audience, Incident, Postmortem, PostmortemStatus, Step, TimeKey, Timestamp,
+    Action, ActionStatus, Audience, Day, Incident, Postmortem, PostmortemStatus, Step, TimeKey,
+    Timestamp,
 };
 use crate::store::IncidentEntry;
 
@@ -50,28 +53,62 @@ pub fn from_files(
             .filter(|task| task.audience.is_some_and(Audience::faces_customers))
             .filter_map(Step::every_seconds)
             .min(),
-        postmortem: postmortem.map(|p| PostmortemFacts {
-            status: p.status,
-            owner: p.owner.clone(),
-            published_at: seconds(p.published_at),
-            actions: p
-                .action
-                .iter()
-                .map(|a| ActionFacts {
-                    id: a.id.clone(),
-                    title: a.title.clone(),
-                    kind: a.kind,
-                    owner: a.owner.clone(),
-                    due: a.due.map(|d| d.0),
-                    status: a.status,
-                    created: None,
-                    done_at: seconds(a.done_at),
-                    done_by: a.done_by.clone(),
-                    link: a.link.clone(),
-                })
-                .collect(),
-        }),
+        postmortem: postmortem.map(postmortem_from_file),
     }
+}
+
+/// The postmortem's facts as its file states them.
+pub fn postmortem_from_file(p: &Postmortem) -> PostmortemFacts {
+    PostmortemFacts {
+        status: p.status,
+        owner: p.owner.clone(),
+        published_at: seconds(p.published_at),
+        actions: p
+            .action
+            .iter()
+            .map(|a| ActionFacts {
+                id: a.id.clone(),
+                title: a.title.clone(),
+                kind: a.kind,
+                owner: a.owner.clone(),
+                due: a.due.map(|d| d.0),
+                status: a.status,
+                created: None,
+                done_at: seconds(a.done_at),
+                done_at_subsec: a.done_at.map_or(0, |t| t.0.timestamp_subsec_nanos()),
+                done_at_offset: a.done_at.map_or(0, |t| t.0.offset().local_minus_utc()),
+                done_by: a.done_by.clone(),
+                link: a.link.clone(),
+                notes: a.notes.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// An action item as its file states it, from facts taken by [`from_files`] (before
+/// history or code trailers changed them). `None` only for facts that could not come
+/// from a file.
+pub fn filed_action(action: &ActionFacts) -> Option<Action> {
+    let done_at = match action.done_at {
+        Some(seconds) => {
+            let offset = FixedOffset::east_opt(action.done_at_offset)?;
+            let utc = DateTime::from_timestamp(seconds, action.done_at_subsec)?;
+            Some(Timestamp(utc.with_timezone(&offset)))
+        }
+        None => None,
+    };
+    Some(Action {
+        id: action.id.clone(),
+        title: action.title.clone(),
+        kind: action.kind,
+        owner: action.owner.clone(),
+        due: action.due.map(Day),
+        status: action.status,
+        done_at,
+        done_by: action.done_by.clone(),
+        link: action.link.clone(),
+        notes: action.notes.clone(),
+    })
 }
 
 /// Fills what the files leave out from history. A state's time is only taken from
@@ -103,5 +140,51 @@ pub fn apply_history(facts: &mut IncidentFacts, derived: Option<&Derived>) {
                 action.done_at = history.and_then(|h| h.done);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An item listed from the index is the item as filed: the offset and the fraction of
+    /// a second of `done_at` survive, and so do the fields metrics do not read.
+    #[test]
+    fn an_action_item_is_listed_as_filed() {
+        let text = r#"schema_version = 1
+incident = "INC-7"
+status = "draft"
+
+[[action]]
+id = "INC-7.A1"
+title = "Validate pool size"
+kind = "prevent"
+owner = "Ana"
+due = 2026-03-01
+status = "done"
+done_at = 2026-02-03T04:05:06.25-03:30
+done_by = "0123456789abcdef0123456789abcdef01234567"
+link = "https://tracker.example/1"
+notes = "Checked in CI."
+
+[[action]]
+id = "INC-7.A2"
+title = "Alert earlier"
+kind = "detect"
+status = "open"
+"#;
+        let postmortem: Postmortem =
+            crate::store::codec::parse("postmortem.toml", text).expect("the sample parses");
+        let facts = postmortem_from_file(&postmortem);
+        let listed: Vec<Action> = facts
+            .actions
+            .iter()
+            .map(|a| filed_action(a).expect("facts from a file"))
+            .collect();
+        assert_eq!(listed, postmortem.action);
+        // Times compare as instants: the offset is checked as written.
+        let written = |actions: &[Action]| serde_json::to_string(actions).expect("serializes");
+        assert_eq!(written(&listed), written(&postmortem.action));
+        assert!(written(&listed).contains("2026-02-03T04:05:06.250-03:30"));
     }
 }

@@ -8,21 +8,21 @@
 //! rebuilt when the old tip is no longer an ancestor (a rewrite). A missing, unreadable
 //! or outdated index is rebuilt: a cache problem never fails a read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, FileError, Result};
 use crate::history::derive::{self, Derived};
 use crate::history::{Progress, facts, walk};
-use crate::metrics::IncidentFacts;
-use crate::model::{Action, ActionKind, ActionStatus, Day, IncidentId, Status, Timestamp};
-use crate::store::{IncidentEntry, Snapshot, Store, cache};
+use crate::metrics::{ActionFacts, IncidentFacts, PostmortemFacts};
+use crate::model::{Incident, IncidentId, Status};
+use crate::store::{self, IncidentEntry, Snapshot, Store, cache};
 
 /// Bump whenever what is stored, or how it is derived, changes.
-const FORMAT: u32 = 10;
+const FORMAT: u32 = 11;
 
 /// One part of the index in its own file, so that a read loads only the parts it needs
 /// (a listing does not load history): what it holds, and the commit it describes.
@@ -34,26 +34,29 @@ pub(super) struct Part<T> {
     pub(super) body: T,
 }
 
-/// The incident directories at the tip, by path.
-type Dirs = HashMap<String, IndexedDir>;
+/// The incident directories at the tip, by path. Boxed: a map's table has room for up to
+/// twice its entries, and a directory inline is about 800 bytes.
+type Dirs = HashMap<String, Box<IndexedDir>>;
 /// `list --json` texts by incident directory.
 type Texts = HashMap<String, String>;
 /// What history says, by incident identity (see `derive::identity`).
 type DerivedById = HashMap<String, Derived>;
 /// What `list --json` prints, apart: with the fields its filters and order look at, so
 /// that an unchanged branch is listed from this part alone. Built only when `list --json`
-/// (or the attention view) asks: a cold `metrics` would otherwise pay for serialising
-/// every incident.
+/// asks: a cold `metrics` would otherwise pay for serialising every incident. Its texts
+/// borrow from the part's bytes as read: at 100,000 incidents they are 190 MB, and a copy
+/// of them would double that.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
-pub struct Listing {
+pub struct Listing<'a> {
     /// By incident directory.
-    pub incidents: HashMap<String, ListedJson>,
+    #[serde(borrow)]
+    pub incidents: HashMap<String, ListedJson<'a>>,
     /// The incident.toml files that do not parse, by path.
     pub incident_errors: Vec<FileError>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ListedJson {
+pub struct ListedJson<'a> {
     /// The incident directory's tree the text was made from.
     pub tree: String,
     pub number: u32,
@@ -63,7 +66,8 @@ pub struct ListedJson {
     /// Unix seconds.
     pub detected: Option<i64>,
     /// The incident as `list --json` prints it.
-    pub text: String,
+    #[serde(borrow)]
+    pub text: Cow<'a, str>,
 }
 /// The commits that changed each incident directory, newest first: `log ID` reads only
 /// those.
@@ -91,14 +95,18 @@ pub struct IndexedDir {
     /// The key of its derived facts: the incident's uid.
     pub identity: String,
     /// The incident as the files state it (no history applied); `None` when
-    /// incident.toml does not parse.
+    /// incident.toml does not parse. Its `postmortem` is always `None` here: that is
+    /// [`IndexedDir::postmortem`], so that each action item is held once.
     pub facts: Option<IncidentFacts>,
-    /// The postmortem's action items, in number order.
-    pub actions: Vec<IndexedAction>,
-    /// incident.toml's error, if it does not parse.
-    pub incident_error: Option<FileError>,
+    /// The postmortem as its file states it, its action items in file order; `None`
+    /// when there is none or it does not parse. Kept apart from `facts` so that its
+    /// items are listed even when incident.toml does not parse.
+    pub postmortem: Option<PostmortemFacts>,
+    /// incident.toml's error, if it does not parse (boxed: it is rare, and inline it
+    /// would cost every directory its size).
+    pub incident_error: Option<Box<FileError>>,
     /// postmortem.toml's error, if it does not parse.
-    pub postmortem_error: Option<FileError>,
+    pub postmortem_error: Option<Box<FileError>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,56 +115,13 @@ pub struct IndexedId {
     pub number: u32,
 }
 
-/// An action item with its times as text (a `Timestamp` reads only from TOML).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IndexedAction {
-    pub id: String,
-    pub title: String,
-    pub kind: ActionKind,
-    pub owner: Option<String>,
-    pub due: Option<NaiveDate>,
-    pub status: ActionStatus,
-    pub done_at: Option<String>,
-    #[serde(default)]
-    pub done_by: Option<String>,
-    pub link: Option<String>,
-    pub notes: Option<String>,
-}
-
-impl IndexedAction {
-    fn new(action: &Action) -> IndexedAction {
-        IndexedAction {
-            id: action.id.clone(),
-            title: action.title.clone(),
-            kind: action.kind,
-            owner: action.owner.clone(),
-            due: action.due.map(|d| d.0),
-            status: action.status,
-            done_at: action.done_at.map(|t| t.to_string()),
-            done_by: action.done_by.clone(),
-            link: action.link.clone(),
-            notes: action.notes.clone(),
-        }
-    }
-
-    /// The item as the file states it. `None` only if the index was written wrong.
-    pub fn action(&self) -> Option<Action> {
-        let done_at = match &self.done_at {
-            Some(text) => Some(Timestamp(chrono::DateTime::parse_from_rfc3339(text).ok()?)),
-            None => None,
-        };
-        Some(Action {
-            id: self.id.clone(),
-            title: self.title.clone(),
-            kind: self.kind,
-            owner: self.owner.clone(),
-            due: self.due.map(Day),
-            status: self.status,
-            done_at,
-            done_by: self.done_by.clone(),
-            link: self.link.clone(),
-            notes: self.notes.clone(),
-        })
+impl IndexedDir {
+    /// The postmortem's action items as filed (see [`facts::filed_action`]), in file
+    /// order.
+    pub fn actions(&self) -> &[ActionFacts] {
+        self.postmortem
+            .as_ref()
+            .map_or(&[], |p| p.actions.as_slice())
     }
 }
 
@@ -191,7 +156,8 @@ impl Index {
         let path = store.cache_file("index");
         let mut dirs = read::<Dirs>(&path, store.refname()).unwrap_or_default();
         if dirs.tip != tip.to_string() {
-            dirs.body = refresh_dirs(snapshot, std::mem::take(&mut dirs.body), json)?;
+            let old = std::mem::take(&mut dirs.body);
+            dirs.body = store::without_object_cache(|| refresh_dirs(snapshot, old, json))?;
             dirs.tip = tip.to_string();
             write(store, &path, &mut dirs);
         }
@@ -210,7 +176,7 @@ impl Index {
 
     /// Every incident directory, in no particular order.
     pub fn dirs(&self) -> impl Iterator<Item = &IndexedDir> {
-        self.dirs.values()
+        self.dirs.values().map(Box::as_ref)
     }
 
     /// The incidents whose incident.toml parses, as their files say, newest first (by
@@ -223,21 +189,53 @@ impl Index {
         listed
     }
 
-    /// What `list --json` prints: from its part, brought up to date with this index
-    /// (only the incidents whose directory changed are read again) and saved.
-    pub fn listing(&self, store: &Store, snapshot: &Snapshot<'_>) -> Result<Listing> {
-        self.listing_with(store, snapshot, Texts::new())
+    /// What `list --json` prints for `listed` (incidents of this index), in that order,
+    /// each read from its file: for a few incidents, such as the attention view's open
+    /// ones, cheaper than the listing part, which holds every incident's text.
+    pub fn json_texts(
+        &self,
+        snapshot: &Snapshot<'_>,
+        listed: &[&IncidentFacts],
+    ) -> Result<Vec<String>> {
+        let mut texts = Vec::with_capacity(listed.len());
+        for facts in listed {
+            let Some(dir) = self.dirs.get(&facts.dir) else {
+                continue;
+            };
+            let tree = git2::Oid::from_str(&dir.tree).map_err(|_| {
+                Error::invalid("the read index holds a bad tree: remove .git/incident/ and retry")
+            })?;
+            // Reading it takes only the directory's tree and path.
+            let entry = IncidentEntry {
+                id: IncidentId {
+                    prefix: dir.id.prefix.clone(),
+                    number: dir.id.number,
+                },
+                year: facts
+                    .dir
+                    .split('/')
+                    .nth(1)
+                    .and_then(|y| y.parse().ok())
+                    .unwrap_or_default(),
+                dir: facts.dir.clone(),
+                tree,
+            };
+            texts.push(json_text(&snapshot.incident(&entry)?.value));
+        }
+        Ok(texts)
     }
 
-    /// The same, with the texts of incidents just read (`load_keeping_json`).
-    fn listing_with(
+    /// What `list --json` prints: from the part as saved, brought up to date with this
+    /// index (only the incidents whose directory changed are read again, or taken from
+    /// `fresh`, the texts of incidents just read by `load_keeping_json`) and saved.
+    fn listing_from<'b>(
         &self,
         store: &Store,
         snapshot: &Snapshot<'_>,
         mut fresh: Texts,
-    ) -> Result<Listing> {
+        mut part: Part<Listing<'b>>,
+    ) -> Result<Listing<'b>> {
         let path = store.cache_file("json");
-        let mut part = read::<Listing>(&path, store.refname()).unwrap_or_default();
         if part.tip == self.tip {
             return Ok(part.body);
         }
@@ -249,11 +247,13 @@ impl Index {
             };
             let Some(facts) = &dir.facts else { continue };
             let kept = old.remove(&entry.dir).filter(|l| l.tree == dir.tree);
-            let text = match kept.map(|l| l.text).or_else(|| fresh.remove(&entry.dir)) {
+            let text = match kept
+                .map(|l| l.text)
+                .or_else(|| fresh.remove(&entry.dir).map(Cow::Owned))
+            {
                 Some(text) => text,
                 // The index read it as parsing: an error now is a broken repository.
-                None => serde_json::to_string_pretty(&snapshot.incident(&entry)?.value)
-                    .expect("incidents serialize"),
+                None => Cow::Owned(json_text(&snapshot.incident(&entry)?.value)),
             };
             let listed = ListedJson {
                 tree: dir.tree.clone(),
@@ -274,12 +274,18 @@ impl Index {
 
     /// The incident.toml files that do not parse, by path.
     pub fn incident_errors(&self) -> Vec<FileError> {
-        sorted(self.dirs().filter_map(|d| d.incident_error.clone()))
+        sorted(
+            self.dirs()
+                .filter_map(|d| d.incident_error.as_deref().cloned()),
+        )
     }
 
     /// The postmortem.toml files that do not parse, by path.
     pub fn postmortem_errors(&self) -> Vec<FileError> {
-        sorted(self.dirs().filter_map(|d| d.postmortem_error.clone()))
+        sorted(
+            self.dirs()
+                .filter_map(|d| d.postmortem_error.as_deref().cloned()),
+        )
     }
 
     /// The directories in incident ID order.
@@ -290,14 +296,17 @@ impl Index {
     }
 
     /// Every incident with the times its files leave out filled in from history (when
-    /// loaded with it), by number, and every file that does not parse.
-    pub fn history(&self) -> super::History {
+    /// loaded with it), by number, and every file that does not parse. Takes the index
+    /// apart rather than copying it: at 100,000 incidents a copy is 100 MB.
+    pub fn into_history(self) -> super::History {
         let mut incidents = Vec::with_capacity(self.dirs.len());
         let mut broken = Vec::new();
-        for dir in self.dirs() {
-            broken.extend(dir.incident_error.clone());
-            broken.extend(dir.postmortem_error.clone());
-            if let Some(mut facts) = dir.facts.clone() {
+        for dir in self.dirs.into_values() {
+            let dir = *dir;
+            broken.extend(dir.incident_error.map(|e| *e));
+            broken.extend(dir.postmortem_error.map(|e| *e));
+            if let Some(mut facts) = dir.facts {
+                facts.postmortem = dir.postmortem;
                 facts::apply_history(&mut facts, self.derived.get(&dir.identity));
                 incidents.push(facts);
             }
@@ -319,9 +328,9 @@ fn sorted(errors: impl Iterator<Item = FileError>) -> Vec<FileError> {
 /// What the files at the tip say, re-reading only directories whose tree changed.
 fn refresh_dirs(
     snapshot: &Snapshot<'_>,
-    mut old: HashMap<String, IndexedDir>,
+    mut old: Dirs,
     mut json: Option<&mut Texts>,
-) -> Result<HashMap<String, IndexedDir>> {
+) -> Result<Dirs> {
     let (entries, _) = snapshot.incident_entries()?;
     let mut dirs = HashMap::with_capacity(entries.len());
     for entry in entries {
@@ -340,7 +349,7 @@ fn read_dir(
     entry: &IncidentEntry,
     tree: String,
     json: Option<&mut Texts>,
-) -> Result<IndexedDir> {
+) -> Result<Box<IndexedDir>> {
     let IncidentId { prefix, number } = entry.id.clone();
     let (incident, incident_error) = match snapshot.incident(entry) {
         Ok(loaded) => (Some(loaded), None),
@@ -350,48 +359,63 @@ fn read_dir(
         Ok(loaded) => (loaded.map(|l| l.value), None),
         Err(e) => (None, Some(e.into_file_error(entry.postmortem_path())?)),
     };
-    let mut actions: Vec<IndexedAction> = postmortem
-        .iter()
-        .flat_map(|p| &p.action)
-        .map(IndexedAction::new)
-        .collect();
-    actions.sort_by_key(|a| {
-        crate::model::ActionId::parse_with_prefix(&a.id, &prefix)
-            .map(|id| id.number)
-            .unwrap_or(u32::MAX)
-    });
     // Whose history applies: the incident's uid, read from the file just parsed.
     let identity = derive::identity(incident.as_ref().map(|i| i.text.as_str()), &entry.dir);
-    let facts = incident
+    let mut facts = incident
         .as_ref()
         .map(|i| facts::from_files(entry, &i.value, postmortem.as_ref()));
+    let postmortem = match &mut facts {
+        Some(facts) => facts.postmortem.take(),
+        None => postmortem.map(|p| facts::postmortem_from_file(&p)),
+    };
     if let (Some(json), Some(incident)) = (json, &incident) {
-        let text = serde_json::to_string_pretty(&incident.value).expect("incidents serialize");
-        json.insert(entry.dir.clone(), text);
+        json.insert(entry.dir.clone(), json_text(&incident.value));
     }
-    Ok(IndexedDir {
+    Ok(Box::new(IndexedDir {
         tree,
         id: IndexedId { prefix, number },
         identity,
         facts,
-        actions,
-        incident_error,
-        postmortem_error,
-    })
+        postmortem,
+        incident_error: incident_error.map(Box::new),
+        postmortem_error: postmortem_error.map(Box::new),
+    }))
 }
 
-/// What `list --json` prints at the tip: from its part alone when that describes the
-/// tip, else through the index.
-pub fn listing(store: &Store, snapshot: &Snapshot<'_>) -> Result<Listing> {
+/// An incident as `list --json` prints it. Its spare capacity is given back: the texts of
+/// 100,000 incidents are 190 MB, and a string grown by doubling holds about a quarter more.
+fn json_text(incident: &Incident) -> String {
+    let mut text = serde_json::to_string_pretty(incident).expect("incidents serialize");
+    text.shrink_to_fit();
+    text
+}
+
+/// What `list --json` prints at the tip: from its part alone (read into `bytes`, which
+/// its texts borrow) when that describes the tip, else through the index.
+pub fn listing<'b>(
+    store: &Store,
+    snapshot: &Snapshot<'_>,
+    bytes: &'b mut Vec<u8>,
+) -> Result<Listing<'b>> {
     let tip = tip_of(snapshot)?.to_string();
-    match read::<Listing>(&store.cache_file("json"), store.refname()) {
-        Some(part) if part.tip == tip => Ok(part.body),
-        _ => {
-            let mut fresh = Texts::new();
-            Index::load_keeping_json(store, snapshot, Want::Files, Some(&mut fresh))?
-                .listing_with(store, snapshot, fresh)
-        }
+    let kept = read_listing(store, bytes);
+    if kept.tip == tip {
+        return Ok(kept.body);
     }
+    let mut fresh = Texts::new();
+    Index::load_keeping_json(store, snapshot, Want::Files, Some(&mut fresh))?
+        .listing_from(store, snapshot, fresh, kept)
+}
+
+/// The `list --json` part as saved, its texts borrowed from `bytes` (which it reads the
+/// file into); empty when there is none worth trusting.
+fn read_listing<'b>(store: &Store, bytes: &'b mut Vec<u8>) -> Part<Listing<'b>> {
+    *bytes = std::fs::read(store.cache_file("json")).unwrap_or_default();
+    let bytes: &'b [u8] = bytes;
+    postcard::from_bytes::<Part<Listing<'b>>>(bytes)
+        .ok()
+        .filter(|part| part.format == FORMAT && part.refname == store.refname())
+        .unwrap_or_default()
 }
 
 pub(super) fn tip_of(snapshot: &Snapshot<'_>) -> Result<git2::Oid> {

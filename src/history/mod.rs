@@ -42,7 +42,7 @@ pub fn events(
 /// Loads every incident of `snapshot` (the branch tip) with history applied, through the
 /// read index, and the action items the code history closed.
 pub fn load(store: &Store, snapshot: &Snapshot<'_>, progress: Progress<'_>) -> Result<History> {
-    let mut history = Index::load(store, snapshot, Want::History(progress))?.history();
+    let mut history = Index::load(store, snapshot, Want::History(progress))?.into_history();
     let closures = code::closures(store)?;
     for incident in &mut history.incidents {
         for action in incident.postmortem.iter_mut().flat_map(|p| &mut p.actions) {

@@ -49,7 +49,8 @@ pub fn documents(store: &Store, snapshot: &Snapshot<'_>) -> Result<Searchable> {
         .filter(|part| part.body.version == VERSION)
         .unwrap_or_default();
     if part.tip != tip {
-        part.body.dirs = refresh(snapshot, std::mem::take(&mut part.body.dirs))?;
+        let old = std::mem::take(&mut part.body.dirs);
+        part.body.dirs = crate::store::without_object_cache(|| refresh(snapshot, old))?;
         part.body.version = VERSION;
         part.tip = tip;
         write(store, &path, &mut part);

@@ -75,10 +75,15 @@ pub struct ActionFacts {
     /// The commit that added it.
     pub created: Option<Seconds>,
     pub done_at: Option<Seconds>,
+    /// The fraction of a second past `done_at`, in nanoseconds, and its UTC offset in
+    /// seconds, as the file writes them: the item is listed as filed.
+    pub done_at_subsec: u32,
+    pub done_at_offset: i32,
     /// The code commit that closed it, as the file says.
     #[serde(default)]
     pub done_by: Option<String>,
     pub link: Option<String>,
+    pub notes: Option<String>,
 }
 
 impl IncidentFacts {

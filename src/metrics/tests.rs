@@ -150,8 +150,11 @@ fn action(id: &str, status: ActionStatus, due: Option<&str>) -> ActionFacts {
         status,
         created: Some(MAR1),
         done_at: None,
+        done_at_subsec: 0,
+        done_at_offset: 0,
         done_by: None,
         link: None,
+        notes: None,
     }
 }
 

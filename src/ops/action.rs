@@ -7,6 +7,8 @@ use toml_edit::{Item, Table, Value};
 use crate::error::{Error, Result};
 use crate::history::Index;
 use crate::history::code::close_action;
+use crate::history::facts::filed_action;
+use crate::metrics::ActionFacts;
 use crate::model::Zone;
 use crate::model::trailer::Closures;
 use crate::model::{
@@ -292,11 +294,17 @@ pub fn list_all(
             number: dir.id.number,
         }
         .to_string();
-        for indexed in &dir.actions {
-            let mut action = indexed.action().ok_or_else(|| {
+        let mut filed: Vec<&ActionFacts> = dir.actions().iter().collect();
+        filed.sort_by_key(|a| {
+            ActionId::parse_with_prefix(&a.id, &dir.id.prefix)
+                .map(|id| id.number)
+                .unwrap_or(u32::MAX)
+        });
+        for facts in filed {
+            let mut action = filed_action(facts).ok_or_else(|| {
                 Error::invalid(format!(
                     "the read index holds a bad time for {}: remove .git/incident/ and retry",
-                    indexed.id
+                    facts.id
                 ))
             })?;
             close_action(closures, &mut action, zone);

@@ -60,9 +60,10 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
         status: Some("open".to_string()),
         ..list::Filter::default()
     };
-    let incidents: Vec<IncidentFacts> =
-        list::matching(&index, &open).into_iter().cloned().collect();
-    let incidents_json = list::json(&index.listing(store, &snapshot)?, &open);
+    let open = list::matching(&index, &open);
+    let texts = index.json_texts(&snapshot, &open)?;
+    let incidents_json = list::json_array(texts.iter().map(String::as_str));
+    let incidents: Vec<IncidentFacts> = open.into_iter().cloned().collect();
 
     let tasks = overdue_tasks(&snapshot, &config, &incidents, time.now())?;
 
@@ -76,7 +77,7 @@ pub fn attention(store: &Store, progress: Progress<'_>) -> Result<Attention> {
     });
     actions.sort_by_key(|item| (!item.overdue, item.action.due.is_none(), item.action.due));
 
-    let loaded = index.history();
+    let loaded = index.into_history();
     let now = time.now().timestamp();
     let ctx = Context {
         config: &config,

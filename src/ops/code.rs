@@ -339,7 +339,7 @@ pub fn check_trailers(store: &Store, range: Option<&str>) -> Result<Vec<Finding>
     let index = crate::history::Index::load(store, &snapshot, crate::history::Want::Files)?;
     let known: HashSet<&str> = index
         .dirs()
-        .flat_map(|dir| dir.actions.iter().map(|a| a.id.as_str()))
+        .flat_map(|dir| dir.actions().iter().map(|a| a.id.as_str()))
         .collect();
     let incidents: HashSet<String> = index
         .dirs()

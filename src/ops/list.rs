@@ -1,5 +1,7 @@
 //! Listing incidents from the read index: filtered, newest first.
 
+use std::io::{self, Write};
+
 use crate::error::{Error, Result};
 use crate::history::Index;
 use crate::history::index::{ListedJson, Listing};
@@ -17,35 +19,42 @@ pub fn matching<'i>(index: &'i Index, filter: &Filter) -> Vec<&'i IncidentFacts>
         .collect()
 }
 
+/// The JSON array `list --json` prints, of these texts (each as it prints one incident).
+pub fn json_array<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    let mut out = Vec::new();
+    array(texts, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("the texts are JSON")
+}
+
 /// The JSON array `list --json` prints: the incidents `filter` keeps, newest first (by
-/// detection time, then by number).
-pub fn json(listing: &Listing, filter: &Filter) -> String {
-    let mut kept: Vec<&ListedJson> = listing
+/// detection time, then by number), written to `out` piece by piece: at 100,000
+/// incidents it is 190 MB, too much to hold as one string next to the texts it is made of.
+pub fn write_json(listing: &Listing<'_>, filter: &Filter, out: &mut impl Write) -> io::Result<()> {
+    let mut kept: Vec<&ListedJson<'_>> = listing
         .incidents
         .values()
         .filter(|l| filter.matches_fields(l.status, &l.severity, &l.services, l.detected))
         .collect();
     kept.sort_by_key(|l| std::cmp::Reverse((l.detected, l.number)));
-    array(kept.into_iter().map(|l| l.text.as_str()))
+    array(kept.into_iter().map(|l| l.text.as_ref()), out)
 }
 
 /// Exactly what `serde_json::to_string_pretty` prints for an array of these values.
-fn array<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::from("[");
+fn array<'a>(items: impl Iterator<Item = &'a str>, out: &mut impl Write) -> io::Result<()> {
+    out.write_all(b"[")?;
     let mut any = false;
     for item in items {
-        out.push_str(if any { ",\n" } else { "\n" });
+        out.write_all(if any { b",\n" } else { b"\n" })?;
         any = true;
         for (i, line) in item.lines().enumerate() {
             if i > 0 {
-                out.push('\n');
+                out.write_all(b"\n")?;
             }
-            out.push_str("  ");
-            out.push_str(line);
+            out.write_all(b"  ")?;
+            out.write_all(line.as_bytes())?;
         }
     }
-    out.push_str(if any { "\n]" } else { "]" });
-    out
+    out.write_all(if any { b"\n]" } else { b"]" })
 }
 
 #[derive(Default)]
@@ -122,10 +131,15 @@ mod tests {
             .iter()
             .map(|v| serde_json::to_string_pretty(v).unwrap())
             .collect();
+        let array = |items: &[String]| {
+            let mut out = Vec::new();
+            super::array(items.iter().map(String::as_str), &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
         assert_eq!(
-            super::array(items.iter().map(String::as_str)),
+            array(&items),
             serde_json::to_string_pretty(&values).unwrap()
         );
-        assert_eq!(super::array(std::iter::empty()), "[]");
+        assert_eq!(array(&[]), "[]");
     }
 }

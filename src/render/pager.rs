@@ -28,16 +28,18 @@ impl Stream {
 
     /// Writes `text`; returns `false` once the reader has gone, so callers can stop.
     pub fn write(&mut self, text: &str) -> std::io::Result<bool> {
+        self.write_bytes(text.as_bytes())
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<bool> {
         if self.closed {
             return Ok(false);
         }
         let written = match self.pager.as_mut().and_then(|p| p.stdin.as_mut()) {
-            Some(stdin) => stdin.write_all(text.as_bytes()),
+            Some(stdin) => stdin.write_all(bytes),
             None => {
                 let mut stdout = std::io::stdout().lock();
-                stdout
-                    .write_all(text.as_bytes())
-                    .and_then(|_| stdout.flush())
+                stdout.write_all(bytes).and_then(|_| stdout.flush())
             }
         };
         match written {
@@ -55,6 +57,19 @@ impl Stream {
             drop(pager.stdin.take());
             pager.wait()?;
         }
+        Ok(())
+    }
+}
+
+/// For output made by `std::io::Write` code (wrap it in a `BufWriter`: each write is
+/// flushed). Once the reader has gone the rest is dropped without an error.
+impl Write for Stream {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.write_bytes(bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }

@@ -158,20 +158,20 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
         .committed_at()?
         .ok_or_else(|| Error::not_found("the incident branch has no commits yet"))?;
     let index = Index::load(store, &snapshot, Want::History(progress))?;
-    let mut history = index.history();
+    let trees: HashMap<String, String> = index
+        .dirs()
+        .map(|d| {
+            (
+                d.facts.as_ref().map_or("", |f| f.dir.as_str()).to_string(),
+                d.tree.clone(),
+            )
+        })
+        .collect();
+    let mut history = index.into_history();
     // In a stable order whatever the index's, so that the same branch gives the same bytes.
     history
         .incidents
         .sort_by(|a, b| (a.number(), &a.dir).cmp(&(b.number(), &b.dir)));
-    let trees: HashMap<&str, &str> = index
-        .dirs()
-        .map(|d| {
-            (
-                d.facts.as_ref().map_or("", |f| f.dir.as_str()),
-                d.tree.as_str(),
-            )
-        })
-        .collect();
     let old = out.manifest();
     let site = format!(
         "{FORMAT}:{}:{}:{}",
@@ -204,10 +204,7 @@ pub fn build(store: &Store, request: &SiteRequest<'_>, progress: Progress<'_>) -
             // first one's.
             continue;
         }
-        let key = page_key(
-            trees.get(facts.dir.as_str()).copied().unwrap_or_default(),
-            facts,
-        );
+        let key = page_key(trees.get(&facts.dir).map_or("", String::as_str), facts);
         let fresh = match old.pages.get(&path) {
             Some(old_key) if old.site == site && out.exists(&path) => {
                 still_current(store, old_key, &key)?
