@@ -127,6 +127,33 @@ pub fn compact_duration(seconds: i64) -> String {
     text
 }
 
+/// `3 of 5 tasks done, 1 overdue (T2); the checklist: git incident task INC-12`, as
+/// the wall clock has it.
+fn tasks_summary(incident: &Incident, palette: Palette) -> String {
+    let now = Timestamp(chrono::Utc::now().fixed_offset());
+    let tasks = crate::model::flow::tasks(incident, now);
+    // As the checklist counts: a repeating step past due is not done.
+    let done = tasks
+        .iter()
+        .filter(|t| !t.done.is_empty() && !t.overdue)
+        .count();
+    let overdue: Vec<&str> = tasks
+        .iter()
+        .filter(|t| t.overdue)
+        .map(|t| t.step.id.as_str())
+        .collect();
+    let mut line = format!("{done} of {} tasks done", tasks.len());
+    if !overdue.is_empty() {
+        let late = format!("{} overdue ({})", overdue.len(), overdue.join(", "));
+        line.push_str(&format!(", {}", palette.error(&safe::line(&late))));
+    }
+    line.push_str(&format!(
+        "; the checklist: git incident task {}",
+        safe::line(&incident.id)
+    ));
+    line
+}
+
 /// `acknowledged in 7m (target 5m: missed)`, for an incident whose severity has an
 /// `ack_target` (in seconds) and that has been acknowledged; the verdict is `met` when
 /// detected -> acknowledged took no longer than the target.
@@ -289,6 +316,14 @@ pub fn show(
         }
         out.push_str(&format!("\n{}\n", palette.bold("Roles")));
         out.push_str(&indent(&table.render(|h| palette.bold(h))));
+    }
+    if !incident.task.is_empty() {
+        out.push_str(&format!("\n{}\n", palette.bold("Response flow")));
+        out.push_str(&fit::block(
+            &format!("  {}\n", tasks_summary(incident, palette)),
+            width,
+            4,
+        ));
     }
     if !incident.timeline.is_empty() {
         out.push_str(&format!("\n{}\n", palette.bold("Timeline")));

@@ -332,7 +332,19 @@ fn taking_command_does_the_step_that_waits_for_it() {
     let repo = payments_failing("10 minutes ago");
     let t1 = |repo: &TestRepo| repo.json(&["task", "INC-1"])[0].clone();
     assert_eq!(t1(&repo)["overdue"], true);
+    let shown = repo.ok(&["show", "INC-1"]);
+    assert!(
+        shown.contains("\nResponse flow\n  0 of 5 tasks done, 1 overdue (T1); the checklist: git incident task INC-1\n"),
+        "{shown}"
+    );
     repo.ok(&["ack", "INC-1", "--commander", "ana"]);
+    let shown = repo.ok(&["show", "INC-1"]);
+    assert!(
+        shown.contains(
+            "\nResponse flow\n  1 of 5 tasks done; the checklist: git incident task INC-1\n"
+        ),
+        "{shown}"
+    );
     let done = t1(&repo);
     assert_eq!(done["overdue"], false);
     assert_eq!(done["done"][0]["by"], "ana");
