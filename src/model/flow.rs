@@ -109,6 +109,15 @@ fn took_command(incident: &Incident) -> Option<Done> {
     })
 }
 
+/// How many tasks are done, as the checklist counts them: a repeating step past its due
+/// time is not.
+pub fn done_count(tasks: &[TaskState<'_>]) -> usize {
+    tasks
+        .iter()
+        .filter(|t| !t.done.is_empty() && !t.overdue)
+        .count()
+}
+
 /// The task of `incident` that `typed` names (case-insensitive: `t3` is T3).
 pub fn find<'a>(incident: &'a Incident, typed: &str) -> Option<&'a Step> {
     incident

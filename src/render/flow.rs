@@ -99,10 +99,7 @@ pub fn checklist(
 ) -> String {
     let width = palette.width.unwrap_or(DEFAULT_WIDTH);
     let overdue = tasks.iter().filter(|t| t.overdue).count();
-    let done = tasks
-        .iter()
-        .filter(|t| !t.done.is_empty() && !t.overdue)
-        .count();
+    let done = crate::model::flow::done_count(tasks);
     let mut out = format!(
         "{}  {}\n",
         palette.id(&incident.id),

@@ -132,11 +132,7 @@ pub fn compact_duration(seconds: i64) -> String {
 fn tasks_summary(incident: &Incident, palette: Palette) -> String {
     let now = Timestamp(chrono::Utc::now().fixed_offset());
     let tasks = crate::model::flow::tasks(incident, now);
-    // As the checklist counts: a repeating step past due is not done.
-    let done = tasks
-        .iter()
-        .filter(|t| !t.done.is_empty() && !t.overdue)
-        .count();
+    let done = crate::model::flow::done_count(&tasks);
     let overdue: Vec<&str> = tasks
         .iter()
         .filter(|t| t.overdue)
