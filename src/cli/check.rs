@@ -42,10 +42,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> CmdResult {
             let path = store.cache_file("check");
             let mut cache = CheckCache::read(&path);
             // The branch as it is now is also checked for what is late now.
-            let now = args
-                .rev
-                .is_none()
-                .then(|| crate::model::Timestamp(chrono::Utc::now().fixed_offset()));
+            let now = args.rev.is_none().then(crate::model::Timestamp::wall_clock);
             let findings = check_snapshot_with(&snapshot, None, &mut cache, now)?;
             cache.write(&path);
             findings

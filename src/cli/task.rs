@@ -103,7 +103,7 @@ pub fn say_raised_flow(ui: &Ui, raised: &Raised, incident: &Incident) {
     if raised.flow.is_empty() {
         return;
     }
-    let now = Timestamp(chrono::Utc::now().fixed_offset());
+    let now = Timestamp::wall_clock();
     let states = flow::tasks(incident, now);
     let marked: Vec<(bool, &Step)> = raised
         .flow

@@ -417,3 +417,16 @@ fn skeleton(id: &IncidentId, uid: &str, record: &Record) -> Result<DocumentMut> 
     doc.insert("source", Item::Table(source));
     Ok(doc)
 }
+
+/// A query value with the characters a URL gives meaning to escaped.
+pub(crate) fn query(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -9,6 +9,7 @@ use std::path::Path;
 use chrono::DateTime;
 use serde::Deserialize;
 
+use super::query;
 use crate::error::{Error, Result};
 use crate::import::{FieldValue, Record};
 use crate::model::{Config, Source, Status, TimelineEntry, TimelineKind, Timestamp, Zone};
@@ -164,19 +165,6 @@ pub fn from_api(api: &Api, config: &Config) -> Result<Vec<Record>> {
 #[derive(Debug, Deserialize)]
 struct LogEntries {
     log_entries: Vec<LogEntry>,
-}
-
-/// A query value with the characters a URL gives meaning to escaped.
-fn query(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn get_json<T: serde::de::DeserializeOwned>(url: &str, token: &str) -> Result<T> {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde::Deserialize;
 
+use super::query;
 use crate::error::{Error, Result};
 use crate::model::{Config, IncidentId, TimeKey, TimelineEntry, TimelineKind, Timestamp, Zone};
 use crate::store::{Change, Store, edit, layout};
@@ -316,18 +317,6 @@ fn mentions(text: &str) -> Vec<String> {
         .skip(1)
         .filter_map(|rest| rest.split(['>', '|']).next())
         .map(str::to_string)
-        .collect()
-}
-
-fn query(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
         .collect()
 }
 

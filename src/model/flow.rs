@@ -5,7 +5,7 @@
 use chrono::Duration;
 use serde::Serialize;
 
-use crate::model::{Incident, Step, StepEvent, TimelineEntry, Timestamp};
+use crate::model::{Audience, Incident, Step, StepEvent, TimelineEntry, Timestamp};
 
 /// One task of an incident at a moment.
 #[derive(Debug, Clone)]
@@ -116,6 +116,14 @@ pub fn done_count(tasks: &[TaskState<'_>]) -> usize {
         .iter()
         .filter(|t| !t.done.is_empty() && !t.overdue)
         .count()
+}
+
+/// The task an update to `audience` does: the first one for that audience.
+pub fn task_for(incident: &Incident, audience: Audience) -> Option<&Step> {
+    incident
+        .task
+        .iter()
+        .find(|task| task.audience == Some(audience))
 }
 
 /// The task of `incident` that `typed` names (case-insensitive: `t3` is T3).

@@ -30,6 +30,11 @@ pub fn out_of_range(what: &str) -> Error {
 pub struct Timestamp(pub DateTime<FixedOffset>);
 
 impl Timestamp {
+    /// The wall clock's now: what overdue steps and ages are judged against.
+    pub fn wall_clock() -> Timestamp {
+        Timestamp(Utc::now().fixed_offset())
+    }
+
     /// `time`, if a file can hold it (its year, as written in its own offset, in [`YEARS`]).
     /// TOML offsets are whole minutes, but zones before standard time had local mean
     /// time (Tokyo: +09:18:59), so the offset is rounded and the instant kept exactly.

@@ -113,7 +113,7 @@ pub fn written(
     step: &str,
 ) -> Result<flow::TaskJson> {
     let incident = crate::ops::incident::written(store, commit, id)?.incident;
-    let now = crate::model::Timestamp(chrono::Utc::now().fixed_offset());
+    let now = crate::model::Timestamp::wall_clock();
     flow::tasks(&incident, now)
         .iter()
         .find(|t| t.step.id == step)

@@ -165,10 +165,7 @@ fn values(
 /// How soon the next update is due, in seconds: the `every` of the task this audience's
 /// updates do, else the shortest `every` of any task; `None` without a repeating task.
 pub fn next_update_every(incident: &Incident, audience: Audience) -> Option<i64> {
-    incident
-        .task
-        .iter()
-        .find(|task| task.audience == Some(audience))
+    crate::model::flow::task_for(incident, audience)
         .and_then(|task| task.every_seconds())
         .or_else(|| incident.task.iter().filter_map(|t| t.every_seconds()).min())
 }
@@ -233,11 +230,7 @@ pub fn record(
     crate::ops::incident::require_web_links(links)?;
     crate::ops::incident::update(store, id, |edit| {
         let at = edit.at("communication", at)?;
-        let task = edit
-            .current
-            .task
-            .iter()
-            .find(|task| task.audience == Some(audience))
+        let task = crate::model::flow::task_for(&edit.current, audience)
             .filter(|_| posted != Some(false))
             .map(|task| task.id.clone());
         edit.push_timeline(TimelineEntry {
