@@ -130,7 +130,7 @@ pub fn compact_duration(seconds: i64) -> String {
 /// `3 of 5 tasks done, 1 overdue (T2); the checklist: git incident task INC-12`, as
 /// the wall clock has it.
 fn tasks_summary(incident: &Incident, palette: Palette) -> String {
-    let now = Timestamp(chrono::Utc::now().fixed_offset());
+    let now = Timestamp::wall_clock();
     let tasks = crate::model::flow::tasks(incident, now);
     let done = crate::model::flow::done_count(&tasks);
     let overdue: Vec<&str> = tasks
@@ -464,6 +464,28 @@ pub fn markdown(
             table.row(row.map(|cell| md::cell(&cell)));
         }
         out.push_str("\n## Roles\n\n");
+        out.push_str(&table.markdown());
+    }
+    if !incident.task.is_empty() {
+        let mut table = Table::new(["Task", "Step", "Done"]);
+        let now = Timestamp::wall_clock();
+        for task in crate::model::flow::tasks(incident, now) {
+            let done: Vec<String> = task
+                .done
+                .iter()
+                .map(|done| match &done.by {
+                    Some(by) => format!("{} by {by}", short_time(done.at, zone)),
+                    None => short_time(done.at, zone),
+                })
+                .collect();
+            let done = match (done.is_empty(), task.overdue) {
+                (true, true) => "not done (overdue)".to_string(),
+                (true, false) => "not done".to_string(),
+                (false, _) => done.join("; "),
+            };
+            table.row([&task.step.id, &task.step.title, &done].map(|cell| md::cell(cell)));
+        }
+        out.push_str("\n## Response flow\n\n");
         out.push_str(&table.markdown());
     }
     if !incident.timeline.is_empty() {

@@ -345,6 +345,16 @@ fn taking_command_does_the_step_that_waits_for_it() {
         ),
         "{shown}"
     );
+    let md = repo.ok(&["show", "INC-1", "--format", "md"]);
+    assert!(md.contains("\n## Response flow\n\n"), "{md}");
+    let row = |task: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {task} ")))
+            .unwrap_or_else(|| panic!("no {task} row in {md}"))
+            .to_string()
+    };
+    assert!(row("T1").contains(" by ana "), "{md}");
+    assert!(row("T2").contains("| not done "), "{md}");
     let done = t1(&repo);
     assert_eq!(done["overdue"], false);
     assert_eq!(done["done"][0]["by"], "ana");
