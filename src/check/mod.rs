@@ -403,12 +403,11 @@ fn overdue_tasks(
         out.warning(
             &[Step::Key("task"), Step::Index(task.index)],
             format!(
-                "task {} {:?} is overdue: due {} ({late} ago); `git incident task {} done {}` records it",
+                "task {} {:?} is overdue: due {} ({late} ago); `{}` does it",
                 task.step.id,
                 task.step.title,
                 zone.wall(due.0),
-                incident.id,
-                task.step.id
+                crate::model::flow::command_for(task.step, &incident.id)
             ),
         );
     }

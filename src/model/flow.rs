@@ -118,6 +118,18 @@ pub fn done_count(tasks: &[TaskState<'_>]) -> usize {
         .count()
 }
 
+/// The command that does `step` of incident `id`: taking command for a step done on
+/// `ack`, an update for one with an audience, else `task … done`.
+pub fn command_for(step: &Step, id: &str) -> String {
+    match (step.done_on, step.audience) {
+        (Some(StepEvent::Ack), _) => format!("git incident ack {id}"),
+        (None, Some(audience)) => {
+            format!("git incident update {id} --audience {audience} --post")
+        }
+        (None, None) => format!("git incident task {id} done {}", step.id),
+    }
+}
+
 /// The task an update to `audience` does: the first one for that audience.
 pub fn task_for(incident: &Incident, audience: Audience) -> Option<&Step> {
     incident
@@ -330,6 +342,28 @@ mod tests {
         let mut ticked = incident(steps, &[("T1", 4)], Status::Investigating);
         ticked.times.acknowledged = Some(at(3));
         assert_eq!(tasks(&ticked, at(6))[0].done[0].at, at(4));
+    }
+
+    #[test]
+    fn the_command_that_does_a_step_is_the_one_that_ticks_it() {
+        let plain = step("T2", Some("15m"), None);
+        assert_eq!(
+            command_for(&plain, "INC-1"),
+            "git incident task INC-1 done T2"
+        );
+        let ack = Step {
+            done_on: Some(StepEvent::Ack),
+            ..plain.clone()
+        };
+        assert_eq!(command_for(&ack, "INC-1"), "git incident ack INC-1");
+        let cs = Step {
+            audience: Some(Audience::Cs),
+            ..plain
+        };
+        assert_eq!(
+            command_for(&cs, "INC-1"),
+            "git incident update INC-1 --audience cs --post"
+        );
     }
 
     #[test]

@@ -406,6 +406,10 @@ fn check_and_the_attention_view_report_overdue_tasks() {
         incident_path(1)
     );
     assert!(check.contains(&expected), "{check}");
+    assert!(
+        check.contains("ago); `git incident task INC-1 done T2` does it\n"),
+        "{check}"
+    );
     assert_eq!(check.matches("is overdue").count(), 1, "{check}");
     // Entries that did a task need no evidence link: the commit records them.
     assert!(!check.contains("evidence"), "{check}");
