@@ -326,30 +326,60 @@ fn sorted(errors: impl Iterator<Item = FileError>) -> Vec<FileError> {
 }
 
 /// What the files at the tip say, re-reading only directories whose tree changed.
-fn refresh_dirs(
-    snapshot: &Snapshot<'_>,
-    mut old: Dirs,
-    mut json: Option<&mut Texts>,
-) -> Result<Dirs> {
-    let (entries, _) = snapshot.incident_entries()?;
-    let mut dirs = HashMap::with_capacity(entries.len());
-    for entry in entries {
-        let tree = entry.tree.to_string();
-        let dir = match old.remove(&entry.dir).filter(|d| d.tree == tree) {
-            Some(kept) => kept,
-            None => read_dir(snapshot, &entry, tree, json.as_deref_mut())?,
-        };
-        dirs.insert(entry.dir, dir);
+fn refresh_dirs(snapshot: &Snapshot<'_>, old: Dirs, json: Option<&mut Texts>) -> Result<Dirs> {
+    let with_json = json.is_some();
+    let (kept, read) = refresh_by_tree(
+        snapshot,
+        old,
+        |dir| &dir.tree,
+        |snapshot, entry, tree| read_dir(snapshot, entry, tree, with_json),
+    )?;
+    let mut dirs: Dirs = kept.into_iter().collect();
+    dirs.reserve(read.len());
+    let mut json = json;
+    for (path, (dir, text)) in read {
+        if let (Some(json), Some(text)) = (json.as_deref_mut(), text) {
+            json.insert(path.clone(), text);
+        }
+        dirs.insert(path, dir);
     }
     Ok(dirs)
 }
 
+/// Directories by path: those kept as they were, and those read again.
+type KeptAndRead<D, N> = (Vec<(String, D)>, Vec<(String, N)>);
+
+/// The incident directories at the tip, by path: those kept from `old` (by path) whose
+/// tree is unchanged, and the others read afresh, on several threads when there are many.
+pub(super) fn refresh_by_tree<D, N: Send>(
+    snapshot: &Snapshot<'_>,
+    mut old: HashMap<String, D>,
+    tree_of: impl Fn(&D) -> &str,
+    read: impl Fn(&Snapshot<'_>, &IncidentEntry, String) -> Result<N> + Sync,
+) -> Result<KeptAndRead<D, N>> {
+    let (entries, _) = snapshot.incident_entries()?;
+    let mut kept = Vec::with_capacity(entries.len());
+    let mut stale = Vec::new();
+    for entry in entries {
+        let tree = entry.tree.to_string();
+        match old.remove(&entry.dir).filter(|d| tree_of(d) == tree) {
+            Some(dir) => kept.push((entry.dir, dir)),
+            None => stale.push((entry, tree)),
+        }
+    }
+    let fresh = snapshot.map_parallel(stale, |snapshot, (entry, tree)| {
+        read(snapshot, &entry, tree).map(|dir| (entry.dir, dir))
+    })?;
+    Ok((kept, fresh))
+}
+
+/// One incident directory as the index keeps it, with its `list --json` text when asked.
 fn read_dir(
     snapshot: &Snapshot<'_>,
     entry: &IncidentEntry,
     tree: String,
-    json: Option<&mut Texts>,
-) -> Result<Box<IndexedDir>> {
+    with_json: bool,
+) -> Result<(Box<IndexedDir>, Option<String>)> {
     let IncidentId { prefix, number } = entry.id.clone();
     let (incident, incident_error) = match snapshot.incident(entry) {
         Ok(loaded) => (Some(loaded), None),
@@ -368,10 +398,11 @@ fn read_dir(
         Some(facts) => facts.postmortem.take(),
         None => postmortem.map(|p| facts::postmortem_from_file(&p)),
     };
-    if let (Some(json), Some(incident)) = (json, &incident) {
-        json.insert(entry.dir.clone(), json_text(&incident.value));
-    }
-    Ok(Box::new(IndexedDir {
+    let text = incident
+        .as_ref()
+        .filter(|_| with_json)
+        .map(|incident| json_text(&incident.value));
+    let dir = Box::new(IndexedDir {
         tree,
         id: IndexedId { prefix, number },
         identity,
@@ -379,7 +410,8 @@ fn read_dir(
         postmortem,
         incident_error: incident_error.map(Box::new),
         postmortem_error: postmortem_error.map(Box::new),
-    }))
+    });
+    Ok((dir, text))
 }
 
 /// An incident as `list --json` prints it. Its spare capacity is given back: the texts of

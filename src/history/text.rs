@@ -68,18 +68,9 @@ pub fn documents(store: &Store, snapshot: &Snapshot<'_>) -> Result<Searchable> {
 
 /// The directories at the tip, re-reading only those whose tree changed.
 fn refresh(snapshot: &Snapshot<'_>, old: Vec<TextDir>) -> Result<Vec<TextDir>> {
-    let mut old: HashMap<String, TextDir> = old.into_iter().map(|d| (d.dir.clone(), d)).collect();
-    let (entries, _) = snapshot.incident_entries()?;
-    let mut dirs = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let tree = entry.tree.to_string();
-        let dir = match old.remove(&entry.dir).filter(|d| d.tree == tree) {
-            Some(kept) => kept,
-            None => read_dir(snapshot, &entry, tree)?,
-        };
-        dirs.push(dir);
-    }
-    Ok(dirs)
+    let old: HashMap<String, TextDir> = old.into_iter().map(|d| (d.dir.clone(), d)).collect();
+    let (kept, read) = super::index::refresh_by_tree(snapshot, old, |d| &d.tree, read_dir)?;
+    Ok(kept.into_iter().chain(read).map(|(_, dir)| dir).collect())
 }
 
 fn read_dir(snapshot: &Snapshot<'_>, entry: &IncidentEntry, tree: String) -> Result<TextDir> {

@@ -86,6 +86,20 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     i
 }
 
+/// How many trailing bytes two buffers share, sixteen at a time.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = n;
+    while i >= 16 && a[i - 16..i] == b[i - 16..i] {
+        i -= 16;
+    }
+    while i > 0 && a[i - 1] == b[i - 1] {
+        i -= 1;
+    }
+    n - i
+}
+
 type Entries = Rc<RawTree>;
 /// A name with what it was and what it became (`None`: absent).
 type Pairs<T> = Vec<(String, Option<T>, Option<T>)>;
@@ -95,6 +109,10 @@ type Pairs<T> = Vec<(String, Option<T>, Option<T>)>;
 pub struct TreeReader<'r> {
     odb: Odb<'r>,
     recent: HashMap<Oid, Entries>,
+    /// The generation before `recent`: a tree used again moves back, so that the year
+    /// trees a walk needs from one commit to the next survive the many small directory
+    /// trees read in between.
+    older: HashMap<Oid, Entries>,
 }
 
 /// A file of an incident directory whose content a commit changed.
@@ -105,6 +123,9 @@ pub struct Touched {
     pub file: IncidentFile,
     /// The new content, or `None` when the file was removed.
     pub blob: Option<Oid>,
+    /// The directory's new tree (`None`: removed), to read the file beside this one
+    /// without searching a year tree again.
+    pub dir_tree: Option<Oid>,
     /// What each parent had at this path (`None`: nothing), the first parent first. The
     /// tree comparison fills in the first; [`crate::history::walk::touched`] the others.
     pub before: Vec<Option<Oid>>,
@@ -132,7 +153,8 @@ impl IncidentFile {
     }
 }
 
-/// Bounded so that a long walk does not keep every year tree it ever saw.
+/// Bounded (twice over, with the older generation) so that a long walk does not keep
+/// every year tree it ever saw.
 const RECENT_TREES: usize = 64;
 
 impl<'r> TreeReader<'r> {
@@ -143,12 +165,17 @@ impl<'r> TreeReader<'r> {
                 .odb()
                 .context(|| "could not open the object database".into())?,
             recent: HashMap::new(),
+            older: HashMap::new(),
         })
     }
 
     pub fn entries(&mut self, tree: Oid) -> Result<Entries> {
         if let Some(found) = self.recent.get(&tree) {
             return Ok(found.clone());
+        }
+        if let Some(found) = self.older.remove(&tree) {
+            self.remember(tree, found.clone());
+            return Ok(found);
         }
         let object = self
             .odb
@@ -158,11 +185,16 @@ impl<'r> TreeReader<'r> {
             return Err(Error::invalid(format!("object {tree} is not a tree")));
         }
         let parsed = Rc::new(RawTree(object.data().to_vec()));
-        if self.recent.len() >= RECENT_TREES {
-            self.recent.clear();
-        }
-        self.recent.insert(tree, parsed.clone());
+        drop(object);
+        self.remember(tree, parsed.clone());
         Ok(parsed)
+    }
+
+    fn remember(&mut self, tree: Oid, entries: Entries) {
+        if self.recent.len() >= RECENT_TREES {
+            self.older = std::mem::take(&mut self.recent);
+        }
+        self.recent.insert(tree, entries);
     }
 
     fn child(&mut self, tree: Option<Oid>, name: &str) -> Result<Option<TreeEntry>> {
@@ -201,6 +233,7 @@ impl<'r> TreeReader<'r> {
                             dir: dir.clone(),
                             file,
                             blob: new_blob,
+                            dir_tree: new_dir,
                             before: vec![old_blob],
                         });
                     }
@@ -235,6 +268,7 @@ impl<'r> TreeReader<'r> {
                     dir: dir.to_string(),
                     file,
                     blob: new_blob,
+                    dir_tree: new_tree,
                     before: vec![old_blob],
                 });
             }
@@ -294,6 +328,9 @@ impl<'r> TreeReader<'r> {
             }
             start = end;
         }
+        // Measured once: comparing the rest after every equal entry would cost a scan
+        // to the next change each time, quadratic on a year tree with a few edits.
+        let suffix = common_suffix(&a.0, &b.0);
         // Git sorts entries by name, a tree's name taken as if it ended in '/': merging
         // by that key finds every added, removed and changed entry in one pass.
         let mut out = Vec::new();
@@ -318,7 +355,7 @@ impl<'r> TreeReader<'r> {
                     if old.id != new.id {
                         let (old, new) = (owned(old)?, owned(new)?);
                         out.push((old.name.to_string(), Some(old), Some(new)));
-                    } else if xs.rest == ys.rest {
+                    } else if xs.rest.len() == ys.rest.len() && xs.rest.len() <= suffix {
                         // Back in step and the rest is byte for byte the same.
                         break;
                     }
@@ -350,6 +387,11 @@ impl<'r> TreeReader<'r> {
         for part in dir.split('/') {
             tree = self.subtree(tree, part)?;
         }
+        self.blob_in(tree, file)
+    }
+
+    /// The blob of `file` in an incident directory's tree.
+    pub fn blob_in(&mut self, tree: Option<Oid>, file: IncidentFile) -> Result<Option<Oid>> {
         Ok(self
             .child(tree, file.name())?
             .filter(|e| !e.is_tree)

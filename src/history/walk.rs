@@ -8,6 +8,7 @@ use git2::{ObjectType, Odb, Oid, Repository, Sort};
 use crate::error::{Error, GitContext, Result};
 use crate::history::derive::{self, Derived, IncidentSeen};
 use crate::history::tree::{IncidentFile, Touched, TreeReader};
+use crate::store;
 
 /// Reports (done, total) commits; called often, so it must be cheap.
 pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
@@ -181,7 +182,7 @@ fn find_changes(
     since: Option<Oid>,
     out: &std::sync::mpsc::SyncSender<Result<Found>>,
 ) -> Result<()> {
-    let repo = reopen(path)?;
+    let repo = store::reopen(path)?;
     let commits = commits(&repo, tip, since)?;
     let mut reader = TreeReader::new(&repo)?;
     let mut heads = Heads::new(&repo)?;
@@ -194,7 +195,7 @@ fn find_changes(
         for t in touched(&mut reader, &mut heads, &head, None)? {
             let beside = match (t.file, t.blob) {
                 (IncidentFile::Postmortem, Some(_)) => {
-                    reader.blob_at(head.tree, &t.dir, IncidentFile::Incident)?
+                    reader.blob_in(t.dir_tree, IncidentFile::Incident)?
                 }
                 _ => None,
             };
@@ -217,13 +218,6 @@ fn find_changes(
 /// A second handle on the repository at `path`, for another thread: opened from the
 /// environment as the first was (it may name the object directory) when that finds the
 /// same repository.
-fn reopen(path: &std::path::Path) -> Result<Repository> {
-    match Repository::open_from_env() {
-        Ok(repo) if repo.path() == path => Ok(repo),
-        _ => Repository::open(path).context(|| format!("could not open {}", path.display())),
-    }
-}
-
 /// Folds the commits reachable from `tip` and not from `since` into `derived`, and
 /// lists in `touched` (newest first) the commits that changed each incident directory.
 /// Returns whether any of those commits is a merge.

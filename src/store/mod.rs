@@ -445,7 +445,7 @@ impl Store {
         author: &git2::Signature<'_>,
         committer: &git2::Signature<'_>,
     ) -> Result<Option<Oid>> {
-        let mut tree = snapshot.tree_id();
+        let mut changes = Vec::with_capacity(planned.files.len());
         for (path, text) in &planned.files {
             let blob = match text {
                 Some(text) => Some(
@@ -455,9 +455,18 @@ impl Store {
                 ),
                 None => None,
             };
-            let components: Vec<&str> = path.split('/').collect();
-            tree = update_tree(&self.repo, tree, &components, blob)?;
+            changes.push((path.split('/').collect::<Vec<_>>(), blob));
         }
+        let changes: Vec<(&[&str], Option<Oid>)> = changes
+            .iter()
+            .map(|(path, blob)| (path.as_slice(), *blob))
+            .collect();
+        let tree = update_paths(
+            &self.repo,
+            &|id| snapshot.raw_tree(id),
+            snapshot.tree_id(),
+            &changes,
+        )?;
         let tree_id = match tree {
             Some(id) => id,
             None => self
@@ -711,6 +720,16 @@ pub fn tune_libgit2_for_walks() {
     git2::opts::enable_caching(false);
 }
 
+/// Another handle on the repository at `path` (its git directory), for a thread of its
+/// own: opened as the command's was, from the environment (`GIT_DIR`,
+/// `GIT_OBJECT_DIRECTORY`, alternates) when that names the same repository.
+pub fn reopen(path: &std::path::Path) -> Result<Repository> {
+    match Repository::open_from_env() {
+        Ok(repo) if repo.path() == path => Ok(repo),
+        _ => Repository::open(path).context(|| format!("could not open {}", path.display())),
+    }
+}
+
 /// Runs `read` with libgit2's object cache off: for reading every incident directory
 /// through its own tree (each read once or twice), which the cache would otherwise keep
 /// (130 MB at 100,000 incidents, counted as far less against its limit).
@@ -814,28 +833,64 @@ pub(crate) fn update_tree(
     path: &[&str],
     blob: Option<Oid>,
 ) -> Result<Option<Oid>> {
+    let read = |id: Oid| -> Result<std::rc::Rc<[u8]>> {
+        let odb = repo
+            .odb()
+            .context(|| "could not open the object database".into())?;
+        Ok(odb
+            .read(id)
+            .context(|| format!("could not read tree {id}"))?
+            .data()
+            .into())
+    };
+    update_paths(repo, &read, tree, &[(path, blob)])
+}
+
+/// [`update_tree`] for several paths at once, reading trees through `read`: each tree
+/// on the way (a year tree of thousands of entries) is spliced and written once, however
+/// many of the paths go through it. A later change to the same path wins.
+pub(crate) fn update_paths(
+    repo: &Repository,
+    read: &dyn Fn(Oid) -> Result<std::rc::Rc<[u8]>>,
+    tree: Option<Oid>,
+    changes: &[(&[&str], Option<Oid>)],
+) -> Result<Option<Oid>> {
     let raw = match tree {
-        Some(id) => {
-            let odb = repo
-                .odb()
-                .context(|| "could not open the object database".into())?;
-            odb.read(id)
-                .context(|| format!("could not read tree {id}"))?
-                .data()
-                .to_vec()
+        Some(id) => read(id)?,
+        None => std::rc::Rc::from(&[][..]),
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for (path, _) in changes {
+        let name = *path.first().expect("paths have at least one component");
+        if !names.contains(&name) {
+            names.push(name);
         }
-        None => Vec::new(),
-    };
-    let (name, rest) = path
-        .split_first()
-        .expect("paths have at least one component");
-    let replacement = if rest.is_empty() {
-        blob.map(|id| (tree::FILE_MODE, id))
-    } else {
-        let child = tree::find_subtree(&raw, name)?;
-        update_tree(repo, child, rest, blob)?.map(|id| (tree::TREE_MODE, id))
-    };
-    let new = tree::splice(&raw, name, replacement)?;
+    }
+    let mut new: Option<Vec<u8>> = None;
+    for name in names {
+        let mine: Vec<&(&[&str], Option<Oid>)> =
+            changes.iter().filter(|(path, _)| path[0] == name).collect();
+        // The last change naming this entry as a file replaces it whole; the changes
+        // inside it after that (or all of them) go into the directory.
+        let last_file = mine.iter().rposition(|(path, _)| path.len() == 1);
+        let inside: Vec<(&[&str], Option<Oid>)> = mine[last_file.map_or(0, |i| i + 1)..]
+            .iter()
+            .map(|(path, blob)| (&path[1..], *blob))
+            .collect();
+        let replacement = if inside.is_empty() {
+            let blob = last_file.and_then(|i| mine[i].1);
+            blob.map(|id| (tree::FILE_MODE, id))
+        } else {
+            let child = match last_file {
+                Some(_) => None,
+                None => tree::find_subtree(&raw, name)?,
+            };
+            update_paths(repo, read, child, &inside)?.map(|id| (tree::TREE_MODE, id))
+        };
+        let spliced = tree::splice(new.as_deref().unwrap_or(&raw), name, replacement)?;
+        new = Some(spliced);
+    }
+    let new = new.unwrap_or_else(|| raw.to_vec());
     if new.is_empty() {
         return Ok(None);
     }

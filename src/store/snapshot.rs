@@ -1,5 +1,9 @@
 //! A read-only view of the branch at one commit.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use git2::{ObjectType, Oid, Repository, Tree};
 use serde::de::DeserializeOwned;
 
@@ -12,10 +16,74 @@ pub struct Snapshot<'r> {
     repo: &'r Repository,
     commit: Option<Oid>,
     tree: Option<Tree<'r>>,
+    raw_trees: RefCell<HashMap<Oid, Rc<[u8]>>>,
 }
 
 /// The lowest and highest incident number in a year.
 type NumberRange = (u32, u32);
+
+/// An ID prefix with the lowest and highest number a year holds under it.
+type PrefixRange = (String, u32, u32);
+/// [`YearRanges`] as stored: by the tree's id in hex.
+type StoredRanges = Vec<(String, Vec<PrefixRange>)>;
+
+/// The numbers each year tree holds, by prefix, remembered in the repository's private
+/// directory by the tree's id: content-addressed, so never stale for any branch, and
+/// kept only for the year trees of the last search.
+#[derive(Default)]
+struct YearRanges {
+    by_tree: HashMap<Oid, Vec<PrefixRange>>,
+    learned: bool,
+}
+
+impl YearRanges {
+    fn path(repo: &Repository) -> std::path::PathBuf {
+        repo.commondir().join("incident").join("year-ranges.bin")
+    }
+
+    fn load(repo: &Repository) -> YearRanges {
+        let stored: StoredRanges = super::cache::read(&Self::path(repo)).unwrap_or_default();
+        YearRanges {
+            by_tree: stored
+                .into_iter()
+                .filter_map(|(tree, ranges)| Some((Oid::from_str(&tree).ok()?, ranges)))
+                .collect(),
+            learned: false,
+        }
+    }
+
+    /// The range of `prefix` numbers in the year tree `tree` (`None`: it holds none).
+    fn range(
+        &mut self,
+        snapshot: &Snapshot<'_>,
+        tree: Oid,
+        prefix: &str,
+    ) -> Result<Option<NumberRange>> {
+        let ranges = match self.by_tree.entry(tree) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(new) => {
+                self.learned = true;
+                new.insert(super::tree::number_ranges(&snapshot.raw_tree(tree)?)?)
+            }
+        };
+        Ok(ranges
+            .iter()
+            .find(|(p, _, _)| p == prefix)
+            .map(|(_, low, high)| (*low, *high)))
+    }
+
+    fn save(self, repo: &Repository, years: &[(i32, Oid)]) {
+        if !self.learned {
+            return;
+        }
+        let mut by_tree = self.by_tree;
+        let stored: StoredRanges = years
+            .iter()
+            .filter_map(|(_, tree)| Some((tree.to_string(), by_tree.remove(tree)?)))
+            .collect();
+        super::cache::write(&Self::path(repo), &stored);
+    }
+}
 
 /// An incident's directory on the branch.
 #[derive(Debug, Clone)]
@@ -77,6 +145,7 @@ impl<'r> Snapshot<'r> {
             repo,
             commit: Some(commit),
             tree: Some(tree),
+            raw_trees: RefCell::default(),
         })
     }
 
@@ -85,7 +154,62 @@ impl<'r> Snapshot<'r> {
             repo,
             commit: None,
             tree: None,
+            raw_trees: RefCell::default(),
         }
+    }
+
+    /// `read` applied to each item, in order, on as many threads as the machine has
+    /// cores (up to four) when there are enough items to be worth it: each thread opens
+    /// its own handle on the repository, as a libgit2 handle is not shared between
+    /// threads. A cold read of 100,000 incident directories is two thirds parsing.
+    pub fn map_parallel<I: Send, O: Send>(
+        &self,
+        mut items: Vec<I>,
+        read: impl Fn(&Snapshot<'_>, I) -> Result<O> + Sync,
+    ) -> Result<Vec<O>> {
+        const WORTH_A_THREAD: usize = 2_000;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 4)
+            .min(items.len() / WORTH_A_THREAD);
+        let Some(commit) = self.commit.filter(|_| threads > 1) else {
+            return items.into_iter().map(|item| read(self, item)).collect();
+        };
+        let size = items.len().div_ceil(threads);
+        let mut chunks = Vec::with_capacity(threads);
+        while items.len() > size {
+            chunks.push(items.split_off(items.len() - size));
+        }
+        chunks.reverse();
+        let path = self.repo.path();
+        let read = &read;
+        std::thread::scope(|scope| {
+            let others: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    scope.spawn(move || -> Result<Vec<O>> {
+                        let repo = super::reopen(path)?;
+                        let snapshot = Snapshot::at_commit(&repo, commit)?;
+                        chunk
+                            .into_iter()
+                            .map(|item| read(&snapshot, item))
+                            .collect()
+                    })
+                })
+                .collect();
+            let mut out: Vec<O> = items
+                .into_iter()
+                .map(|item| read(self, item))
+                .collect::<Result<_>>()?;
+            for other in others {
+                out.extend(
+                    other
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+                );
+            }
+            Ok(out)
+        })
     }
 
     pub fn repo(&self) -> &'r Repository {
@@ -237,6 +361,10 @@ impl<'r> Snapshot<'r> {
     /// so each year's numbers follow the previous year's and a binary search over the
     /// years finds it. Anything out of that order (a hand-moved directory) is still found
     /// by a scan of the years not yet read. A duplicated ID is `check`'s to report.
+    ///
+    /// The numbers each year tree holds are remembered by the tree's id (see
+    /// [`YearRanges`]), so that the search reads only the year the incident is in: at
+    /// 100,000 incidents a year tree is 450 KB to inflate, and a write reads it again.
     pub fn locate(&self, id: &IncidentId) -> Result<Option<IncidentEntry>> {
         let Some((root, Some(ObjectType::Tree))) = self.entry_id(layout::INCIDENTS_DIR) else {
             return Ok(None);
@@ -251,46 +379,78 @@ impl<'r> Snapshot<'r> {
             }
         }
         years.sort_unstable();
-        let odb = self
-            .repo
-            .odb()
-            .context(|| "could not open the object database".into())?;
+        let mut ranges = YearRanges::load(self.repo);
+        let found = self.search_years(id, &years, &mut ranges);
+        ranges.save(self.repo, &years);
+        found
+    }
+
+    fn search_years(
+        &self,
+        id: &IncidentId,
+        years: &[(i32, Oid)],
+        ranges: &mut YearRanges,
+    ) -> Result<Option<IncidentEntry>> {
         let name = id.to_string();
-        // One year: the incident if it is there, and the range of numbers the year holds.
-        let found = |index: usize| -> Result<(Option<IncidentEntry>, Option<NumberRange>)> {
-            let (year, tree) = years[index];
-            let raw = odb
-                .read(tree)
-                .context(|| format!("could not read {}/{year}", layout::INCIDENTS_DIR))?;
-            let entry = super::tree::find_subtree(raw.data(), &name)?.map(|tree| IncidentEntry {
-                id: id.clone(),
-                year,
-                dir: format!("{}/{year}/{name}", layout::INCIDENTS_DIR),
-                tree,
-            });
-            Ok((entry, super::tree::number_range(raw.data(), &id.prefix)?))
+        let find = |(year, tree): (i32, Oid)| -> Result<Option<IncidentEntry>> {
+            let raw = self.raw_tree(tree)?;
+            Ok(
+                super::tree::find_subtree(&raw, &name)?.map(|tree| IncidentEntry {
+                    id: id.clone(),
+                    year,
+                    dir: format!("{}/{year}/{name}", layout::INCIDENTS_DIR),
+                    tree,
+                }),
+            )
         };
-        let mut read = vec![false; years.len()];
+        // Years searched for the name itself: a year passed over by its remembered range
+        // is still scanned below when the search fails, so that a wrong range (a
+        // hand-edited cache) can slow a lookup but never hide an incident.
+        let mut searched = vec![false; years.len()];
         let (mut low, mut high) = (0, years.len());
         while low < high {
             let middle = (low + high) / 2;
-            read[middle] = true;
-            let (entry, range) = found(middle)?;
-            if entry.is_some() {
-                return Ok(entry);
-            }
-            match range {
+            match ranges.range(self, years[middle].1, &id.prefix)? {
                 Some((first, _)) if id.number < first => high = middle,
                 Some((_, last)) if id.number > last => low = middle + 1,
-                _ => break,
+                in_range => {
+                    if in_range.is_some() {
+                        searched[middle] = true;
+                        if let Some(entry) = find(years[middle])? {
+                            return Ok(Some(entry));
+                        }
+                    }
+                    break;
+                }
             }
         }
-        for index in (0..years.len()).filter(|i| !read[*i]) {
-            if let (Some(entry), _) = found(index)? {
+        for (index, year) in years.iter().enumerate() {
+            if !searched[index]
+                && let Some(entry) = find(*year)?
+            {
                 return Ok(Some(entry));
             }
         }
         Ok(None)
+    }
+
+    /// A tree object's bytes, read once per snapshot: finding an incident reads its year
+    /// tree, and writing the incident splices the same bytes.
+    pub(crate) fn raw_tree(&self, id: Oid) -> Result<Rc<[u8]>> {
+        if let Some(raw) = self.raw_trees.borrow().get(&id) {
+            return Ok(raw.clone());
+        }
+        let odb = self
+            .repo
+            .odb()
+            .context(|| "could not open the object database".into())?;
+        let raw: Rc<[u8]> = odb
+            .read(id)
+            .context(|| format!("could not read tree {id}"))?
+            .data()
+            .into();
+        self.raw_trees.borrow_mut().insert(id, raw.clone());
+        Ok(raw)
     }
 
     /// A file inside an incident's directory, read from the directory's own tree.
@@ -378,12 +538,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init_bare(dir.path()).unwrap();
         let blob = repo.blob(b"x").unwrap();
-        let mut tree = None;
-        let mut place = |year: i32, number: u32| {
+        let place = |tree: Option<Oid>, year: i32, number: u32| {
             let path = format!("incidents/{year}/INC-{number}/incident.toml");
             let parts: Vec<&str> = path.split('/').collect();
-            tree = crate::store::update_tree(&repo, tree, &parts, Some(blob)).unwrap();
+            crate::store::update_tree(&repo, tree, &parts, Some(blob)).unwrap()
         };
+        let sig = git2::Signature::new("t", "t@t", &git2::Time::new(0, 0)).unwrap();
+        let commit_of = |tree: Option<Oid>| {
+            let tree = repo.find_tree(tree.unwrap()).unwrap();
+            repo.commit(None, &sig, &sig, "c", &tree, &[]).unwrap()
+        };
+        let mut tree = None;
         for (year, numbers) in [
             (2020, 1..=3),
             (2021, 4..=6),
@@ -392,13 +557,11 @@ mod tests {
             (2024, 13..=15),
         ] {
             for n in numbers {
-                place(year, n);
+                tree = place(tree, year, n);
             }
         }
-        place(2021, 99);
-        let tree = repo.find_tree(tree.unwrap()).unwrap();
-        let sig = git2::Signature::new("t", "t@t", &git2::Time::new(0, 0)).unwrap();
-        let commit = repo.commit(None, &sig, &sig, "c", &tree, &[]).unwrap();
+        tree = place(tree, 2021, 99);
+        let commit = commit_of(tree);
         let snapshot = Snapshot::at_commit(&repo, commit).unwrap();
         for (number, year) in [
             (1, 2020),
@@ -413,6 +576,34 @@ mod tests {
                 .unwrap()
                 .unwrap();
             assert_eq!(entry.year, year, "INC-{number}");
+        }
+        // Again with the year ranges remembered, and after a write changed one year.
+        for (number, year) in [(1, 2020), (8, 2022), (99, 2021)] {
+            let again = Snapshot::at_commit(&repo, commit).unwrap();
+            let entry = again.locate(&IncidentId::new("INC", number)).unwrap();
+            assert_eq!(entry.unwrap().year, year, "INC-{number}, remembered");
+        }
+        // A remembered range that is wrong (a hand-edited cache) slows the search only.
+        let mut wrong = YearRanges::load(&repo);
+        assert!(!wrong.by_tree.is_empty(), "the ranges are remembered");
+        for ranges in wrong.by_tree.values_mut() {
+            for range in ranges.iter_mut() {
+                (range.1, range.2) = (1000, 2000);
+            }
+        }
+        wrong.learned = true;
+        let years: Vec<(i32, Oid)> = wrong.by_tree.keys().map(|tree| (0, *tree)).collect();
+        wrong.save(&repo, &years);
+        for (number, year) in [(1, 2020), (8, 2022), (15, 2024)] {
+            let again = Snapshot::at_commit(&repo, commit).unwrap();
+            let entry = again.locate(&IncidentId::new("INC", number)).unwrap();
+            assert_eq!(entry.unwrap().year, year, "INC-{number}, wrong ranges");
+        }
+        let after = commit_of(place(tree, 2022, 100));
+        for (number, year) in [(100, 2022), (9, 2022), (4, 2021), (99, 2021)] {
+            let snapshot = Snapshot::at_commit(&repo, after).unwrap();
+            let entry = snapshot.locate(&IncidentId::new("INC", number)).unwrap();
+            assert_eq!(entry.unwrap().year, year, "INC-{number}, after a write");
         }
         assert!(
             snapshot

@@ -48,17 +48,27 @@ pub(crate) fn next_entry(data: &[u8]) -> Option<(RawEntry<'_>, &[u8])> {
     Some((entry, &data[end..]))
 }
 
-fn entries(raw: &[u8]) -> Result<Vec<RawEntry<'_>>> {
-    let mut out = Vec::new();
+/// The entries of a raw tree, one at a time: a year tree holds thousands, and most
+/// reads stop at one of them.
+fn entries(raw: &[u8]) -> impl Iterator<Item = Result<RawEntry<'_>>> {
     let mut rest = raw;
-    while !rest.is_empty() {
-        let (entry, next) = next_entry(rest).ok_or_else(|| {
-            Error::invalid("a tree object on the incident branch is corrupt; run `git fsck`")
-        })?;
-        out.push(entry);
-        rest = next;
-    }
-    Ok(out)
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        Some(match next_entry(rest) {
+            Some((entry, next)) => {
+                rest = next;
+                Ok(entry)
+            }
+            None => {
+                rest = &[];
+                Err(Error::invalid(
+                    "a tree object on the incident branch is corrupt; run `git fsck`",
+                ))
+            }
+        })
+    })
 }
 
 /// git's order of tree entries: by name, a directory compared as if its name ended
@@ -76,7 +86,8 @@ pub(crate) fn git_order(x: &RawEntry<'_>, y: &RawEntry<'_>) -> std::cmp::Orderin
 
 /// The id of `name` in the raw tree, if it is a directory.
 pub fn find_subtree(raw: &[u8], name: &str) -> Result<Option<Oid>> {
-    for entry in entries(raw)? {
+    for entry in entries(raw) {
+        let entry = entry?;
         if entry.name == name.as_bytes() {
             if !entry.is_tree() {
                 return Ok(None);
@@ -89,57 +100,70 @@ pub fn find_subtree(raw: &[u8], name: &str) -> Result<Option<Oid>> {
     Ok(None)
 }
 
-/// The lowest and highest incident number under `prefix` among the raw tree's entries.
-pub fn number_range(raw: &[u8], prefix: &str) -> Result<Option<(u32, u32)>> {
-    let mut range: Option<(u32, u32)> = None;
-    for entry in entries(raw)? {
-        let number = std::str::from_utf8(entry.name)
+/// For each ID prefix among the raw tree's entry names (`INC-12`), the lowest and
+/// highest number under it.
+pub fn number_ranges(raw: &[u8]) -> Result<Vec<(String, u32, u32)>> {
+    let mut ranges: Vec<(String, u32, u32)> = Vec::new();
+    for entry in entries(raw) {
+        let Some((prefix, number)) = std::str::from_utf8(entry?.name)
             .ok()
-            .and_then(|name| name.strip_prefix(prefix))
-            .and_then(|rest| rest.strip_prefix('-'))
-            .and_then(|n| n.parse::<u32>().ok());
-        if let Some(n) = number {
-            range = Some(range.map_or((n, n), |(low, high)| (low.min(n), high.max(n))));
+            .and_then(|name| name.rsplit_once('-'))
+            .and_then(|(prefix, n)| Some((prefix, n.parse::<u32>().ok()?)))
+        else {
+            continue;
+        };
+        match ranges.iter_mut().find(|(p, _, _)| p == prefix) {
+            Some((_, low, high)) => (*low, *high) = ((*low).min(number), (*high).max(number)),
+            None => ranges.push((prefix.to_string(), number, number)),
         }
     }
-    Ok(range)
+    Ok(ranges)
 }
 
-/// `raw` with `name` set to `(mode, id)`, or removed when `None`.
+/// `raw` with `name` set to `(mode, id)`, or removed when `None`: the bytes before and
+/// after copied whole.
 pub fn splice(raw: &[u8], name: &str, replacement: Option<(&[u8], Oid)>) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(raw.len() + name.len() + 32);
     let new = replacement.map(|(mode, _)| RawEntry {
         mode,
         name: name.as_bytes(),
         id: &[],
         bytes: &[],
     });
-    let mut placed = false;
-    let place = |out: &mut Vec<u8>| {
-        if let Some((mode, id)) = replacement {
-            out.extend_from_slice(mode);
-            out.push(b' ');
-            out.extend_from_slice(name.as_bytes());
-            out.push(0);
-            out.extend_from_slice(id.as_bytes());
+    // Where the entry named `name` is now, and where the new one goes (git's order puts
+    // a directory as if its name ended in '/', so the two places may differ).
+    let (mut old, mut insert_at, mut offset) = (None, None, 0);
+    for entry in entries(raw) {
+        let entry = entry?;
+        let end = offset + entry.bytes.len();
+        if entry.name == name.as_bytes() {
+            old = Some((offset, end));
+        } else if insert_at.is_none() && new.as_ref().is_some_and(|n| git_order(&entry, n).is_gt())
+        {
+            insert_at = Some(offset);
+        }
+        offset = end;
+    }
+    let insert_at = insert_at.unwrap_or(raw.len());
+    let (cut_start, cut_end) = old.unwrap_or((raw.len(), raw.len()));
+    let mut out = Vec::with_capacity(raw.len() + name.len() + 32);
+    // raw[from..to] without the old entry (which never straddles `insert_at`).
+    let copy = |out: &mut Vec<u8>, from: usize, to: usize| {
+        if to <= cut_start || from >= cut_end {
+            out.extend_from_slice(&raw[from..to]);
+        } else {
+            out.extend_from_slice(&raw[from..cut_start.max(from)]);
+            out.extend_from_slice(&raw[cut_end.min(to)..to]);
         }
     };
-    for entry in entries(raw)? {
-        if entry.name == name.as_bytes() {
-            continue;
-        }
-        if !placed
-            && let Some(new) = &new
-            && git_order(&entry, new).is_gt()
-        {
-            place(&mut out);
-            placed = true;
-        }
-        out.extend_from_slice(entry.bytes);
+    copy(&mut out, 0, insert_at);
+    if let Some((mode, id)) = replacement {
+        out.extend_from_slice(mode);
+        out.push(b' ');
+        out.extend_from_slice(name.as_bytes());
+        out.push(0);
+        out.extend_from_slice(id.as_bytes());
     }
-    if !placed {
-        place(&mut out);
-    }
+    copy(&mut out, insert_at, raw.len());
     Ok(out)
 }
 
@@ -337,6 +361,53 @@ mod tests {
                         "after {:?}",
                         (name, kind)
                     );
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Several paths written in one pass give the tree that writing them one at a time
+    /// gives, including files that become directories and directories left empty.
+    #[test]
+    fn update_paths_equals_one_path_at_a_time() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let blobs: Vec<Oid> = (0..3u8).map(|i| repo.blob(&[i]).unwrap()).collect();
+        let read = |id: Oid| -> Result<std::rc::Rc<[u8]>> {
+            Ok(repo.odb().unwrap().read(id).unwrap().data().into())
+        };
+        let part = prop::sample::select(vec!["a", "b", "INC-1", "INC-10", "2026"]);
+        let change = (
+            prop::collection::vec(part, 1..4),
+            prop::option::of(0..3usize),
+        );
+        let batches = prop::collection::vec(prop::collection::vec(change, 1..6), 1..5);
+        let mut runner = TestRunner::new_with_rng(
+            Config {
+                cases: 200,
+                failure_persistence: None,
+                ..Config::default()
+            },
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[29; 32]),
+        );
+        runner
+            .run(&batches, |batches| {
+                let (mut one_at_a_time, mut batched) = (None, None);
+                for batch in &batches {
+                    let changes: Vec<(&[&str], Option<Oid>)> = batch
+                        .iter()
+                        .map(|(path, blob)| (path.as_slice(), blob.map(|i| blobs[i])))
+                        .collect();
+                    for (path, blob) in &changes {
+                        one_at_a_time =
+                            crate::store::update_tree(&repo, one_at_a_time, path, *blob).unwrap();
+                    }
+                    batched = crate::store::update_paths(&repo, &read, batched, &changes).unwrap();
+                    prop_assert_eq!(batched, one_at_a_time, "after {:?}", batch);
                 }
                 Ok(())
             })

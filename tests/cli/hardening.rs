@@ -186,6 +186,8 @@ fn cache_files(repo: &TestRepo) -> Vec<std::path::PathBuf> {
         .expect("a cache directory")
         .map(|e| e.expect("a directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+        // Remembered by tree id, it names no tip; a wrong one is the store's unit test.
+        .filter(|p| !p.ends_with("year-ranges.bin"))
         .collect();
     files.sort();
     files
