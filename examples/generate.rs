@@ -11,7 +11,7 @@
 //! consecutive changes into one commit, as a team that syncs in batches would: every
 //! commit rewrites its year tree, and at 100,000 incidents a year tree holds 10,000
 //! entries, so a commit per change (about 1,000,000 commits of a 400 KB tree each)
-//! takes `git fast-import` about an hour and gigabytes of pack.
+//! takes `git fast-import` over two hours and gigabytes of pack.
 //!
 //! The repository is created with git2; the commits go through `git fast-import`,
 //! which writes one delta-compressed pack. Written one by one as loose objects, 100,000

@@ -618,4 +618,34 @@ mod tests {
                 .is_none()
         );
     }
+
+    /// Many items are read on several threads, each with its own handle on the
+    /// repository, and come back in their order; an error on any thread is the answer.
+    #[test]
+    fn map_parallel_keeps_order_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let tree = repo.treebuilder(None).unwrap().write().unwrap();
+        let tree = repo.find_tree(tree).unwrap();
+        let sig = git2::Signature::new("t", "t@t", &git2::Time::new(0, 0)).unwrap();
+        let commit = repo.commit(None, &sig, &sig, "c", &tree, &[]).unwrap();
+        let snapshot = Snapshot::at_commit(&repo, commit).unwrap();
+        let items: Vec<usize> = (0..9_000).collect();
+        let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+        let read = snapshot
+            .map_parallel(items.clone(), |s, i| {
+                threads.lock().unwrap().insert(std::thread::current().id());
+                assert_eq!(s.commit(), Some(commit));
+                Ok(i * 2)
+            })
+            .unwrap();
+        assert_eq!(read, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(threads.lock().unwrap().len(), cores.clamp(1, 4));
+        let failed = snapshot.map_parallel(items, |_, i| match i {
+            8_999 => Err(Error::invalid("the last one")),
+            _ => Ok(i),
+        });
+        assert!(failed.unwrap_err().to_string().contains("the last one"));
+    }
 }
