@@ -582,23 +582,27 @@ pub fn check_snapshot_with(
         });
     }
     let mut old = std::mem::take(&mut cache.dirs);
-    crate::store::without_object_cache(|| -> Result<()> {
-        for entry in &entries {
-            let tree = entry.tree.to_string();
-            let checked = match old
-                .remove(&entry.dir)
-                .filter(|c| c.tree == tree && c.config == config_blob)
-            {
-                Some(kept) => kept,
-                None => {
-                    cache.changed = true;
-                    check_dir(snapshot, &config, entry, tree, config_blob.clone())?
-                }
-            };
-            cache.dirs.insert(entry.dir.clone(), checked);
+    let mut stale = Vec::new();
+    for entry in &entries {
+        let tree = entry.tree.to_string();
+        match old
+            .remove(&entry.dir)
+            .filter(|c| c.tree == tree && c.config == config_blob)
+        {
+            Some(kept) => {
+                cache.dirs.insert(entry.dir.clone(), kept);
+            }
+            None => stale.push((entry, tree)),
         }
-        Ok(())
+    }
+    cache.changed |= !stale.is_empty();
+    let checked = crate::store::without_object_cache(|| {
+        snapshot.map_parallel(stale, |snapshot, (entry, tree)| {
+            let checked = check_dir(snapshot, &config, entry, tree, config_blob.clone())?;
+            Ok((entry.dir.clone(), checked))
+        })
     })?;
+    cache.dirs.extend(checked);
     cache.changed |= !old.is_empty();
     let zone = config.zone()?;
     // Every holder of an ID or uid, so a duplicate is reported on each file involved:
