@@ -833,17 +833,7 @@ pub(crate) fn update_tree(
     path: &[&str],
     blob: Option<Oid>,
 ) -> Result<Option<Oid>> {
-    let read = |id: Oid| -> Result<std::rc::Rc<[u8]>> {
-        let odb = repo
-            .odb()
-            .context(|| "could not open the object database".into())?;
-        Ok(odb
-            .read(id)
-            .context(|| format!("could not read tree {id}"))?
-            .data()
-            .into())
-    };
-    update_paths(repo, &read, tree, &[(path, blob)])
+    update_paths(repo, &|id| tree::read_raw(repo, id), tree, &[(path, blob)])
 }
 
 /// [`update_tree`] for several paths at once, reading trees through `read`: each tree

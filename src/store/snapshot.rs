@@ -440,15 +440,7 @@ impl<'r> Snapshot<'r> {
         if let Some(raw) = self.raw_trees.borrow().get(&id) {
             return Ok(raw.clone());
         }
-        let odb = self
-            .repo
-            .odb()
-            .context(|| "could not open the object database".into())?;
-        let raw: Rc<[u8]> = odb
-            .read(id)
-            .context(|| format!("could not read tree {id}"))?
-            .data()
-            .into();
+        let raw = super::tree::read_raw(self.repo, id)?;
         self.raw_trees.borrow_mut().insert(id, raw.clone());
         Ok(raw)
     }

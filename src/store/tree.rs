@@ -84,6 +84,18 @@ pub(crate) fn git_order(x: &RawEntry<'_>, y: &RawEntry<'_>) -> std::cmp::Orderin
     key(x).cmp(key(y))
 }
 
+/// A tree object's bytes, as git stores them.
+pub fn read_raw(repo: &Repository, id: Oid) -> Result<std::rc::Rc<[u8]>> {
+    let odb = repo
+        .odb()
+        .context(|| "could not open the object database".into())?;
+    Ok(odb
+        .read(id)
+        .context(|| format!("could not read tree {id}"))?
+        .data()
+        .into())
+}
+
 /// The id of `name` in the raw tree, if it is a directory.
 pub fn find_subtree(raw: &[u8], name: &str) -> Result<Option<Oid>> {
     for entry in entries(raw) {
@@ -377,9 +389,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
         let blobs: Vec<Oid> = (0..3u8).map(|i| repo.blob(&[i]).unwrap()).collect();
-        let read = |id: Oid| -> Result<std::rc::Rc<[u8]>> {
-            Ok(repo.odb().unwrap().read(id).unwrap().data().into())
-        };
+        let read = |id: Oid| read_raw(&repo, id);
         let part = prop::sample::select(vec!["a", "b", "INC-1", "INC-10", "2026"]);
         let change = (
             prop::collection::vec(part, 1..4),
