@@ -581,29 +581,20 @@ pub fn check_snapshot_with(
             message: "not an incident directory: expected incidents/<YYYY>/<PREFIX-N>".into(),
         });
     }
-    let mut old = std::mem::take(&mut cache.dirs);
-    let mut stale = Vec::new();
-    for entry in &entries {
-        let tree = entry.tree.to_string();
-        match old
-            .remove(&entry.dir)
-            .filter(|c| c.tree == tree && c.config == config_blob)
-        {
-            Some(kept) => {
-                cache.dirs.insert(entry.dir.clone(), kept);
-            }
-            None => stale.push((entry, tree)),
-        }
-    }
-    cache.changed |= !stale.is_empty();
-    let checked = crate::store::without_object_cache(|| {
-        snapshot.map_parallel(stale, |snapshot, (entry, tree)| {
-            let checked = check_dir(snapshot, &config, entry, tree, config_blob.clone())?;
-            Ok((entry.dir.clone(), checked))
-        })
+    let old = std::mem::take(&mut cache.dirs);
+    let cached = old.len();
+    let (kept, checked) = crate::store::without_object_cache(|| {
+        snapshot.reread_changed(
+            &entries,
+            old,
+            |c, tree| c.tree == tree && c.config == config_blob,
+            |snapshot, entry, tree| check_dir(snapshot, &config, entry, tree, config_blob.clone()),
+        )
     })?;
+    // Something was checked again, or a directory checked before is gone.
+    cache.changed |= !checked.is_empty() || kept.len() != cached;
+    cache.dirs.extend(kept);
     cache.dirs.extend(checked);
-    cache.changed |= !old.is_empty();
     let zone = config.zone()?;
     // Every holder of an ID or uid, so a duplicate is reported on each file involved:
     // `check --base` must catch one that a change introduced, whichever file it touched.

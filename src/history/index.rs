@@ -330,10 +330,11 @@ fn sorted(errors: impl Iterator<Item = FileError>) -> Vec<FileError> {
 /// What the files at the tip say, re-reading only directories whose tree changed.
 fn refresh_dirs(snapshot: &Snapshot<'_>, old: Dirs, json: Option<&mut Texts>) -> Result<Dirs> {
     let with_json = json.is_some();
-    let (kept, read) = refresh_by_tree(
-        snapshot,
+    let (entries, _) = snapshot.incident_entries()?;
+    let (kept, read) = snapshot.reread_changed(
+        &entries,
         old,
-        |dir| &dir.tree,
+        |dir, tree| dir.tree == tree,
         |snapshot, entry, tree| read_dir(snapshot, entry, tree, with_json),
     )?;
     let mut dirs: Dirs = kept.into_iter().collect();
@@ -346,33 +347,6 @@ fn refresh_dirs(snapshot: &Snapshot<'_>, old: Dirs, json: Option<&mut Texts>) ->
         dirs.insert(path, dir);
     }
     Ok(dirs)
-}
-
-/// Directories by path: those kept as they were, and those read again.
-type KeptAndRead<D, N> = (Vec<(String, D)>, Vec<(String, N)>);
-
-/// The incident directories at the tip, by path: those kept from `old` (by path) whose
-/// tree is unchanged, and the others read afresh, on several threads when there are many.
-pub(super) fn refresh_by_tree<D, N: Send>(
-    snapshot: &Snapshot<'_>,
-    mut old: HashMap<String, D>,
-    tree_of: impl Fn(&D) -> &str,
-    read: impl Fn(&Snapshot<'_>, &IncidentEntry, String) -> Result<N> + Sync,
-) -> Result<KeptAndRead<D, N>> {
-    let (entries, _) = snapshot.incident_entries()?;
-    let mut kept = Vec::with_capacity(entries.len());
-    let mut stale = Vec::new();
-    for entry in entries {
-        let tree = entry.tree.to_string();
-        match old.remove(&entry.dir).filter(|d| tree_of(d) == tree) {
-            Some(dir) => kept.push((entry.dir, dir)),
-            None => stale.push((entry, tree)),
-        }
-    }
-    let fresh = snapshot.map_parallel(stale, |snapshot, (entry, tree)| {
-        read(snapshot, &entry, tree).map(|dir| (entry.dir, dir))
-    })?;
-    Ok((kept, fresh))
 }
 
 /// One incident directory as the index keeps it, with its `list --json` text when asked.

@@ -69,7 +69,9 @@ pub fn documents(store: &Store, snapshot: &Snapshot<'_>) -> Result<Searchable> {
 /// The directories at the tip, re-reading only those whose tree changed.
 fn refresh(snapshot: &Snapshot<'_>, old: Vec<TextDir>) -> Result<Vec<TextDir>> {
     let old: HashMap<String, TextDir> = old.into_iter().map(|d| (d.dir.clone(), d)).collect();
-    let (kept, read) = super::index::refresh_by_tree(snapshot, old, |d| &d.tree, read_dir)?;
+    let (entries, _) = snapshot.incident_entries()?;
+    let (kept, read) =
+        snapshot.reread_changed(&entries, old, |d, tree| d.tree == tree, read_dir)?;
     Ok(kept.into_iter().chain(read).map(|(_, dir)| dir).collect())
 }
 

@@ -19,6 +19,9 @@ pub struct Snapshot<'r> {
     raw_trees: RefCell<HashMap<Oid, Rc<[u8]>>>,
 }
 
+/// Incident directories by path: those kept as they were, and those read again.
+pub type KeptAndRead<D, N> = (Vec<(String, D)>, Vec<(String, N)>);
+
 /// The lowest and highest incident number in a year.
 type NumberRange = (u32, u32);
 
@@ -210,6 +213,31 @@ impl<'r> Snapshot<'r> {
             }
             Ok(out)
         })
+    }
+
+    /// The incident directories `entries` (this snapshot's), by path: those `old` holds
+    /// (by path) that `current` accepts for the directory's tree id, and the others read
+    /// afresh with `read`, on several threads when there are many.
+    pub fn reread_changed<D, N: Send>(
+        &self,
+        entries: &[IncidentEntry],
+        mut old: HashMap<String, D>,
+        current: impl Fn(&D, &str) -> bool,
+        read: impl Fn(&Snapshot<'_>, &IncidentEntry, String) -> Result<N> + Sync,
+    ) -> Result<KeptAndRead<D, N>> {
+        let mut kept = Vec::with_capacity(entries.len());
+        let mut stale = Vec::new();
+        for entry in entries {
+            let tree = entry.tree.to_string();
+            match old.remove(&entry.dir).filter(|d| current(d, &tree)) {
+                Some(dir) => kept.push((entry.dir.clone(), dir)),
+                None => stale.push((entry, tree)),
+            }
+        }
+        let fresh = self.map_parallel(stale, |snapshot, (entry, tree)| {
+            read(snapshot, entry, tree).map(|dir| (entry.dir.clone(), dir))
+        })?;
+        Ok((kept, fresh))
     }
 
     pub fn repo(&self) -> &'r Repository {
